@@ -1,0 +1,1 @@
+# campaignstat/local.mk - rules for campaignstat/ (included by the top Makefile.am)

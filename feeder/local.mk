@@ -1,0 +1,1 @@
+# feeder/local.mk - rules for feeder/ (included by the top Makefile.am)

@@ -1,0 +1,1 @@
+# filter/local.mk - rules for filter/ (included by the top Makefile.am)

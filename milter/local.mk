@@ -1,0 +1,1 @@
+# milter/local.mk - rules for milter/ (included by the top Makefile.am)

@@ -1,0 +1,1 @@
+# suppress/local.mk - campaign-suppress (see issue: foundation)

@@ -1,0 +1,1 @@
+# syslog/local.mk - rules for syslog/ (included by the top Makefile.am)
