@@ -1,0 +1,161 @@
+/*
+ * NAME
+ *	reinject - one pipelined SMTP transaction to the reinjection
+ *	listener (see reinject.h)
+ * DIAGNOSTICS
+ *	Returns -1 with a struct cerr text; never prints.
+ * SEE ALSO
+ *	RFC 2920 (pipelining), Postfix FILTER_README (the 127.0.0.1:10026
+ *	listener), smtp_proto.c.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "reinject.h"
+#include "smtp.h"
+
+struct tx {
+	struct smtp s;
+	struct buf reply;
+	const struct reinject *rq;
+	int	pipelining;
+	int	utf8;
+};
+
+/* expect - read one reply and check its code class (2, 3) */
+static int
+expect(struct tx *t, int want_class, const char *what, struct cerr *e)
+{
+	struct cerr r;
+	int	code = smtp_reply(&t->s, &t->reply, &r);
+
+	if (code < 0)
+		return cerr_set(e, "%s: %s: %s", t->rq->to, what, r.msg);
+	if (code / 100 != want_class)
+		return cerr_set(e, "%s: %s: %s", t->rq->to, what, buf_cstr(&t->reply));
+	return 0;
+}
+
+/* command - send one command; without pipelining wait for its reply */
+static int
+command(struct tx *t, const char *fmt, const char *arg, const char *extra,
+	int want_class, const char *what, struct cerr *e)
+{
+	struct buf line;
+	int	ret;
+
+	buf_init(&line, 1024 + 16);
+	if (buf_appendf(&line, fmt, arg, extra) < 0) {
+		buf_free(&line);
+		return cerr_set(e, "%s: %s: command too long", t->rq->to, what);
+	}
+	ret = smtp_send(&t->s, line.data, line.len, e);
+	buf_free(&line);
+	if (ret == 0 && !t->pipelining)
+		ret = smtp_flush(&t->s, e) < 0 ? -1 : expect(t, want_class, what, e);
+	return ret;
+}
+
+/* has_8bit - whether an address needs SMTPUTF8 */
+static int
+has_8bit(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char) *s >= 128)
+			return 1;
+	return 0;
+}
+
+/* open_session - connect, greeting, EHLO */
+static int
+open_session(struct tx *t, struct cerr *e)
+{
+	struct cerr r;
+	int	i, want_utf8 = has_8bit(t->rq->sender);
+
+	if (smtp_connect(&t->s, t->rq->to, &r) < 0)
+		return cerr_set(e, "%s: %s", t->rq->to, r.msg);
+	if (expect(t, 2, "greeting", e) < 0)
+		return -1;
+	t->pipelining = 0;
+	if (command(t, "EHLO %s%s\r\n", t->rq->helo, "", 2, "EHLO", e) < 0)
+		return -1;
+	t->pipelining = smtp_has_ext(buf_cstr(&t->reply), "PIPELINING");
+	for (i = 0; i < t->rq->nrcpt; i++)
+		want_utf8 |= has_8bit(t->rq->rcpts[i]);
+	t->utf8 = want_utf8 && smtp_has_ext(buf_cstr(&t->reply), "SMTPUTF8");
+	return 0;
+}
+
+/* envelope - MAIL, RCPTs, DATA; with pipelining in one write */
+static int
+envelope(struct tx *t, struct cerr *e)
+{
+	int	i;
+
+	if (command(t, "MAIL FROM:<%s>%s\r\n", t->rq->sender,
+		    t->utf8 ? " SMTPUTF8" : "", 2, "MAIL FROM", e) < 0)
+		return -1;
+	for (i = 0; i < t->rq->nrcpt; i++)
+		if (command(t, "RCPT TO:<%s>%s\r\n", t->rq->rcpts[i], "", 2,
+			    "RCPT TO", e) < 0)
+			return -1;
+	if (command(t, "DATA%s%s\r\n", "", "", 3, "DATA", e) < 0)
+		return -1;
+	if (!t->pipelining)
+		return 0;
+	if (smtp_flush(&t->s, e) < 0 || expect(t, 2, "MAIL FROM", e) < 0)
+		return -1;
+	for (i = 0; i < t->rq->nrcpt; i++)
+		if (expect(t, 2, "RCPT TO", e) < 0)
+			return -1;
+	return expect(t, 3, "DATA", e);
+}
+
+/* send_chunk - spool_each callback */
+static int
+send_chunk(void *ctx, const char *p, size_t n, struct cerr *e)
+{
+	return smtp_send(&((struct tx *) ctx)->s, p, n, e);
+}
+
+/* content - the message, the final dot, the queue id */
+static int
+content(struct tx *t, struct spool *sp, char *qid, size_t qidlen, struct cerr *e)
+{
+	struct cerr r;
+
+	if (spool_each(sp, send_chunk, t, &r) < 0
+	    || smtp_send(&t->s, ".\r\n", 3, &r) < 0 || smtp_flush(&t->s, &r) < 0)
+		return cerr_set(e, "%s: DATA: %s", t->rq->to, r.msg);
+	if (expect(t, 2, "end of DATA", e) < 0)
+		return -1;
+	if (smtp_queue_id(buf_cstr(&t->reply), qid, qidlen) < 0)
+		(void) snprintf(qid, qidlen, "unknown");
+	return 0;
+}
+
+int
+reinject(const struct reinject *rq, struct spool *sp, char *qid, size_t qidlen,
+	 struct cerr *e)
+{
+	struct tx t;
+	struct cerr ignore;
+	int	ret;
+
+	memset(&t, 0, sizeof(t));
+	t.rq = rq;
+	smtp_init(&t.s, rq->deadline);
+	buf_init(&t.reply, SMTP_REPLY_MAX + 1);
+	ret = open_session(&t, e) < 0 || envelope(&t, e) < 0
+	    || content(&t, sp, qid, qidlen, e) < 0 ? -1 : 0;
+	/* the message is Postfix's now; QUIT is politeness, so wait briefly */
+	if (t.s.deadline > smtp_now_ms() + 2000)
+		t.s.deadline = smtp_now_ms() + 2000;
+	if (ret == 0 && smtp_send(&t.s, "QUIT\r\n", 6, &ignore) == 0
+	    && smtp_flush(&t.s, &ignore) == 0)
+		(void) smtp_reply(&t.s, &t.reply, &ignore);
+	smtp_close(&t.s);
+	buf_free(&t.reply);
+	return ret;
+}
