@@ -20,21 +20,37 @@
  *	"<>", "<@a,@b:local@domain>" (source route ignored), optionally
  *	followed by space and ESMTP parameters; *params (may be NULL) gets a
  *	pointer into s at the parameters, or at the terminating byte.  A
- *	path without angle brackets is accepted (Postfix does the same for
- *	milter arguments) only when it contains no space.  The input is n
- *	bytes and need not be NUL-terminated.
+ *	path without angle brackets is accepted (as Postfix accepts it with
+ *	strict_rfc821_envelopes off); it ends at the first space.  Leading
+ *	spaces are skipped ("MAIL FROM: <a@b>").  The input is n bytes and
+ *	need not be NUL-terminated.  Every byte of the input (parameters
+ *	too) must be printable ASCII: the first bad byte names the error
+ *	(ADDR_ENUL, ADDR_ECRLF, ADDR_ECTRL, ADDR_E8BIT).  A bare "postmaster"
+ *	without a domain is ADDR_ENODOMAIN: the caller decides.
+ *
+ *	Grammar: a dot-string local part (atext and dots; leading, trailing
+ *	and repeated dots are tolerated, as Postfix tolerates them) or a
+ *	quoted string (backslash escapes kept); a domain made of letters,
+ *	digits, '-', '_' and single dots (one trailing dot allowed), or an
+ *	address literal [...].
  *
  *	addr_parse_header() parses one address from a header value:
  *	"Name <local@domain>", "local@domain (comment)", or "local@domain".
+ *	Of a list ("a@b, c@d") the first address is taken.  Folding (CRLF
+ *	or LF followed by SP/TAB) and TAB are white space; the display name
+ *	and comments may carry 8-bit bytes, the address may not.  "<>" is
+ *	ADDR_ESYNTAX here.
  *
  *	Both return 0, or -1 with e filled and *err set (when err is not
  *	NULL) to the named reason below.
  *
  *	addr_key() writes the table lookup key: local@domain folded to lower
- *	case (quotes removed when the quoted local part needs none), "" for
- *	the null path.  addr_verp() writes local=domain (lower-cased domain).
+ *	case (quotes removed when the quoted local part needs none), one
+ *	trailing dot of the domain removed, "" for the null path.
+ *	addr_verp() writes local=domain (local part as for the key but with
+ *	its case kept, domain lower-cased), -1 for the null path.
  *	addr_format() writes local@domain as it came.  These return 0, or -1
- *	when out is too small.
+ *	when out is too small (ADDR_KEY_MAX + 1 is always enough).
  *
  *	addr_domain_of() returns a pointer to the domain part of a lookup key
  *	(after the last '@'), or NULL.

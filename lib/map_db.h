@@ -29,7 +29,11 @@
  *	without a restart.
  *
  *	map_db_open() flags: MAP_RDONLY, or MAP_RDWR (| MAP_CREATE to create a
- *	missing table).  Returns NULL with e filled on failure.
+ *	missing table, | MAP_BULK for a large Berkeley DB cache, MAP_BULK_CACHE
+ *	bytes instead of Postfix's 128 kB read buffer or its 16 MB create
+ *	buffer).  Returns NULL with e filled on failure (missing file, not a
+ *	Berkeley DB hash file, unsupported type such as "btree:").  The map
+ *	owns its memory; map_db_close() frees it.
  *	map_db_lookup() returns 1 and sets val (binary-safe, NUL-terminated,
  *	without the table's trailing NUL) when found, 0 when not, -1 on error
  *	(key too long, empty or containing NUL/CR/LF, a database error).  An
@@ -40,8 +44,18 @@
  *	trailing NUL) under one shared lock; fn returns 0 to go on, non-zero
  *	to stop (that value is returned).  -1 on a database error.
  *	map_db_begin()/map_db_commit() bracket a batch of updates under one
- *	exclusive lock with one sync at commit (fast bulk import).
- *	map_db_close() flushes and closes.
+ *	exclusive lock with one sync at commit (fast bulk import); readers
+ *	(and Postfix) wait for commit.  Updates outside a batch sync each time.
+ *	map_db_close() commits an open batch, flushes and closes.
+ *	A map is not for concurrent use by several threads; a process that
+ *	opens the same table twice must not nest calls (flock(2) locks of two
+ *	descriptors conflict even within one process).  map_db_walk()'s fn
+ *	must not call the same map.
+ *
+ *	Reopening: a changed file (see above) is reopened under the lock, and
+ *	the remembered NUL form is forgotten (postmap -n may have rebuilt it).
+ *	Any Berkeley DB error on a lookup marks the map for a reopen, so a
+ *	table repaired by postmap is picked up even after corruption.
  *
  *	suppress_lookup() asks the table as Postfix's check_recipient_access
  *	asks an access(5) table for an address key local@domain: the full
@@ -60,9 +74,11 @@
 #define MAP_RDONLY	0
 #define MAP_RDWR	1
 #define MAP_CREATE	2
+#define MAP_BULK	4	/* large cache, for map_db_begin() imports */
 
 #define MAP_KEY_MAX	1024
 #define MAP_VALUE_MAX	(64 * 1024)
+#define MAP_BULK_CACHE	(256 * 1024 * 1024)
 
 struct map_db;
 

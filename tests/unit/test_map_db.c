@@ -1,0 +1,425 @@
+/*
+ * NAME
+ *	test_map_db - unit tests for lib/map_db.c
+ * DESCRIPTION
+ *	Works in a fresh directory under $TMPDIR (or /tmp).  Tables with the
+ *	trailing NUL (postmap's default, -N) and without it (postmap -n) are
+ *	also written directly with Berkeley DB, so the bytes on disk are
+ *	checked, not only what map_db reads back.  Interoperability with the
+ *	real postmap is tests/integration/suppress_postmap_interop.sh.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <db.h>
+
+#include "map_db.h"
+#include "testhelp.h"
+
+static char dir[256];
+
+/* tpath - "DIR/name" in a static buffer (one at a time) */
+static const char *
+tpath(const char *name)
+{
+	static char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return p;
+}
+
+/* raw_put - write one pair with Berkeley DB, bytes exactly as given */
+static void
+raw_put(const char *file, const char *k, size_t kn, const char *v, size_t vn)
+{
+	DB     *db;
+	DBT	key, val;
+
+	memset(&key, 0, sizeof(key));
+	memset(&val, 0, sizeof(val));
+	key.data = (void *)k;
+	key.size = (u_int32_t)kn;
+	val.data = (void *)v;
+	val.size = (u_int32_t)vn;
+	if (db_create(&db, NULL, 0) != 0
+	    || db->open(db, NULL, file, NULL, DB_HASH, DB_CREATE, 0644) != 0
+	    || db->put(db, NULL, &key, &val, 0) != 0) {
+		printf("FAIL raw_put %s\n", file);
+		exit(1);
+	}
+	db->close(db, 0);
+}
+
+/* raw_get - value size of key (exact bytes), or -1 when absent */
+static long
+raw_get(const char *file, const char *k, size_t kn)
+{
+	DB     *db;
+	DBT	key, val;
+	long	r = -1;
+
+	memset(&key, 0, sizeof(key));
+	memset(&val, 0, sizeof(val));
+	key.data = (void *)k;
+	key.size = (u_int32_t)kn;
+	if (db_create(&db, NULL, 0) != 0
+	    || db->open(db, NULL, file, NULL, DB_HASH, DB_RDONLY, 0) != 0)
+		return -2;
+	if (db->get(db, NULL, &key, &val, 0) == 0)
+		r = (long)val.size;
+	db->close(db, 0);
+	return r;
+}
+
+static void
+test_open_errors(void)
+{
+	static const struct {
+		const char *name;
+		int	flags;
+		const char *want;	/* substring of the error */
+	}	cases[] = {
+		{"hash:%s/missing", MAP_RDONLY, "does not exist"},
+		{"hash:%s/missing", MAP_RDWR, "does not exist"},
+		{"btree:%s/x", MAP_RDONLY, "unsupported table type"},
+		{"hash:", MAP_RDONLY, "empty table path"},
+		{"hash:%s/garbage", MAP_RDONLY, "garbage.db"},
+		{"hash:%s/empty", MAP_RDONLY, "empty.db"},
+	};
+	size_t	i;
+	int	fd;
+
+	fd = open(tpath("garbage.db"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	for (i = 0; i < 2000; i++)
+		(void)!write(fd, "garbage!", 8);
+	close(fd);
+	close(open(tpath("empty.db"), O_WRONLY | O_CREAT | O_TRUNC, 0644));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char	name[512];
+		struct cerr e;
+		struct map_db *m;
+
+		snprintf(name, sizeof(name), cases[i].name, dir);
+		cerr_clear(&e);
+		m = map_db_open(name, cases[i].flags, &e);
+		CHECK(m == NULL, "open %s fails", name);
+		CHECK(strstr(e.msg, cases[i].want) != NULL,
+		      "open %s error: got \"%s\", want \"...%s...\"", name, e.msg, cases[i].want);
+		map_db_close(m);
+	}
+}
+
+/* test_nul_convention - what we write, and reading both conventions */
+static void
+test_nul_convention(void)
+{
+	struct cerr e;
+	struct buf v;
+	struct map_db *m;
+	char	p[512];
+
+	buf_init(&v, MAP_VALUE_MAX);
+	m = map_db_open(tpath("nul"), MAP_RDWR | MAP_CREATE, &e);
+	CHECK(m != NULL, "create nul: %s", e.msg);
+	CHECK_INT(map_db_update(m, "User@Example.COM", "550 5.7.1 x", &e), 0, "update");
+	map_db_close(m);
+	snprintf(p, sizeof(p), "%s", tpath("nul.db"));
+	CHECK_INT(raw_get(p, "user@example.com", 17), 12, "stored key and value with NUL");
+	CHECK_INT(raw_get(p, "user@example.com", 16), -1, "no key without NUL");
+
+	snprintf(p, sizeof(p), "%s", tpath("nonul.db"));
+	raw_put(p, "a@b.example", 11, "REJECT", 6);
+	m = map_db_open(tpath("nonul"), MAP_RDWR, &e);
+	CHECK(m != NULL, "open nonul: %s", e.msg);
+	CHECK_INT(map_db_lookup(m, "A@B.example", &v, &e), 1, "lookup no-NUL table");
+	CHECK_STR(buf_cstr(&v), "REJECT", "value from no-NUL table");
+	CHECK_INT(map_db_update(m, "c@d.example", "550 y", &e), 0, "update no-NUL table");
+	map_db_close(m);
+	CHECK_INT(raw_get(p, "c@d.example", 11), 5, "no-NUL table keeps its form");
+	CHECK_INT(raw_get(p, "c@d.example", 12), -1, "no NUL added to no-NUL table");
+	buf_free(&v);
+}
+
+struct op_case {
+	char	op;			/* u update, l lookup, d delete */
+	const char *key;
+	const char *val;		/* update: value; lookup: want (NULL none) */
+	int	ret;
+	const char *err;		/* substring of the error when ret < 0 */
+};
+
+static char longkey[MAP_KEY_MAX + 2];
+
+static const struct op_case op_cases[] = {
+	{'l', "nobody@example.com", NULL, 0, NULL},
+	{'u', "Mixed.Case+tag@Example.COM", "550 5.7.1 suppressed: test", 0, NULL},
+	{'l', "mixed.case+tag@example.com", "550 5.7.1 suppressed: test", 1, NULL},
+	{'l', "MIXED.CASE+TAG@EXAMPLE.COM", "550 5.7.1 suppressed: test", 1, NULL},
+	{'u', "mixed.case+tag@example.com", "REJECT replaced", 0, NULL},
+	{'l', "Mixed.Case+tag@example.com", "REJECT replaced", 1, NULL},
+	{'l', longkey, NULL, -1, "longer than"},
+	{'u', longkey, "x", -1, "longer than"},
+	{'l', "", NULL, -1, "empty lookup key"},
+	{'l', "a\r\nb", NULL, -1, "CR or LF"},
+	{'u', "a@b", "two\nlines", -1, "CR or LF"},
+	{'l', "mixed.case+tag@example.com", "REJECT replaced", 1, NULL},
+	{'d', "MIXED.case+tag@example.com", NULL, 1, NULL},
+	{'d', "mixed.case+tag@example.com", NULL, 0, NULL},
+	{'l', "mixed.case+tag@example.com", NULL, 0, NULL},
+	{'u', "@example.org", "550 domain", 0, NULL},
+	{'l', "@EXAMPLE.org", "550 domain", 1, NULL},
+};
+
+static void
+test_ops(void)
+{
+	struct cerr e;
+	struct buf v;
+	struct map_db *m;
+	size_t	i;
+	int	r;
+
+	memset(longkey, 'k', MAP_KEY_MAX + 1);
+	buf_init(&v, MAP_VALUE_MAX);
+	m = map_db_open("hash:" "%s", MAP_RDONLY, &e);	/* bad name: no crash */
+	map_db_close(m);
+	m = map_db_open(tpath("ops"), MAP_RDWR | MAP_CREATE, &e);
+	CHECK(m != NULL, "create ops: %s", e.msg);
+	if (m == NULL)
+		return;
+	for (i = 0; i < sizeof(op_cases) / sizeof(op_cases[0]); i++) {
+		const struct op_case *c = &op_cases[i];
+
+		cerr_clear(&e);
+		buf_reset(&v);
+		if (c->op == 'u')
+			r = map_db_update(m, c->key, c->val, &e);
+		else if (c->op == 'd')
+			r = map_db_delete(m, c->key, &e);
+		else
+			r = map_db_lookup(m, c->key, &v, &e);
+		CHECK_INT(r, c->ret, "op %zu %c %.40s (%s)", i, c->op, c->key, e.msg);
+		if (c->op == 'l' && c->val && r == 1)
+			CHECK_STR(buf_cstr(&v), c->val, "op %zu value", i);
+		if (r < 0 && c->err)
+			CHECK(strstr(e.msg, c->err) != NULL, "op %zu error: got \"%s\", want \"...%s...\"",
+			      i, e.msg, c->err);
+	}
+	map_db_close(m);
+	buf_free(&v);
+}
+
+static int
+count_fn(const char *k, size_t kn, const char *v, size_t vn, void *ctx)
+{
+	long   *n = ctx;
+
+	if (kn != strlen(k) || vn != strlen(v) || kn == 0)
+		return -1;		/* trailing NUL not stripped */
+	(*n)++;
+	return 0;
+}
+
+/* test_batch_walk - begin/commit with many keys, then walk them */
+static void
+test_batch_walk(void)
+{
+	struct cerr e;
+	struct buf v;
+	struct map_db *m, *r;
+	char	key[64];
+	long	n = 0, i;
+
+	buf_init(&v, MAP_VALUE_MAX);
+	m = map_db_open(tpath("batch"), MAP_RDWR | MAP_CREATE | MAP_BULK, &e);
+	CHECK(m != NULL, "create batch: %s", e.msg);
+	CHECK_INT(map_db_begin(m, &e), 0, "begin");
+	CHECK_INT(map_db_begin(m, &e), -1, "begin twice");
+	for (i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "User%ld@Example%ld.com", i, i % 7);
+		if (map_db_update(m, key, "550 5.7.1 bulk", &e) < 0)
+			break;
+	}
+	CHECK_INT(i, 5000, "batch updates (%s)", e.msg);
+	CHECK_INT(map_db_lookup(m, "user4999@example1.com", &v, &e), 1, "lookup in batch");
+	CHECK_INT(map_db_commit(m, &e), 0, "commit");
+	CHECK_INT(map_db_commit(m, &e), -1, "commit without begin");
+	map_db_close(m);
+	r = map_db_open(tpath("batch"), MAP_RDONLY, &e);
+	CHECK(r != NULL, "reopen batch: %s", e.msg);
+	CHECK_INT(map_db_walk(r, count_fn, &n, &e), 0, "walk");
+	CHECK_INT(n, 5000, "walk count");
+	CHECK_INT(map_db_lookup(r, "USER0@EXAMPLE0.COM", &v, &e), 1, "lookup after commit");
+	CHECK_INT(map_db_update(r, "x@y", "z", &e), -1, "update read-only");
+	CHECK(strstr(map_db_path(r), "batch.db") != NULL, "map_db_path");
+	map_db_close(r);
+	buf_free(&v);
+}
+
+/* test_reopen - a reader sees updates by another handle and a rename */
+static void
+test_reopen(void)
+{
+	struct cerr e;
+	struct buf v;
+	struct map_db *w, *r, *t;
+	char	from[512], to[512];
+
+	buf_init(&v, MAP_VALUE_MAX);
+	w = map_db_open(tpath("live"), MAP_RDWR | MAP_CREATE, &e);
+	map_db_update(w, "a@example.com", "550 one", &e);
+	r = map_db_open(tpath("live"), MAP_RDONLY, &e);
+	CHECK(r != NULL, "open reader: %s", e.msg);
+	CHECK_INT(map_db_lookup(r, "a@example.com", &v, &e), 1, "reader sees a");
+	CHECK_STR(buf_cstr(&v), "550 one", "reader value");
+	map_db_update(w, "a@example.com", "550 two, a longer value", &e);
+	map_db_update(w, "b@example.com", "550 b", &e);
+	CHECK_INT(map_db_lookup(r, "a@example.com", &v, &e), 1, "reader after update");
+	CHECK_STR(buf_cstr(&v), "550 two, a longer value", "reader sees new value");
+	CHECK_INT(map_db_lookup(r, "b@example.com", &v, &e), 1, "reader sees new key");
+	map_db_close(w);
+
+	t = map_db_open(tpath("live2"), MAP_RDWR | MAP_CREATE, &e);
+	map_db_update(t, "c@example.com", "550 replaced", &e);
+	map_db_close(t);
+	snprintf(from, sizeof(from), "%s", tpath("live2.db"));
+	snprintf(to, sizeof(to), "%s", tpath("live.db"));
+	CHECK_INT(rename(from, to), 0, "rename over");
+	CHECK_INT(map_db_lookup(r, "a@example.com", &v, &e), 0, "old key gone after rename");
+	CHECK_INT(map_db_lookup(r, "c@example.com", &v, &e), 1, "new file after rename");
+	unlink(to);
+	CHECK_INT(map_db_lookup(r, "c@example.com", &v, &e), -1, "table removed: error");
+	CHECK(strstr(e.msg, "live.db") != NULL, "removed table error names file: %s", e.msg);
+	t = map_db_open(tpath("live"), MAP_RDWR | MAP_CREATE, &e);
+	map_db_update(t, "d@example.com", "550 back", &e);
+	map_db_close(t);
+	CHECK_INT(map_db_lookup(r, "d@example.com", &v, &e), 1, "table back: found");
+	map_db_close(r);
+	buf_free(&v);
+}
+
+struct sup_case {
+	const char *addr;
+	int	ret;
+	const char *val;		/* when ret == 1 */
+};
+
+static const char *const sup_table[][2] = {
+	{"bad@example.com", "550 5.7.1 suppressed: hard bounce 2026-11-28"},
+	{"example.net", "REJECT whole domain"},
+	{"ok@example.net", "OK"},
+	{"dunno@example.net", "DUNNO"},
+	{"@example.org", "550 at-domain"},
+	{"example.edu", "554 parent"},
+	{"abuse@", "550 local part"},
+	{"num@example.com", "12345"},
+	{"two@example.com", "250 fine"},
+	{"defer@example.com", "450 4.7.1 later"},
+};
+
+static const struct sup_case sup_cases[] = {
+	{"bad@example.com", 1, "550 5.7.1 suppressed: hard bounce 2026-11-28"},
+	{"BAD@Example.COM", 1, "550 5.7.1 suppressed: hard bounce 2026-11-28"},
+	{"good@example.com", 0, NULL},
+	{"x@example.net", 1, "REJECT whole domain"},
+	{"x@sub.example.net", 1, "REJECT whole domain"},
+	{"ok@example.net", 0, NULL},
+	{"dunno@example.net", 0, NULL},
+	{"postmaster@example.net", 1, "REJECT whole domain"},
+	{"x@example.org", 1, "550 at-domain"},
+	{"x@sub.example.org", 0, NULL},
+	{"x@a.b.example.edu", 1, "554 parent"},
+	{"abuse@anywhere.test", 1, "550 local part"},
+	{"num@example.com", 0, NULL},
+	{"two@example.com", 0, NULL},
+	{"defer@example.com", 1, "450 4.7.1 later"},
+	{"@example.org", 1, "550 at-domain"},
+	{"example.net", 1, "REJECT whole domain"},
+	{"deep.sub.example.edu", 1, "554 parent"},
+	{"nothing.test", 0, NULL},
+	{"", -1, NULL},
+	{longkey, -1, NULL},
+};
+
+static void
+test_suppress_lookup(void)
+{
+	struct cerr e;
+	struct buf v;
+	struct map_db *m;
+	size_t	i;
+	int	r;
+
+	buf_init(&v, MAP_VALUE_MAX);
+	m = map_db_open(tpath("sup"), MAP_RDWR | MAP_CREATE, &e);
+	for (i = 0; i < sizeof(sup_table) / sizeof(sup_table[0]); i++)
+		map_db_update(m, sup_table[i][0], sup_table[i][1], &e);
+	for (i = 0; i < sizeof(sup_cases) / sizeof(sup_cases[0]); i++) {
+		const struct sup_case *c = &sup_cases[i];
+
+		buf_reset(&v);
+		r = suppress_lookup(m, c->addr, &v, &e);
+		CHECK_INT(r, c->ret, "suppress %zu %.40s", i, c->addr);
+		if (r == 1 && c->val)
+			CHECK_STR(buf_cstr(&v), c->val, "suppress %zu %s action", i, c->addr);
+	}
+	map_db_close(m);
+	buf_free(&v);
+}
+
+/* test_corrupt - a table overwritten with garbage after open: errors, no crash */
+static void
+test_corrupt(void)
+{
+	struct cerr e;
+	struct buf v;
+	struct map_db *m;
+	char	p[512];
+	int	fd, i, r;
+
+	buf_init(&v, MAP_VALUE_MAX);
+	m = map_db_open(tpath("corrupt"), MAP_RDWR | MAP_CREATE, &e);
+	map_db_update(m, "a@example.com", "550 x", &e);
+	map_db_close(m);
+	m = map_db_open(tpath("corrupt"), MAP_RDONLY, &e);
+	CHECK_INT(map_db_lookup(m, "a@example.com", &v, &e), 1, "before corruption");
+	snprintf(p, sizeof(p), "%s", tpath("corrupt.db"));
+	fd = open(p, O_WRONLY);
+	for (i = 0; i < 4096; i++)
+		(void)!write(fd, "\377\0\1\2", 4);
+	close(fd);
+	r = map_db_lookup(m, "a@example.com", &v, &e);
+	CHECK_INT(r, -1, "lookup in corrupt table fails (%s)", e.msg);
+	r = map_db_lookup(m, "b@example.com", &v, &e);
+	CHECK_INT(r, -1, "again, still no crash (%s)", e.msg);
+	map_db_close(m);
+	buf_free(&v);
+}
+
+int
+main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char	cmd[600];
+
+	snprintf(dir, sizeof(dir), "%s/test_map_db.XXXXXX", tmp ? tmp : "/tmp");
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_open_errors();
+	test_nul_convention();
+	test_ops();
+	test_batch_walk();
+	test_reopen();
+	test_suppress_lookup();
+	test_corrupt();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	(void)!system(cmd);
+	return TEST_DONE("test_map_db");
+}
