@@ -1,1 +1,20 @@
 # filter/local.mk - rules for filter/ (included by the top Makefile.am)
+sbin_PROGRAMS += filter/campaign-filter
+filter_campaign_filter_SOURCES = filter/campaign-filter.c \
+	filter/message.c filter/message.h filter/spool.c filter/spool.h \
+	filter/smtp.c filter/smtp.h filter/reinject.c filter/reinject.h
+filter_campaign_filter_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/filter
+filter_campaign_filter_LDADD = $(CAMPAIGN_LIBS)
+dist_man_MANS += filter/campaign-filter.8
+
+# unit tests of the filter's parts (no lib/map_db needed)
+check_PROGRAMS += tests/unit/test_filter_message tests/unit/test_filter_smtp
+TESTS += tests/unit/test_filter_message tests/unit/test_filter_smtp
+tests_unit_test_filter_message_SOURCES = tests/unit/test_filter_message.c \
+	tests/unit/testhelp.h filter/message.c filter/spool.c
+tests_unit_test_filter_message_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/filter
+tests_unit_test_filter_message_LDADD = $(CAMPAIGN_LIBS)
+tests_unit_test_filter_smtp_SOURCES = tests/unit/test_filter_smtp.c \
+	tests/unit/testhelp.h filter/smtp.c filter/reinject.c filter/spool.c
+tests_unit_test_filter_smtp_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/filter
+tests_unit_test_filter_smtp_LDADD = $(CAMPAIGN_LIBS)
