@@ -165,6 +165,7 @@ file_open(struct map_db *m, struct cerr *e)
 		dbflags |= DB_CREATE;
 	err = m->db->open(m->db, NULL, m->base, NULL, DB_HASH, dbflags, 0644);
 	if (err != 0) {
+		errno = err;
 		if (err == ENOENT)
 			return cerr_set(e, "open %s: table does not exist", m->path);
 		return db_fail(m, e, "open", err);
@@ -247,7 +248,7 @@ struct map_db *
 map_db_open(const char *name, int flags, struct cerr *e)
 {
 	struct map_db *m;
-	int	major, minor;
+	int	major, minor, saved;
 
 	(void)db_version(&major, &minor, NULL);
 	if (major != DB_VERSION_MAJOR || minor != DB_VERSION_MINOR) {
@@ -267,7 +268,9 @@ map_db_open(const char *name, int flags, struct cerr *e)
 		return NULL;
 	}
 	if (split_name(m, name, e) < 0 || handle_open(m, e) < 0) {
+		saved = errno;
 		map_db_close(m);
+		errno = saved;
 		return NULL;
 	}
 	return m;

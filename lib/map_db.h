@@ -32,7 +32,8 @@
  *	missing table, | MAP_BULK for a large Berkeley DB cache, MAP_BULK_CACHE
  *	bytes instead of Postfix's 128 kB read buffer or its 16 MB create
  *	buffer).  Returns NULL with e filled on failure (missing file, not a
- *	Berkeley DB hash file, unsupported type such as "btree:").  The map
+ *	Berkeley DB hash file, unsupported type such as "btree:"); errno is
+ *	ENOENT when the table does not exist, EACCES when it is not ours.  The map
  *	owns its memory; map_db_close() frees it.
  *	map_db_lookup() returns 1 and sets val (binary-safe, NUL-terminated,
  *	without the table's trailing NUL) when found, 0 when not, -1 on error
