@@ -24,6 +24,18 @@
  *	Berkeley DB page cache.  The identity is refreshed after our own
  *	writes, while the exclusive lock is still held.
  *
+ *	Fault guard: Berkeley DB trusts the pages it reads, and a hash file
+ *	with garbage inside (not merely truncated) can make it follow a wild
+ *	pointer.  Postfix tables carry no checksums and DB->verify reads the
+ *	whole file (seconds per million entries), so every call into
+ *	Berkeley DB that reads or writes pages runs under a SIGSEGV/SIGBUS
+ *	guard (a thread-local jump buffer; the handler is installed once, by
+ *	the first map_db_open()).  A fault inside such a call jumps back; the
+ *	handle is abandoned (descriptors closed, its memory left behind: the
+ *	library's state inside it cannot be trusted) and that one operation
+ *	fails; the next one reopens the file.  A fault anywhere else goes to
+ *	the handler that was there before.
+ *
  *	Nothing here prints: Berkeley DB's own messages are captured with an
  *	error callback and added to the error text.
  * DIAGNOSTICS
@@ -35,6 +47,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -60,6 +75,7 @@ struct map_db {
 	const char *base;		/* its base name, inside path */
 	int	flags;			/* MAP_* */
 	int	lock_fd;		/* our descriptor: flock and identity */
+	int	dbfd;			/* Berkeley DB's descriptor */
 	DB_ENV *env;
 	DB     *db;
 	struct stat id;			/* identity when opened / last written */
@@ -68,6 +84,122 @@ struct map_db {
 	int	broken;			/* reopen before the next use */
 	char	dberr[256];		/* last Berkeley DB message */
 };
+
+/*
+ * The fault guard (see DESCRIPTION).  sigsetjmp() does not save the mask
+ * and the handler runs with SA_NODEFER, so a guarded call costs no system
+ * call and the signal stays unblocked after the jump.
+ */
+enum dbop_kind { OP_OPEN, OP_GET, OP_PUT, OP_DEL, OP_CGET, OP_SYNC, OP_CLOSE };
+
+struct dbop {
+	enum dbop_kind kind;
+	DB     *db;
+	DBC    *c;
+	DBT    *k, *v;
+	const char *name;
+	u_int32_t flags;
+};
+
+static _Thread_local sigjmp_buf *guard_jmp;
+static struct sigaction guard_old_segv, guard_old_bus;
+static int guard_installed;
+
+static void
+guard_handler(int sig)
+{
+	if (guard_jmp != NULL)
+		siglongjmp(*guard_jmp, sig);
+	/* not ours: the faulting instruction runs again, under the old handler */
+	sigaction(sig, sig == SIGSEGV ? &guard_old_segv : &guard_old_bus, NULL);
+}
+
+static void
+guard_install(void)
+{
+	struct sigaction sa;
+
+	if (__atomic_exchange_n(&guard_installed, 1, __ATOMIC_SEQ_CST))
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = guard_handler;
+	sa.sa_flags = SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &guard_old_segv);
+	sigaction(SIGBUS, &sa, &guard_old_bus);
+}
+
+static int
+dbop_call(struct dbop *op)
+{
+	switch (op->kind) {
+	case OP_OPEN:
+		return op->db->open(op->db, NULL, op->name, NULL, DB_HASH, op->flags, 0644);
+	case OP_GET:
+		return op->db->get(op->db, NULL, op->k, op->v, 0);
+	case OP_PUT:
+		return op->db->put(op->db, NULL, op->k, op->v, 0);
+	case OP_DEL:
+		return op->db->del(op->db, NULL, op->k, 0);
+	case OP_CGET:
+		return op->c->get(op->c, op->k, op->v, op->flags);
+	case OP_SYNC:
+		return op->db->sync(op->db, 0);
+	case OP_CLOSE:
+		return op->db->close(op->db, 0);
+	}
+	return EINVAL;
+}
+
+/*
+ * Abandoned handles stay referenced here (the first GRAVE_MAX of them), so
+ * that leak checkers see memory deliberately kept, not lost.
+ */
+#define GRAVE_MAX 64
+static void *grave[GRAVE_MAX][2];
+static unsigned graves;
+
+/* abandon - after a fault: drop the handle without calling into it */
+static void
+abandon(struct map_db *m)
+{
+	unsigned n = __atomic_fetch_add(&graves, 1, __ATOMIC_SEQ_CST);
+
+	if (n < GRAVE_MAX) {
+		grave[n][0] = m->db;
+		grave[n][1] = m->env;
+	}
+	if (m->db != NULL && m->dbfd >= 0)
+		(void)close(m->dbfd);
+	if (m->lock_fd >= 0)
+		(void)close(m->lock_fd);
+	m->db = NULL;
+	m->env = NULL;
+	m->lock_fd = m->dbfd = -1;
+	m->broken = 1;
+	m->form = FORM_UNKNOWN;
+	snprintf(m->dberr, sizeof(m->dberr),
+		 "memory fault inside Berkeley DB: the file is corrupt");
+}
+
+/* guarded - run one Berkeley DB call under the fault guard */
+static int
+guarded(struct map_db *m, struct dbop *op)
+{
+	sigjmp_buf jb;
+	sigjmp_buf *volatile saved = guard_jmp;
+	int	err;
+
+	if (sigsetjmp(jb, 0) != 0) {
+		guard_jmp = saved;
+		abandon(m);
+		return DB_RUNRECOVERY;
+	}
+	guard_jmp = &jb;
+	err = dbop_call(op);
+	guard_jmp = saved;
+	return err;
+}
 
 /* db_errcall - keep Berkeley DB's last message for the error text */
 static void
@@ -152,6 +284,7 @@ env_open(struct map_db *m, struct cerr *e)
 static int
 file_open(struct map_db *m, struct cerr *e)
 {
+	struct dbop op = {0};
 	u_int32_t dbflags = 0;
 	int	err;
 
@@ -163,8 +296,11 @@ file_open(struct map_db *m, struct cerr *e)
 		dbflags |= DB_RDONLY;
 	if (m->flags & MAP_CREATE)
 		dbflags |= DB_CREATE;
-	err = m->db->open(m->db, NULL, m->base, NULL, DB_HASH, dbflags, 0644);
-	if (err != 0) {
+	op.kind = OP_OPEN;
+	op.db = m->db;
+	op.name = m->base;
+	op.flags = dbflags;
+	if ((err = guarded(m, &op)) != 0) {
 		errno = err;
 		if (err == ENOENT)
 			return cerr_set(e, "open %s: table does not exist", m->path);
@@ -177,15 +313,19 @@ file_open(struct map_db *m, struct cerr *e)
 static void
 handle_close(struct map_db *m)
 {
+	struct dbop op = {0};
+
+	op.kind = OP_CLOSE;
+	op.db = m->db;
 	if (m->db != NULL)
-		(void)m->db->close(m->db, 0);
+		(void)guarded(m, &op);	/* after a fault, abandon() cleared m */
 	if (m->env != NULL)
 		(void)m->env->close(m->env, 0);
 	if (m->lock_fd >= 0)
 		(void)close(m->lock_fd);
 	m->db = NULL;
 	m->env = NULL;
-	m->lock_fd = -1;
+	m->lock_fd = m->dbfd = -1;
 	m->form = FORM_UNKNOWN;
 }
 
@@ -198,6 +338,7 @@ same_file(struct map_db *m, struct cerr *e)
 
 	if (m->db->fd(m->db, &dbfd) != 0 || fstat(dbfd, &st) < 0)
 		return cerr_set(e, "fstat %s: %s", m->path, strerror(errno));
+	m->dbfd = dbfd;
 	return st.st_ino == m->id.st_ino && st.st_dev == m->id.st_dev;
 }
 
@@ -260,7 +401,8 @@ map_db_open(const char *name, int flags, struct cerr *e)
 		cerr_set(e, "%s: out of memory", name);
 		return NULL;
 	}
-	m->lock_fd = -1;
+	guard_install();
+	m->lock_fd = m->dbfd = -1;
 	m->flags = (flags & MAP_CREATE) ? flags | MAP_RDWR : flags;
 	if ((m->name = strdup(name)) == NULL) {
 		cerr_set(e, "%s: out of memory", name);
@@ -300,7 +442,7 @@ prepare(struct map_db *m, int op, struct cerr *e)
 	int	tries;
 
 	if (m->batch)
-		return 0;
+		return m->db ? 0 : db_fail(m, e, "batch on", DB_RUNRECOVERY);
 	for (tries = 0; tries < MAP_REOPEN_TRIES; tries++) {
 		if (m->broken || m->lock_fd < 0) {
 			handle_close(m);
@@ -322,14 +464,19 @@ prepare(struct map_db *m, int op, struct cerr *e)
 static int
 finish(struct map_db *m, int wrote, struct cerr *e)
 {
+	struct dbop op = {0};
 	int	err, r = 0;
 
-	if (m->batch)
+	if (m->batch || m->lock_fd < 0)
 		return 0;
-	if (wrote && (err = m->db->sync(m->db, 0)) != 0) {
+	op.kind = OP_SYNC;
+	op.db = m->db;
+	if (wrote && m->db != NULL && (err = guarded(m, &op)) != 0) {
 		r = db_fail(m, e, "sync", err);
 		m->broken = 1;
 	}
+	if (m->lock_fd < 0)
+		return r;
 	if (wrote && fstat(m->lock_fd, &m->id) < 0)
 		m->broken = 1;
 	(void)flock_retry(m->lock_fd, LOCK_UN);
@@ -361,6 +508,7 @@ static int
 db_get(struct map_db *m, const char *key, size_t klen, struct buf *val,
        struct cerr *e)
 {
+	struct dbop op = {0};
 	DBT	k, v;
 	int	err;
 
@@ -368,7 +516,11 @@ db_get(struct map_db *m, const char *key, size_t klen, struct buf *val,
 	memset(&v, 0, sizeof(v));
 	k.data = (void *)key;
 	k.size = (u_int32_t)klen;
-	err = m->db->get(m->db, NULL, &k, &v, 0);
+	op.kind = OP_GET;
+	op.db = m->db;
+	op.k = &k;
+	op.v = &v;
+	err = guarded(m, &op);
 	if (err == DB_NOTFOUND || err == DB_KEYEMPTY)
 		return 0;
 	if (err != 0) {
@@ -423,6 +575,7 @@ map_db_lookup(struct map_db *m, const char *key, struct buf *val, struct cerr *e
 static int
 detect_form(struct map_db *m, struct cerr *e)
 {
+	struct dbop op = {0};
 	DBC    *c;
 	DBT	k, v;
 	int	err;
@@ -431,8 +584,14 @@ detect_form(struct map_db *m, struct cerr *e)
 		return db_fail(m, e, "read", err);
 	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));
-	err = c->get(c, &k, &v, DB_FIRST);
-	(void)c->close(c);
+	op.kind = OP_CGET;
+	op.c = c;
+	op.k = &k;
+	op.v = &v;
+	op.flags = DB_FIRST;
+	err = guarded(m, &op);
+	if (m->db != NULL)
+		(void)c->close(c);
 	if (err != 0 && err != DB_NOTFOUND)
 		return db_fail(m, e, "read", err);
 	if (err == 0 && (k.size == 0 || ((char *)k.data)[k.size - 1] != '\0'))
@@ -456,6 +615,7 @@ static int
 db_put(struct map_db *m, const char *key, size_t klen, const char *value,
        struct cerr *e)
 {
+	struct dbop op = {0};
 	DBT	k, v;
 	int	err, nul;
 
@@ -468,7 +628,11 @@ db_put(struct map_db *m, const char *key, size_t klen, const char *value,
 	k.size = (u_int32_t)(klen + nul);
 	v.data = (void *)value;
 	v.size = (u_int32_t)(strlen(value) + nul);
-	if ((err = m->db->put(m->db, NULL, &k, &v, 0)) != 0) {
+	op.kind = OP_PUT;
+	op.db = m->db;
+	op.k = &k;
+	op.v = &v;
+	if ((err = guarded(m, &op)) != 0) {
 		m->broken = 1;
 		return db_fail(m, e, "write", err);
 	}
@@ -500,13 +664,17 @@ map_db_update(struct map_db *m, const char *key, const char *value, struct cerr 
 static int
 db_del(struct map_db *m, const char *key, size_t klen, struct cerr *e)
 {
+	struct dbop op = {0};
 	DBT	k;
 	int	err;
 
 	memset(&k, 0, sizeof(k));
 	k.data = (void *)key;
 	k.size = (u_int32_t)klen;
-	err = m->db->del(m->db, NULL, &k, 0);
+	op.kind = OP_DEL;
+	op.db = m->db;
+	op.k = &k;
+	err = guarded(m, &op);
 	if (err == DB_NOTFOUND || err == DB_KEYEMPTY)
 		return 0;
 	if (err != 0) {
@@ -569,6 +737,7 @@ walk_cursor(struct map_db *m,
 	    int (*fn)(const char *, size_t, const char *, size_t, void *),
 	    void *ctx, struct buf *kb, struct buf *vb, struct cerr *e)
 {
+	struct dbop op = {0};
 	DBC    *c;
 	DBT	k, v;
 	int	err, r = 0;
@@ -577,7 +746,12 @@ walk_cursor(struct map_db *m,
 		return db_fail(m, e, "read", err);
 	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));
-	while (r == 0 && (err = c->get(c, &k, &v, DB_NEXT)) == 0) {
+	op.kind = OP_CGET;
+	op.c = c;
+	op.k = &k;
+	op.v = &v;
+	op.flags = DB_NEXT;
+	while (r == 0 && (err = guarded(m, &op)) == 0) {
 		/* copies: NUL-terminated, and safe if fn looks at them later */
 		if (buf_set(kb, k.data, strip_nul(&k)) < 0
 		    || buf_set(vb, v.data, strip_nul(&v)) < 0) {
@@ -587,7 +761,8 @@ walk_cursor(struct map_db *m,
 		}
 		r = fn(kb->data, kb->len, vb->data, vb->len, ctx);
 	}
-	(void)c->close(c);
+	if (m->db != NULL)
+		(void)c->close(c);
 	if (r == 0 && err != DB_NOTFOUND) {
 		m->broken = 1;
 		return db_fail(m, e, "read", err);
