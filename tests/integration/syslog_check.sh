@@ -22,7 +22,7 @@
 FRAG=$CAMPAIGN_SRC/syslog/postfix-campaign.conf
 FWD=$CAMPAIGN_SRC/syslog/postfix-campaign-forward.conf
 CEN=$CAMPAIGN_SRC/syslog/postfix-campaign-central.conf
-STAMP_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}[+-][0-9]{2}:[0-9]{2} [^ ]+ [^ []+\[[0-9]+\]: .'
+STAMP_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}[+-][0-9]{2}:[0-9]{2} [^ ]+ [^ []+(\[[0-9]+\])?: .'
 T=$(mktemp -d /tmp/syslog-check.XXXXXX)
 NG_PID=
 cleanup() {
