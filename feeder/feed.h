@@ -1,0 +1,231 @@
+/*
+ * NAME
+ *	feed - campaign-feed's modules and the contracts between them
+ * SYNOPSIS
+ *	#include "feed.h"
+ * DESCRIPTION
+ *	campaign-feed is split by concern, one file each:
+ *
+ *	feed_msg.c	the message, prepared once at start-up (CRLF line
+ *			ends, dot-stuffing, X-Campaign-ID) and, when it has
+ *			{{tags}}, merged per recipient.
+ *	feed_rcpt.c	the recipient list, read as a stream: one address a
+ *			line, or CSV (RFC 4180) with an "email" column.
+ *	feed_reply.c	SMTP reply parsing, bounded and length-checked.
+ *	feed_journal.c	the append-only journal that makes a restart resume.
+ *	feed_smtp.c	one SMTP session: the pipelined protocol engine.
+ *	feed_loop.c	the event loop: relays, sessions, work, retries.
+ *	feed_progress.c	progress bar, status lines, summary.
+ *	feed_main.c	options, wiring, exit status.
+ *
+ *	Functions that can fail return -1 after cerr_set(); they never print.
+ * SEE ALSO
+ *	campaign-feed(1)
+ */
+#ifndef FEED_H
+#define FEED_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "cerr.h"
+
+#define FEED_LINE_MAX	2048		/* SMTP reply line (Postfix line_length_limit) */
+#define FEED_REPLY_LINES 100		/* lines in one multi-line reply */
+#define FEED_TEXT_MAX	512		/* reply text kept for a rejection */
+#define FEED_RECORD_MAX	65536		/* one recipient-list record */
+#define FEED_MSG_MAX	((size_t)256 << 20)	/* message file */
+#define FEED_TAG_MAX	64		/* a {{tag}} name */
+#define FEED_RCPTS_MAX	1000		/* --rcpts-per-msg upper bound */
+#define FEED_ID_MAX	64		/* campaign id */
+
+/* Exit status (campaign-feed(1) EXIT STATUS) */
+#define FEED_EXIT_OK		0	/* every recipient accepted */
+#define FEED_EXIT_REJECTED	2	/* done; some rejected or malformed */
+#define FEED_EXIT_DEFERRED	3	/* done; some deferred: run again */
+
+/*
+ * feed_reply.c
+ */
+#define REPLY_EXT_PIPELINING	1
+#define REPLY_EXT_8BITMIME	2
+#define REPLY_EXT_SIZE		4
+
+struct reply {
+	int	code;			/* 200..599 */
+	int	nlines;
+	int	ext;			/* REPLY_EXT_*, 250 replies only */
+	size_t	textlen;
+	char	text[FEED_TEXT_MAX];	/* "550 5.1.1 text", lines joined by ' ' */
+};
+
+ssize_t	reply_parse(const char *in, size_t len, struct reply *r, struct cerr *e);
+
+/*
+ * feed_msg.c
+ */
+struct msg_seg {
+	size_t	off, len;		/* literal: bytes of body */
+	int	tag;			/* -1 literal, else index in tags */
+	int	bol;			/* tag starts a line (dot-stuff value) */
+};
+
+struct msg {
+	struct buf body;		/* CRLF, dot-stuffed, ends in CRLF, no final "." */
+	int	has8bit;
+	size_t	ntags;
+	char  **tags;			/* distinct tag names, in order found */
+	size_t	nsegs;
+	struct msg_seg *segs;		/* only when ntags > 0 */
+};
+
+int	msg_valid_id(const char *id);
+int	msg_prepare(struct msg *m, const char *raw, size_t n,
+		    const char *campaign, struct cerr *e);
+int	msg_load(struct msg *m, const char *path, const char *campaign,
+		 struct cerr *e);
+int	msg_merge(const struct msg *m, char *const *vals, struct buf *out);
+void	msg_free(struct msg *m);
+
+/*
+ * feed_rcpt.c
+ */
+enum rlist_result { RL_ERR = -1, RL_EOF = 0, RL_REC = 1, RL_BAD = 2, RL_SKIP = 3 };
+
+struct rlist {
+	int	fd;
+	int	csv;			/* header with an "email" column seen */
+	int	email_col;
+	size_t	ncols;
+	char  **cols;			/* header names (CSV) */
+	unsigned long lineno;		/* lines read so far */
+	int	eof;
+	size_t	rpos, rlen;
+	char   *rbuf;			/* read buffer */
+	struct buf rec;			/* current record */
+	struct buf fbuf;		/* current fields, NUL-separated */
+	size_t	nfields, fcap;
+	char  **fields;			/* pointers into fbuf */
+	int	pending;		/* first line already in rec (plain list) */
+	unsigned long pending_line;
+};
+
+struct rrec {
+	unsigned long line;		/* line where the record starts */
+	char	addr[ADDR_KEY_MAX + 2];	/* local@domain, as given */
+	size_t	nfields;
+	char  **fields;			/* CSV values; [0] = address for a plain list */
+	char	why[200];		/* RL_BAD: the reason */
+};
+
+int	rlist_open(struct rlist *r, const char *path, struct cerr *e);
+int	rlist_openfd(struct rlist *r, int fd, struct cerr *e);
+int	rlist_next(struct rlist *r, struct rrec *out, struct cerr *e);
+int	rlist_col(const struct rlist *r, const char *name);
+void	rlist_close(struct rlist *r);
+long	rlist_count(const char *path);
+
+/*
+ * feed_journal.c
+ */
+struct journal {
+	int	fd;			/* -1: no journal */
+	struct buf out;			/* records not yet written */
+	uint64_t *done;			/* bit per line: accepted or rejected */
+	size_t	nwords;
+	long	accepted, rejected, deferred;	/* found when loading */
+	double	sync_interval;		/* seconds; 0 = fdatasync every flush */
+	double	last_sync;
+	int	dirty;			/* written since the last sync */
+};
+
+int	journal_open(struct journal *j, const char *path, const char *campaign,
+		     struct cerr *e);
+void	journal_none(struct journal *j);
+int	journal_is_done(const struct journal *j, unsigned long line);
+int	journal_add(struct journal *j, int type, unsigned long line,
+		    const char *addr, const char *text);
+int	journal_flush(struct journal *j, double now, struct cerr *e);
+int	journal_sync(struct journal *j, double now, struct cerr *e);
+void	journal_close(struct journal *j);
+int	journal_load_line(struct journal *j, const char *line, size_t n);
+
+/*
+ * feed_loop.c and feed_smtp.c
+ */
+struct job {
+	struct job *next;
+	unsigned long line;		/* recipient list line (journal key) */
+	int	tries;			/* 4xx replies so far */
+	double	due;			/* retry not before */
+	char   *addr;
+	char  **vals;			/* merge values, one per msg tag */
+};
+
+struct relay {
+	char   *name;			/* as given: host:port */
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	int	fails;			/* consecutive connect failures */
+	double	retry_at;
+	int	up;			/* sessions that finished EHLO */
+	int	down_reported;
+	long	messages;		/* messages accepted through it */
+};
+
+struct feed_opts {
+	const char *campaign;
+	const char *message;
+	const char *recipients;
+	const char *journal;
+	const char *sender;		/* expanded */
+	const char *helo;
+	int	sessions;
+	int	rcpts_per_msg;
+	double	rate;			/* messages/s, 0 = no limit */
+	int	max_tries;		/* 4xx tries before "deferred" */
+	double	retry_delay;		/* first backoff, doubles */
+	double	timeout;		/* per reply */
+	double	give_up;		/* no relay reachable that long: exit */
+	double	status_interval;	/* non-tty status lines */
+	int	dry_run;
+	int	quiet;
+	int	stats;			/* CPU breakdown at the end */
+	int	progress;		/* -1 auto, 0 off, 1 on */
+	const int *tagcol;		/* msg tag -> list column, -1 address */
+};
+
+struct feed_counts {
+	long	total;			/* records in the list, -1 unknown */
+	long	accepted, rejected, deferred, malformed, skipped;
+	long	messages;		/* messages accepted (250 after DATA) */
+	long	retries;		/* 4xx answers */
+	long	reconnects;
+	long	prev_accepted, prev_rejected;	/* from the journal */
+	double	start, elapsed;
+	double	cpu_write, cpu_read;	/* with --stats */
+	long	writes, reads;
+	int	interrupted, gave_up, fatal;
+};
+
+struct feed;
+int	feed_run(const struct feed_opts *o, struct relay *relays, int nrelays,
+		 struct msg *m, struct rlist *rl, struct journal *j,
+		 struct feed_counts *c, struct cerr *e);
+double	feed_now(void);
+
+/*
+ * feed_progress.c
+ */
+void	progress_init(int mode, double interval);
+void	progress_update(const struct feed_counts *c, double now, int force);
+void	progress_clear(void);
+void	progress_summary(const struct feed_counts *c, const char *campaign,
+			 FILE *fp);
+void	feed_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,503 @@
+/*
+ * NAME
+ *	feed_loop - the event loop: relays, sessions, work and retries
+ * SYNOPSIS
+ *	#include "feed.h"
+ *
+ *	rc = feed_run(&opts, relays, nrelays, &msg, &rlist, &journal,
+ *		      &counts, &e);
+ * DESCRIPTION
+ *	One epoll(7) loop drives opts->sessions non-blocking sessions,
+ *	session i going to relay i modulo nrelays.  Each turn of the loop:
+ *
+ *	1. waits for socket events and reads and acts on every complete
+ *	   reply, which queues output but writes nothing;
+ *	2. every 50 ms: connects the sessions whose relay's backoff has
+ *	   passed, gives work to idle sessions (retries that are due, then
+ *	   new recipients read from the list), checks reply timeouts, and
+ *	   updates the progress display;
+ *	3. writes the journal records of this turn (journal_flush);
+ *	4. writes each session's queued output.
+ *
+ *	Because step 3 comes before step 4, a message is never written
+ *	while the outcome of the session's previous message is still only
+ *	in memory: at any moment at most one transaction per session has
+ *	been sent and not journaled (campaign-feed(1), JOURNAL).
+ *
+ *	Work: recipients are read from the list only when a session asks,
+ *	so memory is bounded by sessions x rcpts-per-msg plus the retry
+ *	queue.  A 4xx puts a recipient in the retry queue (a min-heap by
+ *	due time) after retry_delay x 2^(tries-1) seconds; after max_tries
+ *	it is settled as deferred.  Recipients of a lost session go back
+ *	at once, without counting a try, and any session of any relay
+ *	takes them.
+ *
+ *	feed_run() returns 0 when the loop ended (all done, interrupted,
+ *	or no relay reachable for opts->give_up seconds: see c->interrupted
+ *	and c->gave_up); -1 on a fatal error (e set: reading the list,
+ *	writing the journal, out of memory).
+ * SEE ALSO
+ *	epoll(7), campaign-feed(1).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "feed_sess.h"
+#include "clog.h"
+
+#define TICK		0.05
+#define MAX_EVENTS	256
+#define BAD_REPORT_MAX	100
+
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	got_signal++;
+}
+
+double
+feed_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void
+job_free(struct job *jb)
+{
+	free(jb);
+}
+
+/* heap_push - add jb to the retry queue */
+static int
+heap_push(struct feed *f, struct job *jb)
+{
+	struct job **h;
+	size_t	i, p;
+
+	if (f->nheap == f->heapcap) {
+		f->heapcap = f->heapcap ? 2 * f->heapcap : 256;
+		if ((h = realloc(f->heap, f->heapcap * sizeof(*h))) == NULL)
+			return -1;
+		f->heap = h;
+	}
+	for (i = f->nheap++; i > 0 && f->heap[p = (i - 1) / 2]->due > jb->due; i = p)
+		f->heap[i] = f->heap[p];
+	f->heap[i] = jb;
+	return 0;
+}
+
+/* heap_pop - take the retry due first */
+static struct job *
+heap_pop(struct feed *f)
+{
+	struct job *top = f->heap[0], *last = f->heap[--f->nheap];
+	size_t	i = 0, c;
+
+	while ((c = 2 * i + 1) < f->nheap) {
+		if (c + 1 < f->nheap && f->heap[c + 1]->due < f->heap[c]->due)
+			c++;
+		if (f->heap[c]->due >= last->due)
+			break;
+		f->heap[i] = f->heap[c];
+		i = c;
+	}
+	if (f->nheap > 0)
+		f->heap[i] = last;
+	return top;
+}
+
+/* make_job - a job for one recipient record */
+static struct job *
+make_job(struct feed *f, const struct rrec *rec)
+{
+	size_t	i, nt = f->m->ntags, need = sizeof(struct job) + strlen(rec->addr) + 1;
+	const char *v[FEED_TAG_MAX];
+	struct job *jb;
+	char   *p;
+
+	for (i = 0; i < nt && i < FEED_TAG_MAX; i++) {
+		v[i] = f->tagcol[i] < 0 ? rec->addr : rec->fields[f->tagcol[i]];
+		need += sizeof(char *) + strlen(v[i]) + 1;
+	}
+	if ((jb = calloc(1, need)) == NULL)
+		return NULL;
+	jb->line = rec->line;
+	jb->vals = (char **)(jb + 1);
+	p = (char *)(jb->vals + nt);
+	jb->addr = strcpy(p, rec->addr);
+	p += strlen(p) + 1;
+	for (i = 0; i < nt && i < FEED_TAG_MAX; i++) {
+		jb->vals[i] = strcpy(p, v[i]);
+		p += strlen(p) + 1;
+	}
+	return jb;
+}
+
+/* next_record - one new job from the list, or NULL */
+static struct job *
+next_record(struct feed *f)
+{
+	struct rrec rec;
+	struct job *jb;
+	int	rc;
+
+	while (!f->rl_eof) {
+		rc = rlist_next(f->rl, &rec, &f->err);
+		if (rc == RL_EOF || rc == RL_ERR) {
+			f->rl_eof = 1;
+			f->fatal = rc == RL_ERR;
+		} else if (rc == RL_BAD) {
+			if (f->c->malformed++ < BAD_REPORT_MAX)
+				feed_warnx("%s:%lu: %s: skipped", f->o->recipients, rec.line, rec.why);
+			else if (f->c->malformed == BAD_REPORT_MAX + 1)
+				feed_warnx("%s: more malformed lines, not shown", f->o->recipients);
+		} else if (rc == RL_REC && journal_is_done(f->j, rec.line)) {
+			f->c->skipped++;
+		} else if (rc == RL_REC) {
+			if ((jb = make_job(f, &rec)) == NULL)
+				f->fatal = cerr_set(&f->err, "out of memory");
+			return jb;
+		}
+	}
+	return NULL;
+}
+
+int
+feed_take_jobs(struct feed *f, struct job **jobs, int max)
+{
+	int	n = 0;
+
+	while (n < max && f->nheap > 0 && f->heap[0]->due <= f->now)
+		jobs[n++] = heap_pop(f);
+	while (n < max && !f->rl_eof && (jobs[n] = next_record(f)) != NULL)
+		n++;
+	f->inflight += n;
+	return n;
+}
+
+void
+feed_settle(struct feed *f, struct job *jb, int type, const char *text)
+{
+	f->inflight--;
+	if (type == 'A')
+		f->c->accepted++;
+	else if (type == 'R')
+		f->c->rejected++;
+	else
+		f->c->deferred++;
+	if (journal_add(f->j, type, jb->line, jb->addr, text) < 0)
+		f->fatal = cerr_set(&f->err, "journal buffer: %s", strerror(errno));
+	job_free(jb);
+}
+
+void
+feed_requeue(struct feed *f, struct job *jb, const char *text, int count_try)
+{
+	double	d = 0;
+
+	if (count_try) {
+		f->c->retries++;
+		if (++jb->tries >= f->o->max_tries) {
+			feed_settle(f, jb, 'D', text);
+			return;
+		}
+		d = f->o->retry_delay * ldexp(1.0, jb->tries - 1);
+		d = d > 3600 ? 3600 : d;
+	}
+	f->inflight--;
+	jb->due = f->now + d;
+	if (heap_push(f, jb) < 0)
+		f->fatal = cerr_set(&f->err, "out of memory");
+}
+
+void
+feed_epoll_out(struct session *s, int on)
+{
+	struct epoll_event ev;
+
+	ev.events = EPOLLIN | (on ? EPOLLOUT : 0);
+	ev.data.ptr = s;
+	if (epoll_ctl(s->f->ep, EPOLL_CTL_MOD, s->fd, &ev) < 0)
+		sess_fail(s, strerror(errno));
+	else
+		s->want_out = on;
+}
+
+/* sess_connect - start a non-blocking connection to the session's relay */
+static void
+sess_connect(struct session *s)
+{
+	struct relay *rl = s->relay;
+	struct epoll_event ev;
+	int	one = 1;
+
+	s->fd = socket(rl->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0) {
+		s->f->fatal = cerr_set(&s->f->err, "socket: %s", strerror(errno));
+		return;
+	}
+	setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	s->state = S_CONNECTING;
+	s->deadline = s->f->now + s->f->o->timeout;
+	if (connect(s->fd, (struct sockaddr *)&rl->sa, rl->salen) < 0
+	    && errno != EINPROGRESS) {
+		sess_fail(s, strerror(errno));
+		return;
+	}
+	ev.events = EPOLLOUT;
+	ev.data.ptr = s;
+	if (epoll_ctl(s->f->ep, EPOLL_CTL_ADD, s->fd, &ev) < 0)
+		sess_fail(s, strerror(errno));
+	else
+		s->want_out = 1;
+}
+
+/* on_connect - the connection attempt finished */
+static void
+on_connect(struct session *s)
+{
+	int	err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err != 0)
+		sess_fail(s, strerror(err));
+	else
+		sess_connected(s);
+}
+
+/* on_event - one epoll event */
+static void
+on_event(struct session *s, uint32_t ev)
+{
+	if (s->state == S_CONNECTING) {
+		if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+			on_connect(s);
+		return;
+	}
+	if (s->state != S_OPEN)
+		return;
+	if ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) && sess_read(s) < 0)
+		return;
+	if (ev & EPOLLOUT)
+		sess_mark_dirty(s);
+}
+
+/* work_left - recipients not settled yet */
+static int
+work_left(const struct feed *f)
+{
+	return !f->rl_eof || f->nheap > 0 || f->inflight > 0;
+}
+
+/* tick_session - connect, feed or time out one session */
+static void
+tick_session(struct feed *f, struct session *s, int check_timeouts)
+{
+	if (s->state == S_DOWN && !f->stopping && work_left(f)
+	    && f->now >= s->reconnect_at)
+		sess_connect(s);
+	else if (check_timeouts && (s->state == S_CONNECTING || s->exp_n > 0)
+		 && f->now > s->deadline)
+		sess_fail(s, "timed out");
+	else if (sess_idle(s))
+		sess_start_txn(s);
+	if (s->state == S_OPEN && s->ready)
+		f->last_up = f->now;
+}
+
+/* tick - the periodic chores */
+static void
+tick(struct feed *f, double *next_tick, double *next_timeout)
+{
+	int	i, tmo = f->now >= *next_timeout;
+
+	if (f->now < *next_tick)
+		return;
+	*next_tick = f->now + TICK;
+	if (tmo)
+		*next_timeout = f->now + 1;
+	for (i = 0; i < f->nsess && !f->fatal; i++)
+		tick_session(f, f->sess + i, tmo);
+	f->c->elapsed = f->now - f->c->start;
+	progress_update(f->c, f->now, 0);
+}
+
+/* flush_all - write every session's queued output */
+static void
+flush_all(struct feed *f)
+{
+	struct session *s;
+
+	while ((s = f->dirty) != NULL) {
+		f->dirty = s->dirty_next;
+		s->dirty = 0;
+		if (s->state == S_OPEN)
+			sess_flush(s);
+	}
+}
+
+/* check_end - 1 when the loop should end */
+static int
+check_end(struct feed *f)
+{
+	if (got_signal && !f->stopping) {
+		f->stopping = 1;
+		f->c->interrupted = 1;
+		feed_warnx("interrupted: finishing the transactions in flight");
+	}
+	if (got_signal > 1 || f->fatal)
+		return 1;
+	if (f->stopping)
+		return f->inflight == 0;
+	if (!work_left(f))
+		return 1;
+	if (f->now - f->last_up > f->o->give_up) {
+		f->c->gave_up = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* loop - run until done */
+static void
+loop(struct feed *f)
+{
+	struct epoll_event evs[MAX_EVENTS];
+	double	next_tick = 0, next_timeout = 0;
+	int	i, n;
+
+	do {
+		n = epoll_wait(f->ep, evs, MAX_EVENTS, (int)(TICK * 1000));
+		f->now = feed_now();
+		for (i = 0; i < n; i++)
+			on_event(evs[i].data.ptr, evs[i].events);
+		tick(f, &next_tick, &next_timeout);
+		if (journal_flush(f->j, f->now, &f->err) < 0)
+			f->fatal = 1;
+		flush_all(f);
+	} while (!check_end(f));
+}
+
+/* setup - sessions, epoll, commands */
+static int
+setup(struct feed *f)
+{
+	int	i, k = f->o->rcpts_per_msg;
+	struct session *s;
+
+	if ((f->ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return cerr_set(&f->err, "epoll_create1: %s", strerror(errno));
+	if ((f->sess = calloc((size_t)f->nsess, sizeof(*f->sess))) == NULL)
+		return cerr_set(&f->err, "out of memory");
+	for (i = 0; i < f->nsess; i++) {
+		s = f->sess + i;
+		s->f = f;
+		s->fd = -1;
+		s->relay = f->relays + i % f->nrelays;
+		s->cur = s->dot = -1;
+		s->exp_cap = 2 * (k + 4);
+		s->exp = calloc((size_t)s->exp_cap, sizeof(*s->exp));
+		s->txn[0].jobs = calloc((size_t)k, sizeof(struct job *));
+		s->txn[1].jobs = calloc((size_t)k, sizeof(struct job *));
+		buf_init(&s->in, IN_MAX_BYTES);
+		buf_init(&s->out, 2 * FEED_MSG_MAX + (size_t)k * 600 + 65536);
+		if (!s->exp || !s->txn[0].jobs || !s->txn[1].jobs)
+			return cerr_set(&f->err, "out of memory");
+	}
+	if (asprintf(&f->mail_cmd, "MAIL FROM:<%s>", f->o->sender) < 0
+	    || asprintf(&f->ehlo_cmd, "EHLO %s\r\n", f->o->helo) < 0)
+		return cerr_set(&f->err, "out of memory");
+	return 0;
+}
+
+/* teardown - QUIT, close, free */
+static void
+teardown(struct feed *f)
+{
+	int	i;
+
+	for (i = 0; f->sess && i < f->nsess; i++) {
+		sess_quit(f->sess + i);
+		free(f->sess[i].exp);
+		free(f->sess[i].txn[0].jobs);
+		free(f->sess[i].txn[1].jobs);
+		free(f->sess[i].segs);
+		buf_free(&f->sess[i].in);
+		buf_free(&f->sess[i].out);
+	}
+	while (f->nheap > 0)
+		job_free(heap_pop(f));
+	free(f->heap);
+	free(f->sess);
+	free(f->mail_cmd);
+	free(f->ehlo_cmd);
+	if (f->ep >= 0)
+		close(f->ep);
+}
+
+/* signals - SIGINT/SIGTERM stop cleanly; SIGPIPE ignored */
+static void
+signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int
+feed_run(const struct feed_opts *o, struct relay *relays, int nrelays,
+	 struct msg *m, struct rlist *rl, struct journal *j,
+	 struct feed_counts *c, struct cerr *e)
+{
+	struct feed f;
+	int	rc = 0;
+
+	memset(&f, 0, sizeof(f));
+	f.o = o;
+	f.relays = relays;
+	f.nrelays = nrelays;
+	f.m = m;
+	f.rl = rl;
+	f.j = j;
+	f.c = c;
+	f.nsess = o->sessions;
+	f.tagcol = o->tagcol;
+	f.ep = -1;
+	f.now = f.last_up = c->start = feed_now();
+	signals();
+	if (setup(&f) < 0)
+		f.fatal = 1;
+	else
+		loop(&f);
+	f.c->elapsed = feed_now() - c->start;
+	if (journal_flush(j, f.now, &f.err) < 0 || journal_sync(j, f.now, &f.err) < 0)
+		f.fatal = 1;
+	teardown(&f);
+	if (f.fatal) {
+		rc = cerr_set(e, "%s", f.err.msg);
+		c->fatal = 1;
+	}
+	return rc;
+}

@@ -1,0 +1,113 @@
+/*
+ * NAME
+ *	feed_sess - sessions and the event loop's state (feed_smtp.c, feed_loop.c)
+ * DESCRIPTION
+ *	A session is one SMTP connection to one relay.  It holds at most two
+ *	transactions: one whose commands (MAIL, RCPT..., DATA) are being
+ *	answered ("cur") and one whose message was sent and whose reply to
+ *	"." is awaited ("dot").  Replies are matched to commands through a
+ *	ring of expected replies, in order, as PIPELINING requires.
+ *
+ *	Output is a list of segments: pieces of the session's command
+ *	buffer and, for a message without tags, the one prepared body
+ *	shared by all sessions.  One sendmsg(2) writes them all.
+ */
+#ifndef FEED_SESS_H
+#define FEED_SESS_H
+
+#include "feed.h"
+
+#define IN_MAX_BYTES	(256 * 1024)	/* unparsed replies of one session */
+
+enum exp_kind { X_GREET, X_EHLO, X_MAIL, X_RCPT, X_DATA, X_DOT, X_RSET, X_QUIT };
+
+struct expect {
+	uint8_t	kind;
+	uint8_t	slot;			/* txn index */
+	uint16_t idx;			/* recipient index for X_RCPT */
+};
+
+struct txn {
+	int	active;
+	int	n;			/* jobs */
+	struct job **jobs;		/* NULL once settled */
+	int	next_cmd;		/* 0 MAIL, 1..n RCPT, n+1 DATA */
+	int	mail_failed;
+	int	nok;			/* recipients accepted by RCPT */
+	int	discard;		/* 354 with no recipient: "." only */
+};
+
+struct seg {
+	const char *ext;		/* NULL: in the command buffer */
+	size_t	off, len;
+};
+
+enum sess_state { S_DOWN, S_CONNECTING, S_OPEN, S_CLOSING };
+
+struct session {
+	struct feed *f;
+	int	fd;
+	struct relay *relay;
+	enum sess_state state;
+	int	ready;			/* EHLO answered */
+	int	pipelining, ext8bit, extsize;
+	struct txn txn[2];
+	int	cur, dot;		/* txn slots, -1 none */
+	struct expect *exp;
+	int	exp_head, exp_n, exp_cap;
+	struct buf in;
+	struct buf out;
+	struct seg *segs;
+	int	nsegs, segcap;
+	int	want_out;		/* EPOLLOUT registered */
+	int	dirty;			/* on the flush list */
+	struct session *dirty_next;
+	char	mail_line[ADDR_PATH_MAX + 128];	/* MAIL FROM with parameters */
+	double	deadline;		/* reply expected by then */
+	double	reconnect_at;
+};
+
+struct feed {
+	const struct feed_opts *o;
+	struct relay *relays;
+	int	nrelays;
+	struct msg *m;
+	struct rlist *rl;
+	struct journal *j;
+	struct feed_counts *c;
+	struct session *sess;
+	int	nsess;
+	int	ep;
+	struct job **heap;		/* retry queue, by due time */
+	size_t	nheap, heapcap;
+	int	rl_eof;
+	const int *tagcol;		/* msg tag -> recipient column */
+	double	now, next_ok;		/* --rate */
+	long	inflight;		/* jobs in transactions */
+	struct session *dirty;
+	int	stopping;
+	double	last_up;		/* a session was usable then */
+	char   *mail_cmd;		/* "MAIL FROM:<sender>" */
+	char   *ehlo_cmd;		/* "EHLO name\r\n" */
+	struct cerr err;
+	int	fatal;
+};
+
+/* feed_smtp.c */
+void	sess_connected(struct session *s);
+int	sess_read(struct session *s);
+int	sess_flush(struct session *s);
+int	sess_start_txn(struct session *s);
+void	sess_fail(struct session *s, const char *why);
+void	sess_quit(struct session *s);
+int	sess_idle(const struct session *s);
+void	sess_mark_dirty(struct session *s);
+
+/* feed_loop.c */
+int	feed_take_jobs(struct feed *f, struct job **jobs, int max);
+void	feed_requeue(struct feed *f, struct job *jb, const char *text, int count_try);
+void	feed_settle(struct feed *f, struct job *jb, int type, const char *text);
+void	feed_epoll_out(struct session *s, int on);
+void	job_free(struct job *jb);
+
+#endif

@@ -1,0 +1,602 @@
+/*
+ * NAME
+ *	feed_smtp - one SMTP client session: the pipelined protocol engine
+ * SYNOPSIS
+ *	#include "feed_sess.h"
+ *
+ *	sess_connected(s);	socket connected: expect the greeting
+ *	sess_read(s);		socket readable: read, parse, act on replies
+ *	sess_flush(s);		write what is queued, one sendmsg(2)
+ *	sess_start_txn(s);	take work and send MAIL, RCPT..., DATA
+ * DESCRIPTION
+ *	With PIPELINING (RFC 2920) a transaction's MAIL, RCPTs and DATA go
+ *	out in one write; after the 354 the message, the final "." and the
+ *	next transaction's commands go out in the next one.  Without it
+ *	each command waits for the previous reply.  Replies are matched to
+ *	commands in order through the expect ring.
+ *
+ *	A 2xx to "." settles every recipient the RCPTs accepted as 'A'; a
+ *	4xx to MAIL, RCPT, DATA or "." puts the recipients concerned back in
+ *	the retry queue with backoff (feed_requeue), a 5xx settles them as
+ *	'R' with the reply text.  Replies to RCPT and DATA after a failed
+ *	MAIL are ignored.  After a DATA refused while MAIL had succeeded an
+ *	RSET clears the server's transaction.  A 421 reply, a protocol
+ *	error, a timeout or a lost connection end the session (sess_fail):
+ *	its unsettled recipients go back to the queue without counting a
+ *	try, and the session reconnects after the relay's backoff.
+ * DIAGNOSTICS
+ *	Relay state changes are reported on stderr through feed_warnx().
+ * SEE ALSO
+ *	RFC 5321, RFC 2920; Postfix smtp_proto.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "feed_sess.h"
+
+#define READ_CHUNK	16384
+#define IOV_CHUNK	64
+
+/* cpu_now - thread CPU seconds (only with --stats) */
+static double
+cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* seg_add - append a segment (merging with the last command piece) */
+static void
+seg_add(struct session *s, const char *ext, size_t off, size_t len)
+{
+	struct seg *g;
+
+	if (len == 0)
+		return;
+	if (ext == NULL && s->nsegs > 0 && s->segs[s->nsegs - 1].ext == NULL
+	    && s->segs[s->nsegs - 1].off + s->segs[s->nsegs - 1].len == off) {
+		s->segs[s->nsegs - 1].len += len;
+		return;
+	}
+	if (s->nsegs == s->segcap) {
+		s->segcap = s->segcap ? 2 * s->segcap : 8;
+		if ((g = realloc(s->segs, (size_t)s->segcap * sizeof(*g))) == NULL) {
+			s->f->fatal = cerr_set(&s->f->err, "out of memory");
+			return;
+		}
+		s->segs = g;
+	}
+	s->segs[s->nsegs++] = (struct seg) {ext, off, len};
+}
+
+/* out_text - queue n bytes from the command buffer */
+static void
+out_text(struct session *s, const char *p, size_t n)
+{
+	size_t	off = s->out.len;
+
+	if (buf_append(&s->out, p, n) < 0) {
+		s->f->fatal = cerr_set(&s->f->err, "output buffer: %s", strerror(errno));
+		return;
+	}
+	seg_add(s, NULL, off, n);
+	sess_mark_dirty(s);
+}
+
+#define OUT_LIT(s, lit) out_text((s), (lit), sizeof(lit) - 1)
+
+/* exp_push - expect one more reply */
+static void
+exp_push(struct session *s, int kind, int slot, int idx)
+{
+	int	i = (s->exp_head + s->exp_n) % s->exp_cap;
+
+	if (s->exp_n == s->exp_cap) {
+		s->f->fatal = cerr_set(&s->f->err, "internal: expect ring full");
+		return;
+	}
+	s->exp[i] = (struct expect) {(uint8_t)kind, (uint8_t)slot, (uint16_t)idx};
+	s->exp_n++;
+	s->deadline = s->f->now + s->f->o->timeout;
+}
+
+/* exp_pop - the expectation the next reply answers */
+static struct expect
+exp_pop(struct session *s)
+{
+	struct expect x = s->exp[s->exp_head];
+
+	s->exp_head = (s->exp_head + 1) % s->exp_cap;
+	s->exp_n--;
+	return x;
+}
+
+void
+sess_mark_dirty(struct session *s)
+{
+	if (!s->dirty) {
+		s->dirty = 1;
+		s->dirty_next = s->f->dirty;
+		s->f->dirty = s;
+	}
+}
+
+int
+sess_idle(const struct session *s)
+{
+	return s->state == S_OPEN && s->ready && s->cur < 0 && s->dot < 0
+	    && s->exp_n == 0;
+}
+
+/* txn_end - the transaction in slot is over */
+static void
+txn_end(struct session *s, int slot)
+{
+	s->txn[slot].active = 0;
+	if (s->cur == slot)
+		s->cur = -1;
+	if (s->dot == slot)
+		s->dot = -1;
+}
+
+/* settle_all - apply one reply to every unsettled recipient of t */
+static void
+settle_all(struct session *s, struct txn *t, const struct reply *r)
+{
+	int	i;
+
+	for (i = 0; i < t->n; i++) {
+		if (t->jobs[i] == NULL)
+			continue;
+		if (r->code / 100 == 2)
+			feed_settle(s->f, t->jobs[i], 'A', NULL);
+		else if (r->code / 100 == 5)
+			feed_settle(s->f, t->jobs[i], 'R', r->text);
+		else
+			feed_requeue(s->f, t->jobs[i], r->text, 1);
+		t->jobs[i] = NULL;
+	}
+}
+
+/* put_rcpt - queue "RCPT TO:<addr>" */
+static void
+put_rcpt(struct session *s, const struct job *jb)
+{
+	OUT_LIT(s, "RCPT TO:<");
+	out_text(s, jb->addr, strlen(jb->addr));
+	OUT_LIT(s, ">\r\n");
+}
+
+/* txn_emit - send the commands of slot that may go out now */
+static void
+txn_emit(struct session *s, int slot)
+{
+	struct txn *t = s->txn + slot;
+	int	c;
+
+	while (t->active && t->next_cmd <= t->n + 1
+	       && (s->pipelining || s->exp_n == 0)) {
+		c = t->next_cmd++;
+		if (c == 0) {
+			out_text(s, s->mail_line, strlen(s->mail_line));
+			exp_push(s, X_MAIL, slot, 0);
+		} else if (c <= t->n) {
+			put_rcpt(s, t->jobs[c - 1]);
+			exp_push(s, X_RCPT, slot, c - 1);
+		} else if (!s->pipelining && t->nok == 0) {
+			OUT_LIT(s, "RSET\r\n");
+			exp_push(s, X_RSET, slot, 0);
+			txn_end(s, slot);
+		} else {
+			OUT_LIT(s, "DATA\r\n");
+			exp_push(s, X_DATA, slot, 0);
+		}
+	}
+}
+
+int
+sess_start_txn(struct session *s)
+{
+	struct feed *f = s->f;
+	struct txn *t;
+	int	slot, n;
+
+	if (s->state != S_OPEN || !s->ready || s->cur >= 0 || f->stopping
+	    || (!s->pipelining && (s->exp_n > 0 || s->dot >= 0)))
+		return 0;
+	if (f->o->rate > 0 && f->now < f->next_ok)
+		return 0;
+	slot = s->dot == 0 ? 1 : 0;
+	t = s->txn + slot;
+	if ((n = feed_take_jobs(f, t->jobs, f->o->rcpts_per_msg)) == 0)
+		return 0;
+	if (f->o->rate > 0)
+		f->next_ok = (f->next_ok > f->now ? f->next_ok : f->now) + 1.0 / f->o->rate;
+	t->active = 1;
+	t->n = n;
+	t->next_cmd = 0;
+	t->mail_failed = 0;
+	t->nok = 0;
+	t->discard = 0;
+	s->cur = slot;
+	txn_emit(s, slot);
+	return 1;
+}
+
+/* send_body - after 354: the message and the final "." */
+static void
+send_body(struct session *s, int slot)
+{
+	struct txn *t = s->txn + slot;
+	const struct msg *m = s->f->m;
+	size_t	off = s->out.len;
+	int	i;
+
+	if (t->mail_failed || t->nok == 0) {
+		t->discard = 1;
+	} else if (m->ntags == 0) {
+		seg_add(s, m->body.data, 0, m->body.len);
+	} else {
+		for (i = 0; i < t->n && t->jobs[i] == NULL; i++)
+			;
+		if (msg_merge(m, t->jobs[i]->vals, &s->out) < 0)
+			s->f->fatal = cerr_set(&s->f->err, "merge: %s", strerror(errno));
+		seg_add(s, NULL, off, s->out.len - off);
+	}
+	OUT_LIT(s, ".\r\n");
+	exp_push(s, X_DOT, slot, 0);
+	s->cur = -1;
+	s->dot = slot;
+}
+
+/* on_mail - reply to MAIL FROM */
+static void
+on_mail(struct session *s, struct txn *t, int slot, const struct reply *r)
+{
+	if (r->code / 100 == 2)
+		return;
+	t->mail_failed = 1;
+	settle_all(s, t, r);
+	if (!s->pipelining)
+		txn_end(s, slot);
+}
+
+/* on_rcpt - reply to one RCPT TO */
+static void
+on_rcpt(struct session *s, struct txn *t, int idx, const struct reply *r)
+{
+	struct job *jb = t->jobs[idx];
+
+	if (t->mail_failed || jb == NULL)
+		return;
+	if (r->code / 100 == 2) {
+		t->nok++;
+		return;
+	}
+	if (r->code / 100 == 5)
+		feed_settle(s->f, jb, 'R', r->text);
+	else
+		feed_requeue(s->f, jb, r->text, 1);
+	t->jobs[idx] = NULL;
+}
+
+/* on_data - reply to DATA */
+static void
+on_data(struct session *s, struct txn *t, int slot, const struct reply *r)
+{
+	if (r->code == 354) {
+		send_body(s, slot);
+		return;
+	}
+	if (!t->mail_failed) {
+		settle_all(s, t, r);
+		OUT_LIT(s, "RSET\r\n");
+		exp_push(s, X_RSET, slot, 0);
+	}
+	txn_end(s, slot);
+}
+
+/* on_dot - reply to the final "." */
+static void
+on_dot(struct session *s, struct txn *t, int slot, const struct reply *r)
+{
+	if (!t->discard && r->code / 100 == 2) {
+		s->f->c->messages++;
+		s->relay->messages++;
+	}
+	if (!t->discard)
+		settle_all(s, t, r);
+	txn_end(s, slot);
+}
+
+/* on_ehlo - reply to EHLO: the session is ready for work */
+static void
+on_ehlo(struct session *s, const struct reply *r)
+{
+	struct feed *f = s->f;
+	int	n;
+
+	if (r->code != 250) {
+		sess_fail(s, r->text);
+		return;
+	}
+	s->pipelining = (r->ext & REPLY_EXT_PIPELINING) != 0;
+	s->ext8bit = (r->ext & REPLY_EXT_8BITMIME) != 0;
+	s->extsize = (r->ext & REPLY_EXT_SIZE) != 0;
+	n = snprintf(s->mail_line, sizeof(s->mail_line), "%s%s", f->mail_cmd,
+		     s->ext8bit && f->m->has8bit ? " BODY=8BITMIME" : "");
+	if (s->extsize && n > 0 && (size_t)n < sizeof(s->mail_line))
+		n += snprintf(s->mail_line + n, sizeof(s->mail_line) - (size_t)n,
+			      " SIZE=%zu", f->m->body.len);
+	if (n > 0 && (size_t)n < sizeof(s->mail_line) - 2)
+		memcpy(s->mail_line + n, "\r\n", 3);
+	s->ready = 1;
+	s->relay->fails = 0;
+	if (s->relay->up++ == 0 && s->relay->down_reported) {
+		feed_warnx("relay %s: up again", s->relay->name);
+		s->relay->down_reported = 0;
+	}
+}
+
+/* on_reply - act on one complete reply */
+static void
+on_reply(struct session *s, const struct reply *r)
+{
+	struct expect x = exp_pop(s);
+	struct txn *t = s->txn + x.slot;
+
+	if (r->code == 421 && x.kind != X_QUIT) {
+		sess_fail(s, r->text);
+		return;
+	}
+	switch (x.kind) {
+	case X_GREET:
+		if (r->code != 220) {
+			sess_fail(s, r->text);
+			return;
+		}
+		out_text(s, s->f->ehlo_cmd, strlen(s->f->ehlo_cmd));
+		exp_push(s, X_EHLO, 0, 0);
+		return;
+	case X_EHLO:
+		on_ehlo(s, r);
+		break;
+	case X_MAIL:
+		on_mail(s, t, x.slot, r);
+		break;
+	case X_RCPT:
+		on_rcpt(s, t, x.idx, r);
+		break;
+	case X_DATA:
+		on_data(s, t, x.slot, r);
+		break;
+	case X_DOT:
+		on_dot(s, t, x.slot, r);
+		break;
+	default:
+		break;
+	}
+	if (s->state == S_OPEN && s->cur >= 0)
+		txn_emit(s, s->cur);
+	if (s->state == S_OPEN)
+		sess_start_txn(s);
+}
+
+/* parse - act on every complete reply in the input buffer */
+static int
+parse(struct session *s)
+{
+	struct reply r;
+	struct cerr e;
+	size_t	pos = 0;
+	ssize_t	k;
+
+	while (pos < s->in.len && s->state == S_OPEN) {
+		if ((k = reply_parse(s->in.data + pos, s->in.len - pos, &r, &e)) == 0)
+			break;
+		if (k < 0 || s->exp_n == 0) {
+			sess_fail(s, k < 0 ? e.msg : "reply without a command");
+			return -1;
+		}
+		pos += (size_t)k;
+		on_reply(s, &r);
+	}
+	if (s->state != S_OPEN)
+		return -1;
+	buf_consume(&s->in, pos);
+	return 0;
+}
+
+int
+sess_read(struct session *s)
+{
+	struct feed_counts *c = s->f->c;
+	size_t	room;
+	ssize_t	n;
+	double	t0 = 0;
+
+	for (;;) {
+		if (buf_reserve(&s->in, READ_CHUNK) < 0) {
+			sess_fail(s, "reply too long");
+			return -1;
+		}
+		room = s->in.cap - s->in.len - 1;
+		if (s->f->o->stats)
+			t0 = cpu_now();
+		n = read(s->fd, s->in.data + s->in.len, room);
+		if (s->f->o->stats)
+			c->cpu_read += cpu_now() - t0;
+		c->reads++;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n <= 0) {
+			sess_fail(s, n == 0 ? "connection closed by the relay" : strerror(errno));
+			return -1;
+		}
+		s->in.len += (size_t)n;
+		s->in.data[s->in.len] = '\0';
+		if (parse(s) < 0)
+			return -1;
+		if ((size_t)n < room)
+			return 0;
+	}
+}
+
+/* advance - drop n written bytes from the front of the segments */
+static void
+advance(struct session *s, size_t n)
+{
+	int	i = 0;
+
+	while (i < s->nsegs && n >= s->segs[i].len)
+		n -= s->segs[i++].len;
+	memmove(s->segs, s->segs + i, (size_t)(s->nsegs - i) * sizeof(*s->segs));
+	s->nsegs -= i;
+	if (s->nsegs > 0) {
+		s->segs[0].off += n;
+		s->segs[0].len -= n;
+	}
+}
+
+/* write_some - one sendmsg(2) of up to IOV_CHUNK segments */
+static ssize_t
+write_some(struct session *s)
+{
+	struct iovec iov[IOV_CHUNK];
+	struct msghdr mh;
+	int	i, n = s->nsegs < IOV_CHUNK ? s->nsegs : IOV_CHUNK;
+	ssize_t	w;
+	double	t0 = 0;
+
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = (char *)(s->segs[i].ext ? s->segs[i].ext : s->out.data)
+		    + s->segs[i].off;
+		iov[i].iov_len = s->segs[i].len;
+	}
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = (size_t)n;
+	if (s->f->o->stats)
+		t0 = cpu_now();
+	w = sendmsg(s->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (s->f->o->stats)
+		s->f->c->cpu_write += cpu_now() - t0;
+	s->f->c->writes++;
+	return w;
+}
+
+int
+sess_flush(struct session *s)
+{
+	ssize_t	w;
+
+	while (s->nsegs > 0 && s->state != S_DOWN) {
+		if ((w = write_some(s)) < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			sess_fail(s, strerror(errno));
+			return -1;
+		}
+		advance(s, (size_t)w);
+	}
+	if (s->nsegs == 0)
+		buf_reset(&s->out);
+	if (s->state == S_OPEN && s->want_out != (s->nsegs > 0))
+		feed_epoll_out(s, s->nsegs > 0);
+	return 0;
+}
+
+void
+sess_connected(struct session *s)
+{
+	s->state = S_OPEN;
+	s->ready = 0;
+	feed_epoll_out(s, 0);
+	exp_push(s, X_GREET, 0, 0);
+}
+
+/* requeue_txn - unsettled recipients of a lost session go back */
+static void
+requeue_txn(struct session *s, struct txn *t)
+{
+	int	i;
+
+	if (!t->active)
+		return;
+	for (i = 0; i < t->n; i++)
+		if (t->jobs[i] != NULL)
+			feed_requeue(s->f, t->jobs[i], NULL, 0);
+	t->active = 0;
+}
+
+/* relay_backoff - schedule the relay's next connection attempt */
+static void
+relay_backoff(struct feed *f, struct relay *rl)
+{
+	double	d;
+
+	if (f->now < rl->retry_at)
+		return;
+	rl->fails++;
+	d = 0.25 * (double)(1L << (rl->fails < 7 ? rl->fails - 1 : 6));
+	rl->retry_at = f->now + d;
+}
+
+void
+sess_fail(struct session *s, const char *why)
+{
+	struct feed *f = s->f;
+	struct relay *rl = s->relay;
+
+	requeue_txn(s, s->txn + 0);
+	requeue_txn(s, s->txn + 1);
+	if (s->fd >= 0)
+		close(s->fd);		/* also leaves the epoll set */
+	if (s->ready) {
+		rl->up--;
+		f->c->reconnects++;
+	}
+	relay_backoff(f, rl);
+	if (!rl->down_reported && rl->up == 0 && !f->stopping) {
+		feed_warnx("relay %s: %s; retrying", rl->name, why);
+		rl->down_reported = 1;
+	}
+	s->fd = -1;
+	s->state = S_DOWN;
+	s->ready = 0;
+	s->cur = s->dot = -1;
+	s->exp_n = s->exp_head = 0;
+	s->nsegs = 0;
+	s->want_out = 0;
+	buf_reset(&s->in);
+	buf_reset(&s->out);
+	s->reconnect_at = rl->retry_at;
+}
+
+void
+sess_quit(struct session *s)
+{
+	if (s->state == S_OPEN) {
+		OUT_LIT(s, "QUIT\r\n");
+		sess_flush(s);
+	}
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->ready)
+		s->relay->up--;
+	s->fd = -1;
+	s->state = S_DOWN;
+	s->ready = 0;
+}

@@ -1,0 +1,2 @@
+#include "testhelp.h"
+int main(void) { return TEST_DONE("test_feed_rcpt"); }
