@@ -7,7 +7,8 @@
  * DESCRIPTION
  *	sup_key() turns a command-line or import address into a table key:
  *	"user@domain" or "<user@domain>" gives the lower-case lookup key of
- *	lib/addr.c; "@domain" or a bare "domain" gives the key "domain",
+ *	lib/addr.c; "@domain" or a bare "domain.tld" (it must have a dot)
+ *	gives the key "domain",
  *	the access(5) form that Postfix's check_recipient_access matches for
  *	the domain and (parent_domain_matches_subdomains) its subdomains.
  *
@@ -65,6 +66,9 @@ sup_key(const char *arg, size_t n, char key[ADDR_KEY_MAX + 1], int *domain,
 		return domain_key(arg + 1, n - 1, key, e);
 	}
 	if (memchr(arg, '@', n) == NULL && memchr(arg, '<', n) == NULL && n > 0) {
+		if (memchr(arg, '.', n) == NULL)
+			return cerr_set(e, "bad address: no @domain (a whole domain is "
+					"written @domain or with a dot)");
 		*domain = 1;
 		return domain_key(arg, n, key, e);
 	}

@@ -5,3 +5,4 @@ suppress_campaign_suppress_SOURCES = \
 	suppress/edit.c suppress/query.c suppress/import.c
 suppress_campaign_suppress_LDADD = $(CAMPAIGN_LIBS)
 dist_man_MANS += suppress/campaign-suppress.1
+EXTRA_DIST += tests/integration/suppress_postmap_interop.sh
