@@ -296,13 +296,23 @@ cm_config_reload(const struct cm_options *opt)
 	return 0;
 }
 
+/*
+ * cm_senders_lookup - one lookup under the table's mutex.  After an error
+ * the handle is closed (releasing its lock, so postmap can rebuild the
+ * file) and the next lookup opens the table afresh.
+ */
 int
 cm_senders_lookup(struct cm_config *cfg, const char *key, struct buf *val, struct cerr *e)
 {
-	int	r;
+	int	r = -1;
 
 	pthread_mutex_lock(&cfg->senders_lock);
-	r = map_db_lookup(cfg->senders, key, val, e);
+	if (cfg->senders == NULL)
+		cfg->senders = map_db_open(cfg->cf.senders_table, MAP_RDONLY, e);
+	if (cfg->senders != NULL && (r = map_db_lookup(cfg->senders, key, val, e)) < 0) {
+		map_db_close(cfg->senders);
+		cfg->senders = NULL;
+	}
 	pthread_mutex_unlock(&cfg->senders_lock);
 	return r;
 }

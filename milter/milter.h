@@ -35,7 +35,7 @@ struct cm_config {
 	struct campaign_conf cf;
 	char   *path;			/* the file it came from */
 	struct buf secret;		/* empty: no unsubscribe secret */
-	struct map_db *senders;		/* NULL: no senders table */
+	struct map_db *senders;		/* NULL: none, or closed after an error */
 	pthread_mutex_t senders_lock;	/* a map_db handle is not thread-safe */
 };
 

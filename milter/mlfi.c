@@ -251,7 +251,7 @@ senders_id(struct cm_eom *t)
 	size_t	n;
 	int	r;
 
-	if (t->cfg->senders == NULL || t->m->sender.len == 0
+	if (t->cfg->cf.senders_table == NULL || t->m->sender.len == 0
 	    || addr_parse_path(t->m->sender.data, t->m->sender.len, &a, NULL, NULL, NULL) < 0
 	    || a.null || addr_key(&a, key, sizeof(key)) < 0)
 		return 0;
