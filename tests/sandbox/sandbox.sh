@@ -65,9 +65,15 @@
 #					RULES (a file, see its header) on a free
 #					port; sets TESTSINK_PORT, TESTSINK_DIR
 #					(messages), TESTSINK_LOG (one line per
-#					recipient outcome), TESTSINK_PID; -r also
+#					recipient outcome), TESTSINK_COUNTS
+#					(counters), TESTSINK_PID; -r also
 #					makes it the sandbox's relayhost.
+#					Several may run; the variables name
+#					the last one started.
 #	testsink_count REGEX		lines of TESTSINK_LOG matching REGEX
+#	testsink_msg_count		messages in TESTSINK_DIR/msg
+#	testsink_counter NAME		a counter: connections, messages,
+#					rcpt_2xx, rcpt_4xx, rcpt_5xx, data_2xx...
 # VARIABLES (set by sandbox_start)
 #	SB SB_CONF SB_QUEUE SB_LOG SB_LOGDIR SB_SMTP_PORT SB_SINK_PORT
 #	SB_SINK_DIR SB_SYSLOG_PID SB_SINK_PID SB_MASTER_PID
@@ -452,10 +458,12 @@ testsink_start() {
 	[ -x "$prog" ] || { sb_err "$prog is not built"; return 1; }
 	TESTSINK_DIR=$(mktemp -d "$SB/testsink.XXXXXX") || return 1
 	TESTSINK_LOG=$TESTSINK_DIR/outcomes.log
+	TESTSINK_COUNTS=$TESTSINK_DIR/counts
 	for try in 1 2 3; do
 		TESTSINK_PORT=$(sandbox_free_port) || return 1
 		sb_bg "$TESTSINK_DIR/stderr" "$prog" -p "$TESTSINK_PORT" \
-			-r "$1" -d "$TESTSINK_DIR/msg" -l "$TESTSINK_LOG" "${@:2}"
+			-r "$1" -d "$TESTSINK_DIR/msg" -l "$TESTSINK_LOG" \
+			-c "$TESTSINK_COUNTS" "${@:2}"
 		TESTSINK_PID=$SB_BG
 		sb_poll 10 sb_smtp_ready "$TESTSINK_PORT" && break
 		sb_alive "$TESTSINK_PID" ||
@@ -469,6 +477,15 @@ testsink_start() {
 
 # testsink_count REGEX - outcome lines matching REGEX
 testsink_count() { sandbox_log_count "$1" "$TESTSINK_LOG"; }
+
+# testsink_msg_count - messages the test sink accepted
+testsink_msg_count() { find "$TESTSINK_DIR/msg" -name 'msg.*' -type f 2>/dev/null | wc -l; }
+
+# testsink_counter NAME - one counter of the test sink (e.g. rcpt_5xx)
+testsink_counter() {
+	awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }' \
+		"$TESTSINK_COUNTS" 2>/dev/null || echo 0
+}
 
 # --- start and stop -------------------------------------------------------
 

@@ -1,0 +1,262 @@
+/*
+ * NAME
+ *	rules.c - campaign-testsink's reply rules and per-address attempt counts
+ * SYNOPSIS
+ *	see testsink.h
+ * DESCRIPTION
+ *	A rules line is "[STAGE] PATTERN REPLY" or "[STAGE] PATTERN first N
+ *	REPLY1 then REPLY2" (campaign-testsink.c describes the meaning).
+ *	Lines are bounded by what buf_getline() accepts (8 KB).
+ * SEE ALSO
+ *	campaign-testsink.c, testsink.h
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "testsink.h"
+
+#define LINE_MAX_	8192
+
+static const char *stage_name[] = { "mail:", "rcpt:", "data:" };
+
+/* valid_reply - "DDD" or "DDD text", first digit 2 to 5 */
+static int valid_reply(const char *s)
+{
+	return s[0] >= '2' && s[0] <= '5' && isdigit((unsigned char) s[1])
+	    && isdigit((unsigned char) s[2]) && (s[3] == 0 || s[3] == ' ');
+}
+
+/* trim - strip leading and trailing blanks in place */
+static char *trim(char *s)
+{
+	char   *end;
+
+	while (isspace((unsigned char) *s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char) end[-1]))
+		*--end = 0;
+	return s;
+}
+
+/* next_word - cut the first blank-separated word off *s */
+static char *next_word(char **s)
+{
+	char   *w = *s, *end;
+
+	end = w + strcspn(w, " \t");
+	if (*end)
+		*end++ = 0;
+	*s = trim(end);
+	return w;
+}
+
+/* parse_first - "N REPLY1 then REPLY2" into rule; -1 with why */
+static int parse_first(char *rest, struct rule *rule, const char **why)
+{
+	char   *n = next_word(&rest), *end, *then;
+
+	errno = 0;
+	rule->first_n = strtoul(n, &end, 10);
+	if (errno || *end || end == n || rule->first_n == 0)
+		return (*why = "\"first\" needs a count above 0"), -1;
+	if ((then = strstr(rest, " then ")) == NULL)
+		return (*why = "\"first N REPLY1\" needs \"then REPLY2\""), -1;
+	*then = 0;
+	rule->reply1 = trim(rest);
+	rule->reply2 = trim(then + 6);
+	return 0;
+}
+
+/* parse_rule - one non-blank line into rule (strings point into line) */
+static int parse_rule(char *line, struct rule *rule, const char **why)
+{
+	char   *rest = line, *w;
+
+	rule->stage = STAGE_RCPT;
+	w = next_word(&rest);
+	for (int s = STAGE_MAIL; s <= STAGE_DATA; s++)
+		if (strcasecmp(w, stage_name[s]) == 0) {
+			rule->stage = s;
+			w = next_word(&rest);
+		}
+	if (*w == 0 || *rest == 0)
+		return (*why = "expected PATTERN REPLY"), -1;
+	rule->pattern = w;
+	rule->glob = strpbrk(w, "*?[") != NULL;
+	rule->first_n = 0;
+	rule->reply2 = NULL;
+	if (strncasecmp(rest, "first ", 6) == 0) {
+		rest += 6;
+		if (parse_first(trim(rest), rule, why) < 0)
+			return -1;
+	} else {
+		rule->reply1 = rest;
+	}
+	if (!valid_reply(rule->reply1) || (rule->reply2 && !valid_reply(rule->reply2)))
+		return (*why = "a reply must start with a code from 200 to 599"), -1;
+	return 0;
+}
+
+/* rule_own - copy the strings of a parsed rule into their own memory */
+static int rule_own(struct rule *rule)
+{
+	rule->pattern = strdup(rule->pattern);
+	rule->reply1 = strdup(rule->reply1);
+	if (rule->reply2)
+		rule->reply2 = strdup(rule->reply2);
+	return rule->pattern && rule->reply1 ? 0 : -1;
+}
+
+int	rules_parse_line(struct rules *r, const char *text, char *why, size_t whylen)
+{
+	char	line[LINE_MAX_], *s;
+	const char *problem = NULL;
+	struct rule rule, *v;
+
+	if (snprintf(line, sizeof(line), "%s", text) >= (int) sizeof(line))
+		return snprintf(why, whylen, "line too long"), -1;
+	line[strcspn(line, "#")] = 0;
+	s = trim(line);
+	if (*s == 0)
+		return 0;
+	if (parse_rule(s, &rule, &problem) < 0)
+		return snprintf(why, whylen, "%s", problem), -1;
+	if ((v = realloc(r->v, (r->n + 1) * sizeof(*v))) == NULL || rule_own(&rule) < 0)
+		return snprintf(why, whylen, "out of memory"), -1;
+	r->v = v;
+	r->v[r->n++] = rule;
+	return 0;
+}
+
+int	rules_load(struct rules *r, const char *path, FILE *errfp)
+{
+	FILE   *fp = fopen(path, "r");
+	struct buf line;
+	char	why[256];
+	int	lineno = 0, bad = 0, got;
+
+	if (fp == NULL) {
+		fprintf(errfp, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	buf_init(&line, LINE_MAX_ - 1);
+	while ((got = buf_getline(&line, fp)) != 0) {
+		lineno++;
+		if (got < 0 && errno == EMSGSIZE) {
+			fprintf(errfp, "%s:%d: line too long\n", path, lineno);
+			bad = 1;
+		} else if (got < 0) {
+			fprintf(errfp, "%s: %s\n", path, strerror(errno));
+			bad = 1;
+			break;
+		} else if (rules_parse_line(r, buf_cstr(&line), why, sizeof(why)) < 0) {
+			fprintf(errfp, "%s:%d: %s\n", path, lineno, why);
+			bad = 1;
+		}
+		buf_reset(&line);
+	}
+	buf_free(&line);
+	fclose(fp);
+	return bad ? -1 : 0;
+}
+
+void	rules_print(const struct rules *r, FILE *fp)
+{
+	for (int i = 0; i < r->n; i++) {
+		const struct rule *x = &r->v[i];
+
+		if (x->first_n)
+			fprintf(fp, "%s %s first %lu %s then %s\n", stage_name[x->stage],
+				x->pattern, x->first_n, x->reply1, x->reply2);
+		else
+			fprintf(fp, "%s %s %s\n", stage_name[x->stage], x->pattern,
+				x->reply1);
+	}
+}
+
+static int matches(const struct rule *x, const char *addr)
+{
+	if (x->glob)
+		return fnmatch(x->pattern, addr, FNM_CASEFOLD) == 0;
+	return strcasestr(addr, x->pattern) != NULL;
+}
+
+const char *rules_answer(const struct rules *r, struct attempts *a,
+			 enum stage stage, const char *addr)
+{
+	static const char kind[] = { 'm', 'r', 'd' };
+	unsigned long n;
+
+	for (int i = 0; i < r->n; i++) {
+		const struct rule *x = &r->v[i];
+
+		if (x->stage != stage || !matches(x, addr))
+			continue;
+		if (x->first_n == 0)
+			return x->reply1;
+		n = stage == STAGE_RCPT ? attempts_get(a, 'r', addr)
+		    : attempts_bump(a, kind[stage], addr);
+		return n <= x->first_n ? x->reply1 : x->reply2;
+	}
+	return NULL;
+}
+
+/* --- attempt counters ---------------------------------------------------- */
+
+/* hash - FNV-1a of kind and the lower-cased address */
+static unsigned hash(int kind, const char *addr)
+{
+	uint32_t h = 2166136261u ^ (unsigned char) kind;
+
+	h *= 16777619u;
+	for (; *addr; addr++) {
+		h ^= (unsigned char) tolower((unsigned char) *addr);
+		h *= 16777619u;
+	}
+	return h % ATTEMPTS_BUCKETS;
+}
+
+/* find - the counter of (kind, addr); create it when asked and possible */
+static struct attempt *find(struct attempts *a, int kind, const char *addr, int create)
+{
+	unsigned h = hash(kind, addr);
+	struct attempt *e;
+	size_t	len = strlen(addr);
+
+	if (a->bucket == NULL
+	    && (a->bucket = calloc(ATTEMPTS_BUCKETS, sizeof(*a->bucket))) == NULL)
+		return NULL;
+	for (e = a->bucket[h]; e != NULL; e = e->next)
+		if (e->key[0] == kind && strcasecmp(e->key + 1, addr) == 0)
+			return e;
+	if (!create || a->n >= ATTEMPTS_MAX || (e = malloc(sizeof(*e) + len + 2)) == NULL)
+		return NULL;
+	e->key[0] = (char) kind;
+	memcpy(e->key + 1, addr, len + 1);
+	e->count = 0;
+	e->next = a->bucket[h];
+	a->bucket[h] = e;
+	a->n++;
+	return e;
+}
+
+unsigned long attempts_bump(struct attempts *a, int kind, const char *addr)
+{
+	struct attempt *e = find(a, kind, addr, 1);
+
+	return e ? ++e->count : 0;
+}
+
+unsigned long attempts_get(struct attempts *a, int kind, const char *addr)
+{
+	struct attempt *e = find(a, kind, addr, 0);
+
+	return e ? e->count : 0;
+}

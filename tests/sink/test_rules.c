@@ -1,0 +1,115 @@
+/*
+ * NAME
+ *	test_rules - unit tests of campaign-testsink's rules and attempt counts
+ * SYNOPSIS
+ *	tests/sink/test_rules
+ * DESCRIPTION
+ *	Table-driven: rule lines that parse or fail with a named problem,
+ *	which reply a stage gives to an address, and the "first N ... then"
+ *	form over successive attempts.  Prints "test_rules: N passed, N failed".
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "testhelp.h"
+#include "testsink.h"
+
+static const char *or_none(const char *s) { return s ? s : "(none)"; }
+
+static void test_parse(void)
+{
+	static const struct { const char *line; int ok; const char *why; } t[] = {
+		{ "", 0, "" },
+		{ "   # only a comment", 0, "" },
+		{ "bad@ 550 5.1.1 no such user", 0, "" },
+		{ "rcpt: *@x.test 451 4.3.0 later  # trailing comment", 0, "" },
+		{ "mail: <> 250 ok", 0, "" },
+		{ "data: spam 554 5.7.1 no", 0, "" },
+		{ "a first 2 451 4.3.0 busy then 250 2.1.5 ok", 0, "" },
+		{ "lonely", -1, "expected PATTERN REPLY" },
+		{ "x 650 nope", -1, "a reply must start with a code from 200 to 599" },
+		{ "x 55 short", -1, "a reply must start with a code from 200 to 599" },
+		{ "x 550x glued", -1, "a reply must start with a code from 200 to 599" },
+		{ "x first 0 451 a then 250 b", -1, "\"first\" needs a count above 0" },
+		{ "x first two 451 a then 250 b", -1, "\"first\" needs a count above 0" },
+		{ "x first 2 451 a", -1, "\"first N REPLY1\" needs \"then REPLY2\"" },
+		{ "x first 2 451 a then 999 b", -1,
+		  "a reply must start with a code from 200 to 599" },
+	};
+	struct rules r = { 0 };
+	char	why[256];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		why[0] = 0;
+		CHECK_INT(rules_parse_line(&r, t[i].line, why, sizeof(why)), t[i].ok,
+			  "parse \"%s\"", t[i].line);
+		CHECK_STR(why, t[i].why, "problem of \"%s\"", t[i].line);
+	}
+	CHECK_INT(r.n, 5, "rules kept");
+}
+
+static void test_answer(void)
+{
+	static const char *lines[] = {
+		"*@bounce.test 550 5.1.1 no such user",
+		"later 451 4.3.0 try later",
+		"rcpt: ?x@glob.test 552 5.2.2 full",
+		"mail: <> 550 5.7.1 no null sender",
+		"data: *@refuse.test 554 5.7.1 content refused",
+	};
+	static const struct { int stage; const char *addr; const char *want; } t[] = {
+		{ STAGE_RCPT, "u@bounce.test", "550 5.1.1 no such user" },
+		{ STAGE_RCPT, "U@BOUNCE.TEST", "550 5.1.1 no such user" },
+		{ STAGE_RCPT, "u@bounce.test.org", NULL },
+		{ STAGE_RCPT, "please-Later@x.test", "451 4.3.0 try later" },
+		{ STAGE_RCPT, "ax@glob.test", "552 5.2.2 full" },
+		{ STAGE_RCPT, "abx@glob.test", NULL },
+		{ STAGE_RCPT, "ok@sink.test", NULL },
+		{ STAGE_MAIL, "<>", "550 5.7.1 no null sender" },
+		{ STAGE_MAIL, "u@bounce.test", NULL },
+		{ STAGE_DATA, "a@refuse.test", "554 5.7.1 content refused" },
+		{ STAGE_DATA, "u@bounce.test", NULL },
+	};
+	struct rules r = { 0 };
+	struct attempts a = { 0 };
+	char	why[256];
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		CHECK_INT(rules_parse_line(&r, lines[i], why, sizeof(why)), 0, "%s", lines[i]);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		CHECK_STR(or_none(rules_answer(&r, &a, t[i].stage, t[i].addr)),
+			  or_none(t[i].want), "stage %d answer to %s", t[i].stage, t[i].addr);
+}
+
+static void test_first_then(void)
+{
+	static const char *want_rcpt[] = { "451 4.3.0 busy", "451 4.3.0 busy",
+		"250 2.1.5 ok", "250 2.1.5 ok" };
+	struct rules r = { 0 };
+	struct attempts a = { 0 };
+	char	why[256];
+
+	rules_parse_line(&r, "*@retry.test first 2 451 4.3.0 busy then 250 2.1.5 ok", why, sizeof(why));
+	rules_parse_line(&r, "data: *@retry.test first 1 452 4.3.1 full then 250 2.0.0 ok", why, sizeof(why));
+	for (int i = 0; i < 4; i++) {
+		CHECK_INT(attempts_bump(&a, 'r', "A@retry.test"), i + 1, "rcpt attempt %d", i + 1);
+		CHECK_STR(or_none(rules_answer(&r, &a, STAGE_RCPT, "a@RETRY.test")),
+			  want_rcpt[i], "rcpt reply at attempt %d", i + 1);
+	}
+	CHECK_STR(or_none(rules_answer(&r, &a, STAGE_RCPT, "b@retry.test")),
+		  "451 4.3.0 busy", "another address counts on its own");
+	CHECK_STR(or_none(rules_answer(&r, &a, STAGE_DATA, "a@retry.test")),
+		  "452 4.3.1 full", "data, first attempt");
+	CHECK_STR(or_none(rules_answer(&r, &a, STAGE_DATA, "a@retry.test")),
+		  "250 2.0.0 ok", "data, second attempt");
+	CHECK_INT(attempts_get(&a, 'r', "nobody@x"), 0, "unknown address");
+	CHECK_INT(attempts_get(&a, 'd', "a@retry.test"), 2, "data counter");
+}
+
+int	main(void)
+{
+	test_parse();
+	test_answer();
+	test_first_then();
+	return TEST_DONE("test_rules");
+}
