@@ -104,6 +104,7 @@ SB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${CAMPAIGN_BUILD:=$SB_SRC/build}"
 SB=
 SB_STOPPED=1
+SB_SINK_NODUMP=0
 SB_PIDS=()		# daemons started in the background, stopped by PID
 SB_PF_CONFS=()		# Postfix config directories started
 SB_PORTS_GIVEN=" "
@@ -226,11 +227,13 @@ sb_start_syslog() {
 sb_start_sink() {
 	local try
 	SB_SINK_DIR=$SB/sink
+	SB_SINK_NODUMP=0
+	[ "${SB_SINK_DUMP:-yes}" = no ] && SB_SINK_NODUMP=1
 	mkdir -p "$SB_SINK_DIR" && chown postfix "$SB_SINK_DIR" || return 1
 	for try in 1 2 3; do
 		SB_SINK_PORT=$(sandbox_free_port) || return 1
-		if [ "${SB_SINK_DUMP:-yes}" = no ]; then
-			sb_bg "$SB/sink.out" stdbuf -oL smtp-sink -c -u postfix \
+		if [ "$SB_SINK_NODUMP" = 1 ]; then
+			sb_bg "$SB/sink.out" smtp-sink -c -u postfix \
 				"127.0.0.1:$SB_SINK_PORT" 1000
 		else
 			sb_bg "$SB/sink.out" smtp-sink -u postfix \
@@ -246,9 +249,10 @@ sb_start_sink() {
 
 # sandbox_sink_count - messages smtp-sink has received
 sandbox_sink_count() {
-	if [ "${SB_SINK_DUMP:-yes}" = no ]; then
-		# -c prints "\r<sessions> <messages>"-style counters
-		tr '\r' '\n' < "$SB/sink.out" | awk 'NF >= 2 { n = $2 } END { print n + 0 }'
+	if [ "$SB_SINK_NODUMP" = 1 ]; then
+		# -c keeps rewriting "sess=N quit=N mesg=N" after a \r
+		tr '\r' '\n' < "$SB/sink.out" |
+			sed -n 's/.*mesg=\([0-9][0-9]*\).*/\1/p' | tail -n 1 | grep . || echo 0
 		return
 	fi
 	find "$SB_SINK_DIR" -type f -name 'msg.*' | wc -l
@@ -310,6 +314,8 @@ sb_pf_start() {
 		return 1
 	fi
 	SB_PF_CONFS+=("$conf")
+	# the check above did what "postfix start" would check again
+	touch "$dir/queue/quick-start"
 	postfix -c "$conf" start 2>"$dir/start.err" ||
 		{ sb_err "postfix start: $(cat "$dir/start.err")"; return 1; }
 	if ! sb_poll 30 sb_smtp_ready "$3"; then
