@@ -74,6 +74,19 @@
 #	testsink_msg_count		messages in TESTSINK_DIR/msg
 #	testsink_counter NAME		a counter: connections, messages,
 #					rcpt_2xx, rcpt_4xx, rcpt_5xx, data_2xx...
+# HELPERS (stable; tests may use them)
+#	sb_poll SECS CMD...		run CMD every 0.1 s until it succeeds
+#	sb_now_ms			milliseconds since the epoch
+#	sb_bg OUTFILE CMD...		start a daemon in the background; its PID
+#					is in SB_BG and sandbox_stop stops it
+#	sb_alive PID, sb_dead PID	kill -0
+#	sb_smtp_ready PORT		a 220 greeting on 127.0.0.1:PORT
+#	sb_ready PID PORT		PID itself listens on PORT and greets
+#	sb_wait_daemon PID PORT SECS	wait for sb_ready, fail fast if PID exits
+#	sb_pf_master_pid CONF		the running master of that Postfix
+#	sb_pids_under DIR		PIDs whose cwd or command line names DIR
+#	fd 7 SMTP dialogue: sb_reply (reads one reply into SB_REPLY),
+#	sb_cmd CODE LINE (sends LINE, expects CODE)
 # VARIABLES (set by sandbox_start)
 #	SB SB_CONF SB_QUEUE SB_LOG SB_LOGDIR SB_SMTP_PORT SB_SINK_PORT
 #	SB_SINK_DIR SB_SYSLOG_PID SB_SINK_PID SB_MASTER_PID
@@ -157,6 +170,37 @@ sb_smtp_ready() {
 	[[ $line == 220* ]]
 }
 
+# sb_listens PID PORT - process PID holds the socket listening on PORT
+# (so a readiness probe cannot be answered by a stranger on that port)
+sb_listens() {
+	local inode f
+	inode=$(awk -v p="$(printf ':%04X' "$2")" \
+		'$4 == "0A" && substr($2, length($2) - 4) == p { print $10; exit }' \
+		/proc/net/tcp 2>/dev/null)
+	[ -n "$inode" ] || return 1
+	for f in /proc/"$1"/fd/*; do
+		[ "$(readlink "$f" 2>/dev/null)" = "socket:[$inode]" ] && return 0
+	done
+	return 1
+}
+
+# sb_ready PID PORT - PID listens on PORT and answers with a 220 greeting
+sb_ready() { sb_listens "$1" "$2" && sb_smtp_ready "$2"; }
+
+sb_ready_or_gone() { sb_dead "$1" || sb_ready "$1" "$2"; }
+
+# sb_wait_daemon PID PORT SECS - wait until PID serves PORT; fails at once
+# when PID exits (a port taken meanwhile, say)
+sb_wait_daemon() {
+	sb_poll "$3" sb_ready_or_gone "$1" "$2" && sb_alive "$1"
+}
+
+# sb_pf_ready CONF PORT - that Postfix's master listens on PORT, smtpd greets
+sb_pf_ready() {
+	local pid
+	pid=$(sb_pf_master_pid "$1") && sb_ready "$pid" "$2"
+}
+
 sb_alive() { kill -0 "$1" 2>/dev/null; }
 sb_dead() { ! kill -0 "$1" 2>/dev/null; }
 
@@ -232,6 +276,7 @@ sb_start_sink() {
 	mkdir -p "$SB_SINK_DIR" && chown postfix "$SB_SINK_DIR" || return 1
 	for try in 1 2 3; do
 		SB_SINK_PORT=$(sandbox_free_port) || return 1
+		SB_PORTS_GIVEN="$SB_PORTS_GIVEN$SB_SINK_PORT "
 		if [ "$SB_SINK_NODUMP" = 1 ]; then
 			sb_bg "$SB/sink.out" smtp-sink -c -u postfix \
 				"127.0.0.1:$SB_SINK_PORT" 1000
@@ -240,7 +285,7 @@ sb_start_sink() {
 				-d "$SB_SINK_DIR/msg." "127.0.0.1:$SB_SINK_PORT" 1000
 		fi
 		SB_SINK_PID=$SB_BG
-		sb_poll 10 sb_smtp_ready "$SB_SINK_PORT" && return 0
+		sb_wait_daemon "$SB_SINK_PID" "$SB_SINK_PORT" 10 && return 0
 		sb_alive "$SB_SINK_PID" && break
 	done
 	sb_err "smtp-sink did not start: $(tail -3 "$SB/sink.out")"
@@ -317,8 +362,8 @@ sb_pf_start() {
 	# the check above did what "postfix start" would check again
 	touch "$dir/queue/quick-start"
 	postfix -c "$conf" start 2>"$dir/start.err" ||
-		{ sb_err "postfix start: $(cat "$dir/start.err")"; return 1; }
-	if ! sb_poll 30 sb_smtp_ready "$3"; then
+		{ sb_err "postfix start: $(cat "$dir/start.err")$(grep -E 'fatal|error' "$SB_LOG" | tail -n 2)"; return 1; }
+	if ! sb_poll 30 sb_pf_ready "$conf" "$3"; then
 		sb_err "Postfix smtpd on port $3 did not answer"
 		return 1
 	fi
@@ -336,14 +381,29 @@ sb_pf_stop() {
 	sb_poll 5 sb_dead "$pid"
 }
 
+# sb_pf_start_port DIR NAME - sb_pf_start on a free port, left in
+# SB_PF_PORT; when another program took the port meanwhile, tries another
+sb_pf_start_port() {
+	local try
+	for try in 1 2 3; do
+		SB_PF_PORT=$(sandbox_free_port) || return 1
+		SB_PORTS_GIVEN="$SB_PORTS_GIVEN$SB_PF_PORT "
+		sb_pf_start "$1" "$2" "$SB_PF_PORT" && return 0
+		sb_pf_master_pid "$1/conf" > /dev/null && return 1
+		sb_port_in_use "$SB_PF_PORT" || return 1
+		sb_err "port $SB_PF_PORT was taken meanwhile, trying another"
+	done
+	return 1
+}
+
 # sandbox_start_postfix NAME - another Postfix beside the first
 sandbox_start_postfix() {
 	local name=$1 dir port
 	[[ $name =~ ^[A-Za-z0-9_]+$ ]] || { sb_err "bad instance name '$name'"; return 1; }
 	[ -n "$SB" ] || { sb_err "sandbox_start first"; return 1; }
 	dir=$SB/pf-$name
-	port=$(sandbox_free_port) || return 1
-	sb_pf_start "$dir" "postfix-$name" "$port" || return 1
+	sb_pf_start_port "$dir" "postfix-$name" || return 1
+	port=$SB_PF_PORT
 	printf -v "SB_CONF_$name" %s "$dir/conf"
 	printf -v "SB_QUEUE_$name" %s "$dir/queue"
 	printf -v "SB_SMTP_PORT_$name" %s "$port"
@@ -467,11 +527,12 @@ testsink_start() {
 	TESTSINK_COUNTS=$TESTSINK_DIR/counts
 	for try in 1 2 3; do
 		TESTSINK_PORT=$(sandbox_free_port) || return 1
+		SB_PORTS_GIVEN="$SB_PORTS_GIVEN$TESTSINK_PORT "
 		sb_bg "$TESTSINK_DIR/stderr" "$prog" -p "$TESTSINK_PORT" \
 			-r "$1" -d "$TESTSINK_DIR/msg" -l "$TESTSINK_LOG" \
 			-c "$TESTSINK_COUNTS" "${@:2}"
 		TESTSINK_PID=$SB_BG
-		sb_poll 10 sb_smtp_ready "$TESTSINK_PORT" && break
+		sb_wait_daemon "$TESTSINK_PID" "$TESTSINK_PORT" 10 && break
 		sb_alive "$TESTSINK_PID" ||
 			{ [ $try -lt 3 ] && continue; }
 		sb_err "campaign-testsink did not start: $(tail -3 "$TESTSINK_DIR/stderr")"
@@ -522,8 +583,8 @@ sandbox_start() {
 	if [ "${SB_SINK:-yes}" != no ]; then
 		sb_start_sink || return 1
 	fi
-	SB_SMTP_PORT=$(sandbox_free_port) || return 1
-	sb_pf_start "$SB" postfix "$SB_SMTP_PORT" || return 1
+	sb_pf_start_port "$SB" postfix || return 1
+	SB_SMTP_PORT=$SB_PF_PORT
 	SB_MASTER_PID=$(sb_pf_master_pid "$SB_CONF")
 	export SB SB_CONF SB_QUEUE SB_LOG SB_LOGDIR SB_SMTP_PORT SB_SINK_PORT SB_SINK_DIR
 }
