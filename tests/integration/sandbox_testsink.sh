@@ -65,6 +65,28 @@ check "smtp-source, 40 sessions, 400 messages" \
 	smtp-source -s 40 -m 400 -N -t r@sink.test "127.0.0.1:$TESTSINK_PORT"
 check_eq "400 more envelope files" "$(( $(testsink_msg_count) - before ))" 400
 
+# big messages, the size limit, bare LF, an overlong command line
+check "a 300 KB message" smtp-source -m 2 -l 300000 -t big@sink.test "127.0.0.1:$TESTSINK_PORT"
+big=$(grep -l '^RCPT TO:<big@sink.test>' "$TESTSINK_DIR"/msg/msg.* | head -1)
+check "is stored whole (CRLF as LF)" test "$(stat -c %s "${big:-/dev/null}")" -gt 290000
+sink1=("$TESTSINK_PORT" "$TESTSINK_LOG" "$TESTSINK_DIR" "$TESTSINK_COUNTS")
+check "a second test sink with -s 1000" testsink_start "$SB/rules" -s 1000
+smtp-source -l 5000 -t large@sink.test "127.0.0.1:$TESTSINK_PORT" 2>/dev/null
+check_eq "too big: 552" "$(testsink_count 'to=<large@sink.test> stage=data .*reply=552 5.3.4')" 1
+{ exec 7<>"/dev/tcp/127.0.0.1/$TESTSINK_PORT"; } 2>/dev/null
+sb_reply
+printf 'HELO x\nMAIL FROM:<lf@x.test>\nRCPT TO:<lf@sink.test>\nDATA\n' >&7
+for i in 1 2 3 4; do sb_reply; done
+printf 'Subject: bare LF\n\n..two\n.\n' >&7
+sb_reply
+check "bare LF lines end DATA" grep -q '^250 ' <<< "$SB_REPLY"
+printf '%05000d\r\n' 0 >&7
+sb_reply
+check_eq "an overlong command line" "$SB_REPLY" "500 5.5.2 Error: line too long"
+exec 7<&- 7>&-
+check "...and bare LF mail is stored" grep -qx '.two' "$TESTSINK_DIR"/msg/msg.*
+TESTSINK_PORT=${sink1[0]} TESTSINK_LOG=${sink1[1]} TESTSINK_DIR=${sink1[2]} TESTSINK_COUNTS=${sink1[3]}
+
 # through Postfix
 check "Postfix relays to the test sink" sandbox_relay_to "$TESTSINK_PORT"
 check "fast retries" sandbox_fast_retry

@@ -89,6 +89,7 @@
 #define EX_CONFIG_	78
 
 #define CMD_LINE_MAX	4096		/* longer command line: 500 and close */
+#define IN_MAX		(64 * 1024)	/* unprocessed input of one client */
 #define OUT_MAX		(256 * 1024)	/* replies not yet read by a client */
 #define RCPT_MAX	1000		/* recipients per transaction */
 #define ADDR_MAX	512
@@ -538,7 +539,7 @@ static struct conn *conn_new(int fd)
 		return NULL;
 	c->fd = fd;
 	c->last = time(NULL);
-	buf_init(&c->in, 2 * CMD_LINE_MAX);
+	buf_init(&c->in, IN_MAX);
 	buf_init(&c->out, OUT_MAX);
 	buf_init(&c->msg, opt.maxsize);
 	reply(c, "220 %s ESMTP campaign-testsink", opt.hostname);
@@ -561,16 +562,18 @@ static void conn_free(struct conn *c)
 static int conn_read(struct conn *c)
 {
 	char	chunk[16384];
+	size_t	room = c->in.max - c->in.len;
 	ssize_t n;
 
-	n = read(c->fd, chunk, sizeof(chunk));
+	/* process_input() leaves less than CMD_LINE_MAX bytes behind */
+	n = read(c->fd, chunk, room < sizeof(chunk) ? room : sizeof(chunk));
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	if (n == 0)
 		return -1;
 	c->last = time(NULL);
 	if (buf_append(&c->in, chunk, n) < 0)
-		return -1;	/* cannot happen: lines are consumed first */
+		return -1;	/* cannot happen: room was checked */
 	process_input(c);
 	return 0;
 }
