@@ -808,10 +808,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE_;
 	}
-	if (opt.rules_file != NULL && rules_load(&rules, opt.rules_file, stderr) < 0)
+	if (opt.rules_file != NULL && rules_load(&rules, opt.rules_file, stderr) < 0) {
+		rules_free(&rules);
 		return EX_CONFIG_;
+	}
 	if (opt.check_only) {
 		rules_print(&rules, stdout);
+		rules_free(&rules);
 		return EX_OK_;
 	}
 	if ((st = open_outputs()) != 0)
@@ -820,7 +823,10 @@ int main(int argc, char **argv)
 		return EX_OSERR_;
 	set_signals();
 	st = serve(lfd);
+	close(lfd);
 	if (logfp != NULL && fclose(logfp) == EOF)
 		st = EX_IOERR_;
+	rules_free(&rules);
+	attempts_free(&attempts);
 	return st;
 }

@@ -104,6 +104,13 @@ static int parse_rule(char *line, struct rule *rule, const char **why)
 	return 0;
 }
 
+static void rule_free(struct rule *rule)
+{
+	free(rule->pattern);
+	free(rule->reply1);
+	free(rule->reply2);
+}
+
 /* rule_own - copy the strings of a parsed rule into their own memory */
 static int rule_own(struct rule *rule)
 {
@@ -111,7 +118,19 @@ static int rule_own(struct rule *rule)
 	rule->reply1 = strdup(rule->reply1);
 	if (rule->reply2)
 		rule->reply2 = strdup(rule->reply2);
-	return rule->pattern && rule->reply1 ? 0 : -1;
+	if (rule->pattern && rule->reply1)
+		return 0;
+	rule_free(rule);
+	return -1;
+}
+
+void	rules_free(struct rules *r)
+{
+	for (int i = 0; i < r->n; i++)
+		rule_free(&r->v[i]);
+	free(r->v);
+	r->v = NULL;
+	r->n = 0;
 }
 
 int	rules_parse_line(struct rules *r, const char *text, char *why, size_t whylen)
@@ -128,9 +147,11 @@ int	rules_parse_line(struct rules *r, const char *text, char *why, size_t whylen
 		return 0;
 	if (parse_rule(s, &rule, &problem) < 0)
 		return snprintf(why, whylen, "%s", problem), -1;
-	if ((v = realloc(r->v, (r->n + 1) * sizeof(*v))) == NULL || rule_own(&rule) < 0)
+	if ((v = realloc(r->v, (r->n + 1) * sizeof(*v))) == NULL)
 		return snprintf(why, whylen, "out of memory"), -1;
 	r->v = v;
+	if (rule_own(&rule) < 0)
+		return snprintf(why, whylen, "out of memory"), -1;
 	r->v[r->n++] = rule;
 	return 0;
 }
@@ -259,4 +280,18 @@ unsigned long attempts_get(struct attempts *a, int kind, const char *addr)
 	struct attempt *e = find(a, kind, addr, 0);
 
 	return e ? e->count : 0;
+}
+
+void	attempts_free(struct attempts *a)
+{
+	struct attempt *e, *next;
+
+	for (unsigned h = 0; a->bucket != NULL && h < ATTEMPTS_BUCKETS; h++)
+		for (e = a->bucket[h]; e != NULL; e = next) {
+			next = e->next;
+			free(e);
+		}
+	free(a->bucket);
+	a->bucket = NULL;
+	a->n = 0;
 }

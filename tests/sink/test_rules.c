@@ -46,6 +46,8 @@ static void test_parse(void)
 		CHECK_STR(why, t[i].why, "problem of \"%s\"", t[i].line);
 	}
 	CHECK_INT(r.n, 5, "rules kept");
+	rules_free(&r);
+	CHECK_INT(r.n, 0, "rules freed");
 }
 
 static void test_answer(void)
@@ -79,6 +81,8 @@ static void test_answer(void)
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		CHECK_STR(or_none(rules_answer(&r, &a, t[i].stage, t[i].addr)),
 			  or_none(t[i].want), "stage %d answer to %s", t[i].stage, t[i].addr);
+	rules_free(&r);
+	attempts_free(&a);
 }
 
 static void test_first_then(void)
@@ -104,6 +108,8 @@ static void test_first_then(void)
 		  "250 2.0.0 ok", "data, second attempt");
 	CHECK_INT(attempts_get(&a, 'r', "nobody@x"), 0, "unknown address");
 	CHECK_INT(attempts_get(&a, 'd', "a@retry.test"), 2, "data counter");
+	rules_free(&r);
+	attempts_free(&a);
 }
 
 int	main(void)

@@ -20,7 +20,8 @@
  *	count it bumps itself ('m', 'd') at the other stages.
  *	attempts_bump() adds one to the counter of (kind, addr) and returns
  *	it; attempts_get() returns it (0 for an address never seen).
- *	Addresses are compared ignoring case.  The table holds at most
+ *	rules_free() and attempts_free() release everything and leave the
+ *	structures empty.  Addresses are compared ignoring case.  The table holds at most
  *	ATTEMPTS_MAX addresses; past that, new addresses count as 0.
  */
 #ifndef TESTSINK_H
@@ -65,5 +66,7 @@ const char *rules_answer(const struct rules *r, struct attempts *a,
 			 enum stage stage, const char *addr);
 unsigned long attempts_bump(struct attempts *a, int kind, const char *addr);
 unsigned long attempts_get(struct attempts *a, int kind, const char *addr);
+void	rules_free(struct rules *r);
+void	attempts_free(struct attempts *a);
 
 #endif
