@@ -12,7 +12,8 @@
 #	with facility mail and records each call that returned.  It must end
 #	up asleep in sendto(2) after at most net.unix.max_dgram_qlen + 1
 #	lines.  After SIGCONT it finishes and every one of the M lines is in
-#	the maillog, in order.  Then, with syslog-ng gone entirely (the socket
+#	the maillog, in order.  Two reloads (syslog-ng-ctl reload) while 5000
+#	lines flow lose none.  Then, with syslog-ng gone entirely (the socket
 #	file left with no reader), syslog(3) returns at once and the line is
 #	lost: the other half of the README's claim.
 . "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
@@ -65,6 +66,18 @@ check "the last line reaches the maillog" sandbox_wait_log "fctest\[$py\]: FC$M:
 check_eq "every line is in the maillog, in order" \
 	"$(grep -oE "fctest\[$py\]: FC[0-9]+:" "$MAILLOG" | sed -E 's/.*FC([0-9]+):/\1/' | tr '\n' ' ')" \
 	"$(seq -s ' ' 1 "$M") "
+
+# a reload while lines flow keeps /dev/log open: nothing lost
+progress_ge() { [ "$(progress)" -ge "$1" ]; }
+reload() { syslog-ng-ctl reload -c "$SB/syslog-ng.ctl" >/dev/null; }
+logger_py 5000 fcreload &
+py=$!
+wait_for 20 "1000 lines" progress_ge 1000 && check "syslog-ng reloads mid-stream" reload
+wait_for 20 "2500 lines" progress_ge 2500 && check "syslog-ng reloads again" reload
+check "the reload run finishes" wait_for 30 "sender done" gone "$py"
+wait "$py"
+check "its last line reaches the maillog" sandbox_wait_log "fcreload\[$py\]: FC5000: " 20 "$MAILLOG"
+check_eq "across two reloads all 5000 lines arrive" "$(grep -c "fcreload\[$py\]: FC" "$MAILLOG")" 5000
 
 # syslog-ng gone: /dev/log has no reader; glibc drops the line, never blocks
 check "syslog-ng stops (SIGTERM)" kill -TERM "$SB_SYSLOG_PID"
