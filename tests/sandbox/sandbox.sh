@@ -127,9 +127,12 @@ sb_err() { echo "sandbox: $*" >&2; }
 # sb_now_ms - milliseconds since the epoch
 sb_now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-# sb_poll SECS CMD... - run CMD every 0.1 s until it succeeds or SECS pass
+# sb_poll SECS CMD... - run CMD every 0.1 s until it succeeds or SECS
+# (may have decimals) pass
 sb_poll() {
-	local deadline=$(( $(sb_now_ms) + $1 * 1000 ))
+	local ms deadline
+	ms=$(awk -v s="$1" 'BEGIN { printf "%d", s * 1000 }')
+	deadline=$(( $(sb_now_ms) + ms ))
 	shift
 	until "$@"; do
 		[ "$(sb_now_ms)" -ge "$deadline" ] && return 1
