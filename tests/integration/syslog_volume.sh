@@ -22,12 +22,6 @@ export SB_SYSLOG_ALL=no SB_SINK_DUMP=no
 check "sandbox starts with the fragment" sandbox_start || done_testing
 DLOG=$SB_LOGDIR/maillog-delivery
 
-# sink_count - smtp-sink -c prints "sess=N quit=N mesg=N" counters, CR-separated
-sink_count() {
-	tr '\r' '\n' < "$SB/sink.out" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -1 |
-		awk '{ n = $1 } END { print n + 0 }'
-}
-sink_has() { [ "$(sink_count)" -ge "$1" ]; }
 sink_re="relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:$SB_SINK_PORT, .*status=sent"
 sent_lines() { grep -cE -- "$sink_re" "$DLOG" 2>/dev/null; }
 sent_ge() { [ "$(sent_lines)" -ge "$1" ]; }
@@ -35,10 +29,10 @@ sent_ge() { [ "$(sent_lines)" -ge "$1" ]; }
 t0=$(date +%s%N)
 check "smtp-source sends $N messages" smtp-source -m "$N" -s 10 -N -M sandbox.campaign.test \
 	-f sender@campaign.test -t rcpt@sink.test "127.0.0.1:$SB_SMTP_PORT"
-check "the sink receives $N messages within ${LIMIT}s" wait_for "$LIMIT" "sink count" sink_has "$N"
+check "the sink receives $N messages within ${LIMIT}s" sandbox_wait_sink_count "$N" "$LIMIT"
 t1=$(date +%s%N)
 check "the delivery log catches up" wait_for 30 "delivery lines" sent_ge "$N"
-check_eq "the sink received exactly $N" "$(sink_count)" "$N"
+check_eq "the sink received exactly $N" "$(sandbox_sink_count)" "$N"
 check_eq "one delivery line per message, none lost" "$(sent_lines)" "$N"
 check_eq "no queue id and recipient twice" \
 	"$(grep -E -- "$sink_re" "$DLOG" | awk '{ print $4, $5 }' | sort | uniq -d | wc -l)" 0
