@@ -1,1 +1,3 @@
 # bench/local.mk - rules for bench/ (included by the top Makefile.am)
+dist_noinst_SCRIPTS += bench/logging
+EXTRA_DIST += bench/logging-sync.conf
