@@ -27,9 +27,12 @@ T=$(mktemp -d /tmp/syslog-check.XXXXXX)
 NG_PID=
 cleanup() {
 	[ -n "$NG_PID" ] && kill "$NG_PID" 2>/dev/null && wait "$NG_PID" 2>/dev/null
+	NG_PID=
 	rm -rf "$T"
 }
 trap cleanup EXIT
+# sandbox_start replaces the EXIT trap with sandbox_stop, which calls this
+sandbox_cleanup_hook() { cleanup; }
 
 # main_conf FRAGMENT - a minimal main configuration around FRAGMENT
 main_conf() {

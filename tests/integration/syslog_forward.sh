@@ -26,11 +26,13 @@ STAMP_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}[+-][0
 KEPT_RE='^postfix[^[ ]*\[[0-9]+\]: [0-9A-Za-z]+: (to=<.*, status=(sent|deferred|bounced|expired|SOFTBOUNCE)[ ,]|from=<.*>, status=expired, |(milter-)?reject: |discard: )'
 T=$(mktemp -d /tmp/syslog-forward.XXXXXX)
 C_PID=
+# called by sandbox_stop (sandbox_start makes that the EXIT trap)
 sandbox_cleanup_hook() {
 	[ -n "$C_PID" ] && kill "$C_PID" 2>/dev/null && wait "$C_PID" 2>/dev/null
 	C_PID=
+	rm -rf "$T"
 }
-trap 'sandbox_cleanup_hook; rm -rf "$T"' EXIT
+trap sandbox_cleanup_hook EXIT
 mkdir -p "$T/central" "$T/dbuf"
 PORT=$(sandbox_free_port)
 
