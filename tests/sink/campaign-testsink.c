@@ -43,9 +43,10 @@
  *	to the end of DATA (one line per accepted recipient), stage=abort for
  *	an accepted recipient whose transaction ended without one (RSET, QUIT,
  *	a lost connection).  attempt counts the RCPTs seen for that address.
- *	-c COUNTFILE: counters, rewritten after every transaction ("name
+ *	-c COUNTFILE: counters, rewritten after each transaction ("name
  *	value" lines: connections, messages, rcpt_2xx, rcpt_4xx, rcpt_5xx,
- *	data_2xx, data_4xx, data_5xx).  SIGUSR1 writes them to stderr too.
+ *	data_2xx, data_4xx, data_5xx), saved before the replies that end a
+ *	transaction are sent.  SIGUSR1 writes them to stderr too.
  *	-m MAXCONN (default 1000) concurrent sessions (more wait in the
  *	backlog); -s MAXSIZE (default 10485760) message bytes, larger gets
  *	552; -t TIMEOUT (default 300) idle seconds before a session is
@@ -61,12 +62,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +137,7 @@ static struct attempts attempts;
 static struct counters count;
 static FILE *logfp;
 static unsigned long msg_seq;
+static int counters_dirty;
 static volatile sig_atomic_t got_stop, got_usr1;
 
 static void usage(FILE *fp)
@@ -201,6 +201,7 @@ static void save_counters(void)
 	char	tmp[PATH_MAX];
 	FILE   *fp;
 
+	counters_dirty = 0;
 	if (opt.count_file == NULL)
 		return;
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", opt.count_file) >= (int) sizeof(tmp))
@@ -369,6 +370,7 @@ static void cmd_rcpt(struct conn *c, const char *arg)
 	if (r == NULL)
 		r = "250 2.1.5 Ok";
 	count.rcpt[r[0] - '0']++;
+	counters_dirty = 1;
 	reply(c, "%s", r);
 	if (r[0] != '2') {
 		log_outcome(c->from, addr, "rcpt", n, r);
@@ -433,7 +435,7 @@ static void data_end(struct conn *c)
 		log_outcome(c->from, c->rcpt[i], "data",
 			    attempts_get(&attempts, 'r', c->rcpt[i]), r);
 	reset_transaction(c, NULL);
-	save_counters();
+	counters_dirty = 1;
 }
 
 /* command - one SMTP command line, CRLF removed */
@@ -544,6 +546,7 @@ static struct conn *conn_new(int fd)
 	buf_init(&c->msg, opt.maxsize);
 	reply(c, "220 %s ESMTP campaign-testsink", opt.hostname);
 	count.connections++;
+	counters_dirty = 1;
 	return c;
 }
 
@@ -555,7 +558,6 @@ static void conn_free(struct conn *c)
 	buf_free(&c->out);
 	buf_free(&c->msg);
 	free(c);
-	save_counters();
 }
 
 /* conn_read - read what the client sent; -1 when the session is over */
@@ -619,18 +621,20 @@ struct server {
 	int	nconn;
 };
 
-static void accept_one(struct server *s)
+/* accept_all - take every waiting connection, up to MAXCONN sessions */
+static void accept_all(struct server *s)
 {
-	int	fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK);
 	struct conn *c;
+	int	fd;
 
-	if (fd < 0)
-		return;
-	if ((c = conn_new(fd)) == NULL) {
-		close(fd);
-		return;
+	while (s->nconn < opt.maxconn
+	       && (fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+		if ((c = conn_new(fd)) == NULL) {
+			close(fd);
+			return;
+		}
+		s->conns[s->nconn++] = c;
 	}
-	s->conns[s->nconn++] = c;
 }
 
 /* expire - 421 to sessions idle longer than the timeout */
@@ -658,27 +662,35 @@ static void build_pollset(struct server *s)
 	}
 }
 
-/* serve_conns - I/O for the sessions that poll reported; drop ended ones */
+/* serve_conns - I/O for the sessions that poll reported; drop ended ones.
+ * All reads first, then the counters file, then the replies: a client
+ * that has its reply finds the counters already saved, and a busy sink
+ * saves them once per round, not once per transaction. */
 static void serve_conns(struct server *s, time_t now)
 {
 	int	j = 0;
+	char   *done = calloc(s->nconn + 1, 1);
 
+	if (done == NULL)
+		return;
+	for (int i = 0; i < s->nconn; i++)
+		if (s->pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR))
+			done[i] = conn_read(s->conns[i]) < 0;
+	if (counters_dirty)
+		save_counters();
 	for (int i = 0; i < s->nconn; i++) {
 		struct conn *c = s->conns[i];
-		short	ev = s->pfd[i + 1].revents;
-		int	done = 0;
 
-		if (ev & (POLLIN | POLLHUP | POLLERR))
-			done = conn_read(c) < 0;
 		expire(c, now);
-		if (!done)
-			done = conn_write(c) < 0;
-		if (done)
+		if (!done[i])
+			done[i] = conn_write(c) < 0;
+		if (done[i])
 			conn_free(c);
 		else
 			s->conns[j++] = c;
 	}
 	s->nconn = j;
+	free(done);
 }
 
 static void on_signal(int sig)
@@ -717,7 +729,7 @@ static int serve(int lfd)
 			write_counters(stderr);
 		}
 		if (s.pfd[0].revents & POLLIN)
-			accept_one(&s);
+			accept_all(&s);
 		serve_conns(&s, time(NULL));
 	}
 	while (s.nconn > 0)
