@@ -44,6 +44,10 @@ check "the queue empties again" sandbox_wait_queue_empty 30
 check "smtp-sink has 11" sandbox_wait_sink_count 11 10
 check_eq "11 status=sent lines" "$(sandbox_log_count 'status=sent')" 11
 
+printf 'Subject: via sendmail\n\nhello\n' | sandbox_sendmail carol@campaign.test dave@sink.test
+check "sendmail -C: pickup hands it to the sink" sandbox_wait_sink_count 12 20
+check "sendmail -C: delivery line" sandbox_wait_log 'to=<dave@sink.test>,.*status=sent' 10
+
 sb=$SB
 check "sandbox_stop succeeds" sandbox_stop
 left=$(sb_pids_under "$sb")

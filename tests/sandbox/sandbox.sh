@@ -19,6 +19,9 @@
 #	  $SB/data, chroot off, inet_interfaces=127.0.0.1, mydestination
 #	  empty, mynetworks=127.0.0.0/8, relayhost=[127.0.0.1]:$SB_SINK_PORT,
 #	  the "smtp inet" service replaced by smtpd on 127.0.0.1:$SB_SMTP_PORT.
+#	syslog_name stays "postfix", so log lines look as on a stock box
+#	(a second instance logs as postfix-NAME).  pickup only reads the
+#	sandbox's own maildrop, so no mail of the machine is touched.
 #	It registers sandbox_stop on EXIT (and turns TERM, INT, HUP into an
 #	exit), so everything stops even when a test fails.  A test that needs
 #	its own clean-up defines a function sandbox_cleanup_hook, which
@@ -50,6 +53,8 @@
 #					one SMTP transaction (bash /dev/tcp);
 #					prints the final reply ("250 ... queued
 #					as QID"); fails on any other reply
+#	sandbox_sendmail FROM RCPT... < MESSAGE
+#					sendmail -C $SB_CONF (maildrop, pickup)
 #	sandbox_postqueue [ARG...]	postqueue -c $SB_CONF ARG... (default -p)
 #	sandbox_relay_to PORT		relayhost=[127.0.0.1]:PORT and reload
 #	sandbox_start_postfix NAME	one more Postfix beside the first, with
@@ -413,6 +418,14 @@ sandbox_start_postfix() {
 }
 
 sandbox_postconf() { postconf -c "$SB_CONF" -e "$@"; }
+
+# sandbox_sendmail FROM RCPT... < MESSAGE - submit through the sandbox's
+# maildrop and pickup (as root: a non-root sendmail -C is refused unless
+# the directory is in the default main.cf's alternate_config_directories)
+sandbox_sendmail() {
+	local from=$1; shift
+	sendmail -C "$SB_CONF" -f "$from" -- "$@"
+}
 
 sandbox_postqueue() {
 	if [ $# -eq 0 ]; then set -- -p; fi
