@@ -107,6 +107,8 @@
 #	SB_SYSLOG_ALL=no	no catch-all path: $SB_LOG then only gets the
 #		sandbox's own readiness lines (for measuring a fragment's cost).
 #	SB_SINK=no		no smtp-sink (relayhost is then set by the test).
+#	SB_POSTFIX=no		no Postfix: only syslog-ng and smtp-sink (a
+#		test may still add instances with sandbox_start_postfix).
 #	SB_SINK_DUMP=no		smtp-sink without dump files (fast, for
 #		benchmarks); sandbox_sink_count then reads its counters.
 #	SB_KEEP=1		keep $SB after sandbox_stop (it is removed
@@ -588,6 +590,7 @@ sandbox_start() {
 	SB=$(mktemp -d /tmp/campaign-sb.XXXXXX) || return 1
 	chmod 755 "$SB"
 	SB_STOPPED=0 SB_PIDS=() SB_PF_CONFS=()
+	SB_SMTP_PORT= SB_MASTER_PID= SB_SINK_PORT= SB_SINK_PID=
 	trap sandbox_stop EXIT
 	trap 'sb_on_signal 143' TERM
 	trap 'sb_on_signal 130' INT
@@ -599,9 +602,11 @@ sandbox_start() {
 	if [ "${SB_SINK:-yes}" != no ]; then
 		sb_start_sink || return 1
 	fi
-	sb_pf_start_port "$SB" postfix || return 1
-	SB_SMTP_PORT=$SB_PF_PORT
-	SB_MASTER_PID=$(sb_pf_master_pid "$SB_CONF")
+	if [ "${SB_POSTFIX:-yes}" != no ]; then
+		sb_pf_start_port "$SB" postfix || return 1
+		SB_SMTP_PORT=$SB_PF_PORT
+		SB_MASTER_PID=$(sb_pf_master_pid "$SB_CONF")
+	fi
 	export SB SB_CONF SB_QUEUE SB_LOG SB_LOGDIR SB_SMTP_PORT SB_SINK_PORT SB_SINK_DIR
 }
 
