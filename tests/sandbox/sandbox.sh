@@ -639,6 +639,8 @@ sb_kill_recorded() {
 
 sandbox_stop() {
 	local st=$? i p failed=0
+	local -		# a caller's set -e or -u must not cut the clean-up short
+	set +e +u
 	[ "$SB_STOPPED" = 1 ] && return 0
 	SB_STOPPED=1
 	if declare -F sandbox_cleanup_hook >/dev/null; then sandbox_cleanup_hook; fi
