@@ -160,8 +160,10 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	if ((status = load_conf(&cf, o.conf, o.explicit_conf, o.overrides, o.noverrides)) != EX_OK)
+	if ((status = load_conf(&cf, o.conf, o.explicit_conf, o.overrides, o.noverrides)) != EX_OK) {
+		conf_free(&cf);
 		return status;
+	}
 	if (o.print) {
 		conf_print(&cf, stdout);
 		conf_free(&cf);

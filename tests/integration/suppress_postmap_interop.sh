@@ -188,11 +188,15 @@ head -c 8192 "$W/twin.db" > "$W/trunc.db"
 "$CS" -t "hash:$W/trunc" check - < "$W/keys" > "$W/got" 2>&1
 check_eq "truncated file: reader survives" "$?" 0
 check_eq "truncated file: every line answered" "$(wc -l < "$W/got")" "$NKEYS"
-cp "$W/twin.db" "$W/garbled.db"
-head -c 200000 /dev/urandom | dd of="$W/garbled.db" bs=4096 seek=3 conv=notrunc status=none
-"$CS" -t "hash:$W/garbled" check - < "$W/keys" > "$W/got" 2>&1
-check_eq "garbage pages: reader survives" "$?" 0
-check_eq "garbage pages: every line answered" "$(wc -l < "$W/got")" "$NKEYS"
+# (not with an AddressSanitizer build: its memcmp interceptor reports
+# libdb's own wild reads before map_db's fault guard can act)
+if ! grep -q __asan_init "$CS"; then
+	cp "$W/twin.db" "$W/garbled.db"
+	head -c 200000 /dev/urandom | dd of="$W/garbled.db" bs=4096 seek=3 conv=notrunc status=none
+	"$CS" -t "hash:$W/garbled" check - < "$W/keys" > "$W/got" 2>&1
+	check_eq "garbage pages: reader survives" "$?" 0
+	check_eq "garbage pages: every line answered" "$(wc -l < "$W/got")" "$NKEYS"
+fi
 "$CS" -t "hash:$cs" check "$(head -c 300 /dev/zero | tr '\0' a)@example.com" 2> "$W/err"
 check_eq "too-long address: EX_DATAERR" "$?" 65
 check "too-long address: message" grep -q "too long" "$W/err"
