@@ -1,0 +1,87 @@
+#!/bin/bash
+# NAME
+#	feed_failover.sh - relay killed and restarted; feeder killed with -9
+# DESCRIPTION
+#	1. Two relays; one is killed mid-run and started again on the same
+#	   port a second later: the run finishes with exit 0, every
+#	   recipient arrives, and recipients received twice are at most the
+#	   killed relay's sessions (the transactions in flight there).
+#	2. kill -9 of campaign-feed mid-run, then the same command again:
+#	   every recipient arrives, duplicates at most sessions x
+#	   rcpts-per-msg (the bound campaign-feed(1) states), the journal
+#	   ends with every recipient accepted once, and one more run sends
+#	   nothing.
+.  "$CAMPAIGN_SRC/tests/lib.sh"
+. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
+FEED=$CAMPAIGN_BUILD/feeder/campaign-feed
+SINK=$CAMPAIGN_BUILD/tests/sink/campaign-testsink
+SB_POSTFIX=no SB_SINK=no sandbox_start || { fail "sandbox" "did not start"; done_testing; }
+W=$SB/feed
+mkdir -p "$W"
+: > "$W/rules"
+
+# start_sink NAME [PORT] - test sink logging outcomes to $W/NAME.log
+start_sink() {
+	local port=${2:-$(sandbox_free_port)}
+	sb_bg "$W/$1.err" "$SINK" -p "$port" -r "$W/rules" -l "$W/$1.log" -c "$W/$1.counts"
+	echo "$SB_BG" > "$W/$1.pid"
+	echo "$port" > "$W/$1.port"
+	sb_wait_daemon "$SB_BG" "$port" 10
+}
+
+# accepted LOG... - accepted-recipient lines; unique LOG... - distinct recipients
+accepted() { cat "$@" | grep -c ' stage=data .*reply=250'; }
+unique() { cat "$@" | grep ' stage=data .*reply=250' | sed 's/.* to=<\([^>]*\)>.*/\1/' | sort -u | wc -l; }
+journal_accepted() { local n; n=$(grep -c '^A ' "$1" 2>/dev/null); [ "${n:-0}" -ge "$2" ]; }
+
+printf 'From: news@example.com\nSubject: failover\n\nhello\n' > "$W/msg"
+
+# --- 1. relay killed and restarted ---------------------------------------------
+N=20000
+seq 1 $N | sed 's/.*/r&@example.com/' > "$W/list1"
+start_sink a && start_sink b || fail "sinks" "did not start"
+"$FEED" -C fo1 -m "$W/msg" -r "$W/list1" -j "$W/j1" -s 8 --rate 5000 \
+	-R "127.0.0.1:$(cat "$W/a.port")" -R "127.0.0.1:$(cat "$W/b.port")" \
+	--no-progress --give-up 30 > "$W/out1" 2>&1 &
+fpid=$!
+wait_for 20 "3000 accepted" journal_accepted "$W/j1" 3000
+kill -KILL "$(cat "$W/a.pid")"
+wait "$(cat "$W/a.pid")" 2>/dev/null
+mv "$W/a.log" "$W/a1.log"
+killed_at=$(grep -c '^A ' "$W/j1")
+wait_for 10 "another 2000 through relay b" journal_accepted "$W/j1" $((killed_at + 2000))
+start_sink a "$(cat "$W/a.port")" || fail "sink a restart" "did not start"
+wait "$fpid"
+check_eq "relay restart: exit 0" "$?" 0
+check "relay restart: the feeder saw the relay go and come back" \
+	grep -q 'up again' "$W/out1"
+check_eq "relay restart: every recipient arrived" "$(unique "$W"/a1.log "$W"/a.log "$W"/b.log)" $N
+dups=$(( $(accepted "$W"/a1.log "$W"/a.log "$W"/b.log) - N ))
+check "relay restart: duplicates $dups <= 4 (sessions of the killed relay)" test $dups -le 4
+check "relay restart: restarted relay got work again" test "$(accepted "$W/a.log")" -gt 0
+check_eq "relay restart: journal complete" "$(cut -d' ' -f2 "$W/j1" | grep -c '^[0-9]')" $N
+
+# --- 2. kill -9 of the feeder, then resume ----------------------------------------
+N=30000 S=6 K=3
+seq 1 $N | sed 's/.*/k&@example.com/' > "$W/list2"
+for x in c d; do start_sink $x || fail "sink $x" "did not start"; done
+args2=(-C fo2 -m "$W/msg" -r "$W/list2" -j "$W/j2" -s $S -k $K
+	-R "127.0.0.1:$(cat "$W/c.port")" -R "127.0.0.1:$(cat "$W/d.port")"
+	--no-progress --give-up 30)
+"$FEED" "${args2[@]}" --rate 2000 > "$W/out2" 2>&1 &
+fpid=$!
+wait_for 20 "9000 accepted" journal_accepted "$W/j2" 9000
+kill -KILL $fpid
+wait $fpid 2>/dev/null
+check "killed mid-run" test "$(grep -c '^A ' "$W/j2")" -lt $N
+"$FEED" "${args2[@]}" > "$W/out3" 2>&1
+check_eq "resume: exit 0" "$?" 0
+check_eq "resume: every recipient arrived" "$(unique "$W"/c.log "$W"/d.log)" $N
+dups=$(( $(accepted "$W"/c.log "$W"/d.log) - N ))
+check "resume: duplicates $dups <= sessions x rcpts-per-msg = $((S * K))" test $dups -le $((S * K))
+check "resume: skipped what the journal had" grep -q 'skipped=[1-9]' "$W/out3"
+check_eq "resume: journal has every line accepted once" \
+	"$(grep '^A ' "$W/j2" | cut -d' ' -f2 | sort -u | wc -l)" $N
+"$FEED" "${args2[@]}" > "$W/out4" 2>&1
+check "finished campaign: a re-run sends nothing" grep -q "accepted=0 .* skipped=$N messages=0" "$W/out4"
+done_testing
