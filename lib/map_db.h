@@ -53,6 +53,15 @@
  *	descriptors conflict even within one process).  map_db_walk()'s fn
  *	must not call the same map.
  *
+ *	Corrupt files: Berkeley DB trusts its pages, so every call into it
+ *	runs under a SIGSEGV/SIGBUS guard (installed by the first
+ *	map_db_open(), process-wide; a fault outside Berkeley DB goes to the
+ *	previous handler).  A fault inside fails that one operation with
+ *	"memory fault inside Berkeley DB: the file is corrupt" and the next
+ *	one reopens the file; the abandoned handle's memory is not freed.
+ *	Under AddressSanitizer its memcmp interceptor reports such reads
+ *	first.
+ *
  *	Reopening: a changed file (see above) is reopened under the lock, and
  *	the remembered NUL form is forgotten (postmap -n may have rebuilt it).
  *	Any Berkeley DB error on a lookup marks the map for a reopen, so a
