@@ -391,7 +391,8 @@ loop(struct feed *f)
 		tick(f, &next_tick, &next_timeout);
 		if (journal_flush(f->j, f->now, &f->err) < 0)
 			f->fatal = 1;
-		flush_all(f);
+		if (!f->fatal)		/* never send past an unwritten journal */
+			flush_all(f);
 	} while (!check_end(f));
 }
 
