@@ -4,3 +4,4 @@ dist_noinst_SCRIPTS += bench/logging
 EXTRA_DIST += bench/logging-sync.conf
 dist_noinst_SCRIPTS += bench/pipeline bench/tuning
 EXTRA_DIST += bench/pipeline-lib.sh
+dist_noinst_SCRIPTS += bench/feed

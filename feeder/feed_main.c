@@ -374,9 +374,11 @@ print_stats(const struct feed_counts *c)
 	per = c->messages > 0 ? tot / (double)c->messages * 1e6 : 0;
 	fprintf(stderr, "campaign-feed: cpu user=%.3fs sys=%.3fs total=%.3fs "
 		"per_message=%.2fus socket_write=%.3fs socket_read=%.3fs "
-		"outside_write=%.1f%% writes=%ld reads=%ld\n", u, s, tot, per,
-		c->cpu_write, c->cpu_read,
-		tot > 0 ? 100.0 * (tot - c->cpu_write) / tot : 0.0, c->writes, c->reads);
+		"outside_write=%.1f%% outside_socket_io=%.1f%% user=%.1f%% "
+		"writes=%ld reads=%ld\n", u, s, tot, per, c->cpu_write, c->cpu_read,
+		tot > 0 ? 100.0 * (tot - c->cpu_write) / tot : 0.0,
+		tot > 0 ? 100.0 * (tot - c->cpu_write - c->cpu_read) / tot : 0.0,
+		tot > 0 ? 100.0 * u / tot : 0.0, c->writes, c->reads);
 }
 
 /* exit_status - what the run's counts mean */
