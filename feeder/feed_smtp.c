@@ -41,6 +41,7 @@
 #include "feed_sess.h"
 
 #define READ_CHUNK	16384
+#define RATE_BURST	0.1		/* seconds */
 #define IOV_CHUNK	64
 
 /* cpu_now - thread CPU seconds (only with --stats) */
@@ -212,14 +213,19 @@ sess_start_txn(struct session *s)
 	if (s->state != S_OPEN || !s->ready || s->cur >= 0 || f->stopping
 	    || (!s->pipelining && (s->exp_n > 0 || s->dot >= 0)))
 		return 0;
-	if (f->o->rate > 0 && f->now < f->next_ok)
-		return 0;
+	if (f->o->rate > 0) {
+		/* token bucket: up to RATE_BURST seconds of unused credit */
+		if (f->next_ok < f->now - RATE_BURST)
+			f->next_ok = f->now - RATE_BURST;
+		if (f->next_ok > f->now)
+			return 0;
+	}
 	slot = s->dot == 0 ? 1 : 0;
 	t = s->txn + slot;
 	if ((n = feed_take_jobs(f, t->jobs, f->o->rcpts_per_msg)) == 0)
 		return 0;
 	if (f->o->rate > 0)
-		f->next_ok = (f->next_ok > f->now ? f->next_ok : f->now) + 1.0 / f->o->rate;
+		f->next_ok += 1.0 / f->o->rate;
 	t->active = 1;
 	t->n = n;
 	t->next_cmd = 0;
