@@ -32,6 +32,7 @@ cat > "$W/rules" <<'EOF'
 retry*@example.com first 2 451 4.3.0 try again later then 250 2.1.5 ok
 gone*@example.com 550 5.1.1 no such user here
 busy@example.com 452 4.2.2 mailbox busy
+data: datarej* 554 5.7.1 content rejected
 EOF
 testsink_start "$W/rules" || { fail "testsink" "did not start"; done_testing; }
 printf 'From: news@example.com\nSubject: hello\n\nbody\n' > "$W/msg"
@@ -58,6 +59,31 @@ feed -C proto2 -m "$W/msg" -r "$W/list2" -j "$W/j2" --max-tries 3
 check_eq "out of tries: exit 3 (deferred)" "$rc" 3
 check "deferred recorded with text" grep -q '^D 1 busy@example.com 452 4.2.2 mailbox busy$' "$W/j2"
 check_eq "busy tried 3 times" "$(grep -c 'to=<busy@example.com> stage=rcpt' "$TESTSINK_LOG")" 3
+
+printf 'datarej1@example.com\nok5@example.com\n' > "$W/list2b"
+feed -C proto2b -m "$W/msg" -r "$W/list2b" -j "$W/j2b"
+check_eq "5xx after DATA: exit 2" "$rc" 2
+check "5xx after DATA recorded with text" \
+	grep -q '^R 1 datarej1@example.com 554 5.7.1 content rejected$' "$W/j2b"
+check "the other recipient accepted" grep -q '^A 2 ok5@example.com$' "$W/j2b"
+
+# --- a relay without PIPELINING; no relay reachable ----------------------------
+port=$(sandbox_free_port)
+sb_bg "$W/sinkp.out" smtp-sink -u postfix -p -c "127.0.0.1:$port" 100
+if sb_wait_daemon "$SB_BG" "$port" 10; then
+	seq 1 300 | sed 's/.*/np&@example.com/' > "$W/list6"
+	"$FEED" -C nopipe -m "$W/msg" -r "$W/list6" -R "127.0.0.1:$port" -s 3 -k 4 \
+		--no-progress > "$W/out" 2>&1
+	check_eq "no PIPELINING: exit 0" "$?" 0
+	check "no PIPELINING: 300 recipients in 75 messages" \
+		grep -q 'accepted=300 .* messages=75 ' "$W/out"
+else
+	fail "smtp-sink -p" "did not start"
+fi
+"$FEED" -C nobody -m "$W/msg" -r "$W/list6" -R "127.0.0.1:$(sandbox_free_port)" \
+	--give-up 1 --no-progress > "$W/out" 2>&1
+check_eq "no relay reachable: exit 69" "$?" 69
+check "no relay reachable: reported" grep -q 'Connection refused; retrying' "$W/out"
 
 # --- malformed lines ---------------------------------------------------------
 printf 'a1@example.com\nnot an address\n\n# comment\n<>\na2@example.com\n@nolocal.example\n' > "$W/list3"
