@@ -182,6 +182,10 @@ feed_take_jobs(struct feed *f, struct job **jobs, int max)
 {
 	int	n = 0;
 
+	if (f->peek != NULL && max > 0) {
+		jobs[n++] = f->peek;
+		f->peek = NULL;
+	}
 	while (n < max && f->nheap > 0 && f->heap[0]->due <= f->now)
 		jobs[n++] = heap_pop(f);
 	while (n < max && !f->rl_eof && (jobs[n] = next_record(f)) != NULL)
@@ -299,11 +303,14 @@ on_event(struct session *s, uint32_t ev)
 		sess_mark_dirty(s);
 }
 
-/* work_left - recipients not settled yet */
+/* work_left - recipients not settled yet; looks one record ahead so
+ * that a list the journal has all done ends the run without a relay */
 static int
-work_left(const struct feed *f)
+work_left(struct feed *f)
 {
-	return !f->rl_eof || f->nheap > 0 || f->inflight > 0;
+	if (f->peek == NULL && !f->rl_eof)
+		f->peek = next_record(f);
+	return f->peek != NULL || f->nheap > 0 || f->inflight > 0;
 }
 
 /* tick_session - connect, feed or time out one session */
@@ -445,6 +452,7 @@ teardown(struct feed *f)
 	}
 	while (f->nheap > 0)
 		job_free(heap_pop(f));
+	job_free(f->peek);
 	free(f->heap);
 	free(f->sess);
 	free(f->mail_cmd);

@@ -81,6 +81,7 @@ struct feed {
 	struct job **heap;		/* retry queue, by due time */
 	size_t	nheap, heapcap;
 	int	rl_eof;
+	struct job *peek;		/* next record, read ahead */
 	const int *tagcol;		/* msg tag -> recipient column */
 	double	now, next_ok;		/* --rate */
 	long	inflight;		/* jobs in transactions */
