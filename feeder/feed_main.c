@@ -312,7 +312,7 @@ open_inputs(struct args *a, struct msg *m, struct rlist *rl, struct journal *j)
 
 	if (msg_load(m, a->o.message, a->o.campaign, &e) < 0) {
 		clog_errx("%s", e.msg);
-		exit(errno == ENOENT || errno == EACCES ? EX_NOINPUT : EX_DATAERR);
+		exit(access(a->o.message, R_OK) < 0 ? EX_NOINPUT : EX_DATAERR);
 	}
 	if (rlist_open(rl, a->o.recipients, &e) < 0) {
 		clog_errx("%s", e.msg);

@@ -26,6 +26,19 @@ feed() {
 "$FEED" --campaign x > /dev/null 2>&1; check_eq "missing options exit 64" "$?" 64
 "$FEED" -C 'bad id' -m /dev/null -r /dev/null -R 127.0.0.1:1 > /dev/null 2>&1
 check_eq "bad campaign id exits 64" "$?" 64
+printf 'From: a@example.com\n\nhi {{nosuch}}\n' > "$W/tagmsg"
+printf 'no header line\n' > "$W/nohdr"
+echo a@example.com > "$W/one"
+"$FEED" -C x -m "$W/missing" -r "$W/one" -R 127.0.0.1:1 2> /dev/null
+check_eq "unreadable message exits 66" "$?" 66
+"$FEED" -C x -m "$W/nohdr" -r "$W/one" -R 127.0.0.1:1 2> /dev/null
+check_eq "message without header exits 65" "$?" 65
+"$FEED" -C x -m "$W/tagmsg" -r "$W/one" -R 127.0.0.1:1 2> /dev/null
+check_eq "tag without column exits 65" "$?" 65
+"$FEED" -C x -m "$W/nohdr" -r "$W/missing" -R 127.0.0.1:1 2> /dev/null
+check "unreadable list or message: not 0" test $? -ne 0
+"$FEED" -C x -m "$W/tagmsg" -r "$W/one" -R 127.0.0.1:1 -j "$W/no/such/dir" 2> /dev/null
+check "journal in a missing directory: not 0" test $? -ne 0
 
 # --- 4xx then 2xx, 5xx with text, deferred ---------------------------------
 cat > "$W/rules" <<'EOF'
