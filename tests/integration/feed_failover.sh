@@ -11,6 +11,9 @@
 #	   rcpts-per-msg (the bound campaign-feed(1) states), the journal
 #	   ends with every recipient accepted once, and one more run sends
 #	   nothing.
+#	3. SIGTERM: transactions in flight finish, exit 75, the resumed run
+#	   sends each remaining recipient once.
+#	4. On a terminal the progress bar is drawn.
 .  "$CAMPAIGN_SRC/tests/lib.sh"
 . "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
 FEED=$CAMPAIGN_BUILD/feeder/campaign-feed
@@ -84,4 +87,29 @@ check_eq "resume: journal has every line accepted once" \
 	"$(grep '^A ' "$W/j2" | cut -d' ' -f2 | sort -u | wc -l)" $N
 "$FEED" "${args2[@]}" > "$W/out4" 2>&1
 check "finished campaign: a re-run sends nothing" grep -q "accepted=0 .* skipped=$N messages=0" "$W/out4"
+
+# --- 3. SIGTERM: in-flight transactions finish, exit 75, resume without duplicates ---
+N=6000
+seq 1 $N | sed 's/.*/t&@example.com/' > "$W/list3"
+start_sink e || fail "sink e" "did not start"
+args3=(-C fo3 -m "$W/msg" -r "$W/list3" -j "$W/j3" -s 4 -k 2
+	-R "127.0.0.1:$(cat "$W/e.port")" --no-progress --give-up 30)
+"$FEED" "${args3[@]}" --rate 1000 > "$W/out5" 2>&1 &
+fpid=$!
+wait_for 20 "1000 accepted" journal_accepted "$W/j3" 1000
+kill -TERM $fpid
+wait $fpid
+check_eq "SIGTERM: exit 75" "$?" 75
+check "SIGTERM: reported" grep -q 'interrupted' "$W/out5"
+"$FEED" "${args3[@]}" > "$W/out6" 2>&1
+check_eq "after SIGTERM: resume exit 0" "$?" 0
+check_eq "after SIGTERM: every recipient once, no duplicate" \
+	"$(accepted "$W/e.log") $(unique "$W/e.log")" "$N $N"
+
+# --- 4. progress bar on a terminal ---------------------------------------------
+if command -v script > /dev/null; then
+	script -qc "$FEED -C fo4 -m $W/msg -r $W/list3 -R 127.0.0.1:$(cat "$W/e.port") --rate 3000" \
+		/dev/null < /dev/null > "$W/tty" 2>&1
+	check "progress bar drawn on a terminal" grep -q '\[#*-*\] .*/6000 .* msg/s ETA .* deferred 0 rejected 0' "$W/tty"
+fi
 done_testing
