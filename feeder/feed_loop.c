@@ -26,7 +26,8 @@
  *
  *	Work: recipients are read from the list only when a session asks,
  *	so memory is bounded by sessions x rcpts-per-msg plus the retry
- *	queue.  A 4xx puts a recipient in the retry queue (a min-heap by
+ *	queue; while the retry queue holds RETRY_QUEUE_MAX recipients no new
+ *	ones are read.  A 4xx puts a recipient in the retry queue (a min-heap by
  *	due time) after retry_delay x 2^(tries-1) seconds; after max_tries
  *	it is settled as deferred.  Recipients of a lost session go back
  *	at once, without counting a try, and any session of any relay
@@ -57,6 +58,7 @@
 #define TICK		0.05
 #define MAX_EVENTS	256
 #define BAD_REPORT_MAX	100
+#define RETRY_QUEUE_MAX	100000		/* recipients waiting for a retry */
 
 static volatile sig_atomic_t got_signal;
 
@@ -182,13 +184,15 @@ feed_take_jobs(struct feed *f, struct job **jobs, int max)
 {
 	int	n = 0;
 
-	if (f->peek != NULL && max > 0) {
+	if (f->peek != NULL && max > 0 && f->nheap < RETRY_QUEUE_MAX) {
 		jobs[n++] = f->peek;
 		f->peek = NULL;
 	}
 	while (n < max && f->nheap > 0 && f->heap[0]->due <= f->now)
 		jobs[n++] = heap_pop(f);
-	while (n < max && !f->rl_eof && (jobs[n] = next_record(f)) != NULL)
+	/* a full retry queue (relays answering 4xx) stops reading the list */
+	while (n < max && f->nheap < RETRY_QUEUE_MAX && f->peek == NULL
+	       && !f->rl_eof && (jobs[n] = next_record(f)) != NULL)
 		n++;
 	f->inflight += n;
 	return n;
