@@ -1,0 +1,539 @@
+/*
+ * NAME
+ *	cs_parse - Postfix and campaign log messages (see cs_parse.h)
+ * DESCRIPTION
+ *	Hand-written scanners over (pointer, length) views, no regex, no
+ *	allocation on the per-line path.  Every read is bounded by the end
+ *	of the message; a line cut anywhere yields CS_BAD or CS_OTHER, never
+ *	a read past its end.
+ * SEE ALSO
+ *	cs_parse.h
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs_parse.h"
+
+#define LIT(s)	(s), (sizeof(s) - 1)
+
+/* starts - does [p, end) start with the n-byte literal s? */
+static int
+starts(const char *p, const char *end, const char *s, size_t n)
+{
+	return (size_t) (end - p) >= n && memcmp(p, s, n) == 0;
+}
+
+static int
+is_eq(struct cs_str a, const char *s, size_t n)
+{
+	return a.n == n && memcmp(a.p, s, n) == 0;
+}
+
+/* parse_qid - "QID: " at the start of msg; returns bytes used or 0 */
+static size_t
+parse_qid(const char *p, const char *end, struct cs_str *qid)
+{
+	const char *q = p;
+
+	while (q < end && q - p <= CS_QID_MAX && isalnum((unsigned char) *q))
+		q++;
+	if (q == p || q - p > CS_QID_MAX || end - q < 2 || q[0] != ':'
+	    || q[1] != ' ')
+		return 0;
+	qid->p = p;
+	qid->n = q - p;
+	return q + 2 - p;
+}
+
+/* angle - "<addr>" at *pp (quotes inside honoured); addr without <> */
+static int
+angle(const char **pp, const char *end, struct cs_str *a)
+{
+	const char *p = *pp, *start;
+	int	inq = 0;
+
+	if (p >= end || *p != '<')
+		return -1;
+	start = ++p;
+	for (; p < end; p++) {
+		if (*p == '\\' && inq && p + 1 < end)
+			p++;
+		else if (*p == '"')
+			inq = !inq;
+		else if (*p == '>' && !inq)
+			break;
+	}
+	if (p >= end)
+		return -1;
+	a->p = start;
+	a->n = p - start;
+	*pp = p + 1;
+	return 0;
+}
+
+/* parse_delay - "12.34" into hundredths; -1 when not a number */
+static long
+parse_delay(struct cs_str v)
+{
+	const char *p = v.p, *end = v.p + v.n;
+	long	cs = 0;
+	int	frac = -1;
+
+	if (p >= end)
+		return -1;
+	for (; p < end; p++) {
+		if (*p == '.' && frac < 0) {
+			frac = 0;
+		} else if (*p >= '0' && *p <= '9') {
+			if (frac >= 2)
+				continue;
+			if (cs > 100000000L)
+				return -1;
+			cs = cs * 10 + (*p - '0');
+			if (frac >= 0)
+				frac++;
+		} else {
+			return -1;
+		}
+	}
+	for (frac = frac < 0 ? 0 : frac; frac < 2; frac++)
+		cs *= 10;
+	return cs;
+}
+
+static long
+parse_num(struct cs_str v)
+{
+	long	n = 0;
+	size_t	i;
+
+	if (v.n == 0 || v.n > 12)
+		return -1;
+	for (i = 0; i < v.n; i++) {
+		if (v.p[i] < '0' || v.p[i] > '9')
+			return -1;
+		n = n * 10 + (v.p[i] - '0');
+	}
+	return n;
+}
+
+static enum cs_status
+status_of(struct cs_str w)
+{
+	if (is_eq(w, LIT("sent")))
+		return CS_ST_SENT;
+	if (is_eq(w, LIT("deferred")) || is_eq(w, LIT("SOFTBOUNCE")))
+		return CS_ST_DEFERRED;
+	if (is_eq(w, LIT("bounced")))
+		return CS_ST_BOUNCED;
+	if (is_eq(w, LIT("expired")))
+		return CS_ST_EXPIRED;
+	return CS_ST_OTHER;
+}
+
+/* until_sep - the value up to the next ", " (or the end) */
+static struct cs_str
+until_sep(const char **pp, const char *end)
+{
+	const char *p = *pp, *q = p;
+	struct cs_str v;
+
+	while (q < end && !(q[0] == ',' && q + 1 < end && q[1] == ' '))
+		q++;
+	v.p = p;
+	v.n = q - p;
+	*pp = q;
+	return v;
+}
+
+/* status_field - "S (text)" up to the end of the line */
+static void
+status_field(const char *p, const char *end, struct cs_event *ev)
+{
+	struct cs_str w = {p, 0};
+
+	while (p < end && *p != ' ')
+		p++;
+	w.n = p - w.p;
+	ev->status = status_of(w);
+	while (p < end && *p == ' ')
+		p++;
+	if (p < end && *p == '(') {
+		p++;
+		if (end > p && end[-1] == ')')
+			end--;
+	}
+	ev->reason.p = p;
+	ev->reason.n = end - p;
+}
+
+/* delivery_field - one "key=value"; returns 1 after status (the last) */
+static int
+delivery_field(const char **pp, const char *end, struct cs_event *ev)
+{
+	const char *p = *pp, *k = p;
+	struct cs_str key, val, dummy;
+
+	while (p < end && *p != '=' && *p != ',' && *p != ' ')
+		p++;
+	if (p >= end || *p != '=')
+		return -1;
+	key.p = k;
+	key.n = p - k;
+	p++;
+	if (is_eq(key, LIT("status"))) {
+		status_field(p, end, ev);
+		return 1;
+	}
+	if (p < end && *p == '<') {
+		if (angle(&p, end, &dummy) < 0)
+			return -1;
+		*pp = p;
+		return 0;
+	}
+	val = until_sep(&p, end);
+	if (is_eq(key, LIT("relay")))
+		ev->relay = val;
+	else if (is_eq(key, LIT("delay")))
+		ev->delay = parse_delay(val);
+	else if (is_eq(key, LIT("dsn")))
+		ev->dsn = val;
+	*pp = p;
+	return 0;
+}
+
+/* parse_delivery - after "QID: to=": the rest of a delivery line */
+static enum cs_kind
+parse_delivery(const char *p, const char *end, struct cs_event *ev)
+{
+	int	r = 0;
+
+	if (angle(&p, end, &ev->rcpt) < 0) {
+		ev->why = "to=<... not closed";
+		return CS_BAD;
+	}
+	while (r == 0) {
+		if (!starts(p, end, LIT(", ")))
+			break;
+		p += 2;
+		r = delivery_field(&p, end, ev);
+	}
+	if (r != 1) {
+		ev->why = "delivery line without status=";
+		return CS_BAD;
+	}
+	return CS_DELIVERY;
+}
+
+/* parse_from - qmgr "from=<s>, size=N, nrcpt=N ..." or "..., status=expired" */
+static enum cs_kind
+parse_from(const char *p, const char *end, struct cs_event *ev)
+{
+	struct cs_str v;
+
+	if (angle(&p, end, &ev->sender) < 0) {
+		ev->why = "from=<... not closed";
+		return CS_BAD;
+	}
+	while (starts(p, end, LIT(", "))) {
+		p += 2;
+		if (starts(p, end, LIT("status=expired")))
+			return CS_EXPIRED;
+		if (starts(p, end, LIT("nrcpt="))) {
+			p += 6;
+			for (v.p = p; p < end && *p >= '0' && *p <= '9'; p++)
+				;
+			v.n = p - v.p;
+			ev->nrcpt = parse_num(v);
+			return ev->nrcpt < 0 ? CS_BAD : CS_QUEUED;
+		}
+		(void) until_sep(&p, end);
+	}
+	return CS_OTHER;
+}
+
+/* find_last - the last occurrence of the n-byte s in [p, end), or NULL */
+static const char *
+find_last(const char *p, const char *end, const char *s, size_t n)
+{
+	const char *hit = NULL, *q;
+
+	while ((q = memmem(p, end - p, s, n)) != NULL) {
+		hit = q;
+		p = q + 1;
+	}
+	return hit;
+}
+
+/* reply_code - skip "550 " and take "5.7.1 " as the dsn */
+static const char *
+reply_code(const char *p, const char *end, struct cs_event *ev)
+{
+	const char *q;
+
+	if (end - p >= 4 && isdigit((unsigned char) p[0]) && p[3] == ' ')
+		p += 4;
+	for (q = p; q < end && (isdigit((unsigned char) *q) || *q == '.'); q++)
+		;
+	if (q > p + 4 && q < end && *q == ' ' && p[1] == '.') {
+		ev->dsn.p = p;
+		ev->dsn.n = q - p;
+		p = q + 1;
+	}
+	return p;
+}
+
+/* parse_reject - after "reject: " or "milter-reject: " */
+static enum cs_kind
+parse_reject(const char *p, const char *end, struct cs_event *ev)
+{
+	const char *tail, *colon, *q;
+
+	tail = find_last(p, end, LIT("; from=<"));
+	if (tail == NULL) {
+		ev->why = "reject line without from=<...>";
+		return CS_BAD;
+	}
+	colon = memmem(p, tail - p, LIT(": "));
+	q = colon ? reply_code(colon + 2, tail, ev) : p;
+	ev->reason.p = q;
+	ev->reason.n = tail - q;
+	p = tail + 7;
+	if (angle(&p, end, &ev->sender) < 0) {
+		ev->why = "reject from=<... not closed";
+		return CS_BAD;
+	}
+	if (starts(p, end, LIT(" to=<")) && (p += 4, angle(&p, end, &ev->rcpt) < 0)) {
+		ev->why = "reject to=<... not closed";
+		return CS_BAD;
+	}
+	return CS_REJECT;
+}
+
+/* kv_value - a notice-line value: "quoted", <addr> or a bare word */
+static struct cs_str
+kv_value(const char **pp, const char *end)
+{
+	const char *p = *pp, *q;
+	struct cs_str v;
+
+	if (p < end && *p == '"') {
+		for (q = ++p; q < end && *q != '"'; q++)
+			if (*q == '\\' && q + 1 < end)
+				q++;
+		v.p = p;
+		v.n = q - p;
+		*pp = q < end ? q + 1 : q;
+		return v;
+	}
+	q = p;
+	if (p < end && *p == '<' && angle(&q, end, &v) == 0) {
+		*pp = q;
+		return v;
+	}
+	for (q = p; q < end && *q != ' '; q++)
+		;
+	v.p = p;
+	v.n = q - p;
+	*pp = q;
+	return v;
+}
+
+/* notice_field - remember one key=value of our notice lines */
+static void
+notice_field(struct cs_str key, struct cs_str val, struct cs_event *ev)
+{
+	if (is_eq(key, LIT("campaign")))
+		ev->campaign = val;
+	else if (is_eq(key, LIT("from")))
+		ev->sender = val;
+	else if (is_eq(key, LIT("nrcpt")))
+		ev->nrcpt = parse_num(val);
+	else if (is_eq(key, LIT("sent")))
+		ev->sent = parse_num(val);
+	else if (is_eq(key, LIT("suppressed")))
+		ev->suppressed = parse_num(val);
+	else if (is_eq(key, LIT("requeued")))
+		ev->requeued = val;
+}
+
+/* parse_notice - "key=value ..." of campaign-milter and campaign-filter */
+static enum cs_kind
+parse_notice(const char *p, const char *end, enum cs_kind kind,
+	     struct cs_event *ev)
+{
+	struct cs_str key, val;
+
+	while (p < end) {
+		while (p < end && *p == ' ')
+			p++;
+		for (key.p = p; p < end && *p != '=' && *p != ' '; p++)
+			;
+		key.n = p - key.p;
+		if (p >= end || *p != '=')
+			continue;
+		p++;
+		val = kv_value(&p, end);
+		notice_field(key, val, ev);
+	}
+	if (ev->campaign.n == 0) {
+		ev->why = "notice line without campaign=";
+		return CS_BAD;
+	}
+	if (ev->requeued.n > CS_QID_MAX) {
+		ev->why = "requeued= queue id too long";
+		return CS_BAD;
+	}
+	return kind;
+}
+
+/* parse_postfix - the message of a postfix/SERVICE line */
+static enum cs_kind
+parse_postfix(const char *p, const char *end, struct cs_event *ev)
+{
+	size_t	used;
+
+	if (starts(p, end, LIT("NOQUEUE: "))) {
+		p += 9;
+	} else {
+		if ((used = parse_qid(p, end, &ev->qid)) == 0)
+			return CS_OTHER;
+		p += used;
+		if (starts(p, end, LIT("to=")))
+			return parse_delivery(p + 3, end, ev);
+		if (starts(p, end, LIT("from=<")))
+			return parse_from(p + 5, end, ev);
+		if (end - p == 7 && memcmp(p, "removed", 7) == 0)
+			return CS_REMOVED;
+	}
+	if (starts(p, end, LIT("reject: ")))
+		return parse_reject(p + 8, end, ev);
+	if (starts(p, end, LIT("milter-reject: ")))
+		return parse_reject(p + 15, end, ev);
+	return CS_OTHER;
+}
+
+enum cs_kind
+cs_parse_msg(const struct cs_line *l, struct cs_event *ev)
+{
+	const char *p = l->msg.p, *end = l->msg.p + l->msg.n;
+	enum cs_kind kind = CS_OTHER;
+	size_t	used;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->delay = ev->nrcpt = ev->sent = ev->suppressed = -1;
+	if (l->ours) {
+		if (is_eq(l->prog, LIT("campaign-milter")))
+			kind = CS_MILTER;
+		else if (is_eq(l->prog, LIT("campaign-filter")))
+			kind = CS_FILTER;
+		else
+			return CS_OTHER;
+		if ((used = parse_qid(p, end, &ev->qid)) == 0
+		    || memchr(p + used, '=', end - p - used) == NULL)
+			return CS_OTHER;	/* a warning, not a notice */
+		kind = parse_notice(p + used, end, kind, ev);
+	} else if (memchr(l->prog.p, '/', l->prog.n) != NULL) {
+		kind = parse_postfix(p, end, ev);
+	}
+	ev->kind = kind;
+	return kind;
+}
+
+/* match - does s[0..n) match template t?  %c's span goes to *id */
+static int
+match(const char *t, const char *s, size_t n, struct cs_str *id)
+{
+	size_t	i;
+
+	if (*t == 0)
+		return n == 0;
+	if (*t == '*') {
+		for (i = 0; i <= n; i++)
+			if (match(t + 1, s + i, n - i, id))
+				return 1;
+		return 0;
+	}
+	if (t[0] == '%' && t[1] == 'c') {
+		for (i = 0; i < n && (isalnum((unsigned char) s[i]) || s[i] == '.'
+				      || s[i] == '_' || s[i] == '-'); i++) {
+			if (match(t + 2, s + i + 1, n - i - 1, id)) {
+				id->p = s;
+				id->n = i + 1;
+				return 1;
+			}
+		}
+		return 0;
+	}
+	if (n == 0 || tolower((unsigned char) *t) != tolower((unsigned char) *s))
+		return 0;
+	return match(t + 1, s + 1, n - 1, id);
+}
+
+int
+cs_pattern_match(const struct cs_pattern *pat, const char *s, size_t n,
+		 struct cs_str *id)
+{
+	int	i;
+
+	if (n > 512)
+		return 0;
+	for (i = 0; i < pat->n; i++)
+		if (match(pat->tmpl[i], s, n, id))
+			return 1;
+	return 0;
+}
+
+/* check_template - exactly one %c, at most 4 stars (bounds backtracking) */
+static int
+check_template(const char *t, struct cerr *e)
+{
+	int	nc = 0, ns = 0;
+	const char *p;
+
+	for (p = t; *p; p++) {
+		if (p[0] == '%' && p[1] == 'c')
+			nc++;
+		else if (*p == '*')
+			ns++;
+	}
+	if (nc != 1)
+		return cerr_set(e, "sender pattern \"%s\": needs exactly one %%c", t);
+	if (ns > 4)
+		return cerr_set(e, "sender pattern \"%s\": more than 4 '*'", t);
+	return 0;
+}
+
+int
+cs_pattern_init(struct cs_pattern *pat, const char *list, struct cerr *e)
+{
+	char   *copy, *tok, *save = NULL;
+	int	r = 0;
+
+	memset(pat, 0, sizeof(*pat));
+	if ((copy = strdup(list)) == NULL)
+		return cerr_set(e, "out of memory");
+	for (tok = strtok_r(copy, ",", &save); tok && r == 0;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (pat->n == CS_PATTERN_MAX)
+			r = cerr_set(e, "more than %d sender patterns", CS_PATTERN_MAX);
+		else if ((r = check_template(tok, e)) == 0
+			 && (pat->tmpl[pat->n++] = strdup(tok)) == NULL)
+			r = cerr_set(e, "out of memory");
+	}
+	free(copy);
+	if (r == 0 && pat->n == 0)
+		r = cerr_set(e, "empty sender pattern");
+	return r;
+}
+
+void
+cs_pattern_free(struct cs_pattern *pat)
+{
+	int	i;
+
+	for (i = 0; i < pat->n; i++)
+		free(pat->tmpl[i]);
+	pat->n = 0;
+}

@@ -1,0 +1,124 @@
+/*
+ * NAME
+ *	cs_parse - recognise the Postfix and campaign log messages campaignstat uses
+ * SYNOPSIS
+ *	#include "cs_parse.h"
+ *
+ *	struct cs_event ev;
+ *	switch (cs_parse_msg(&line, &ev)) { case CS_DELIVERY: ... }
+ *
+ *	struct cs_pattern pat;
+ *	cs_pattern_init(&pat, "*+%c@*,campaign-%c@*", &e);
+ *	if (cs_pattern_match(&pat, sender, n, &id)) ...
+ * DESCRIPTION
+ *	cs_parse_msg() looks at the program name and the message text of a
+ *	line split by cs_line_parse() and returns its kind, filling ev with
+ *	pointers into the line (nothing is copied):
+ *
+ *	CS_DELIVERY	any Postfix delivery agent (smtp, lmtp, local, virtual,
+ *			pipe, error, discard, ...):
+ *			"QID: to=<a>, [orig_to=<o>, ]relay=R, delay=D,
+ *			delays=a/b/c/d, dsn=X.Y.Z, status=S (text)".  Only
+ *			to= and status= are required (the compact delivery log
+ *			may trim the rest); unknown fields are skipped.
+ *	CS_QUEUED	qmgr "QID: from=<s>, size=N, nrcpt=N (queue active)"
+ *	CS_EXPIRED	qmgr "QID: from=<s>, status=expired, returned to sender"
+ *	CS_REMOVED	qmgr "QID: removed"
+ *	CS_REJECT	smtpd/cleanup "NOQUEUE: reject: RCPT from h[a]: 550
+ *			5.7.1 <r>: Recipient address rejected: why; from=<s>
+ *			to=<r> proto=ESMTP helo=<h>", also "QID: reject:" and
+ *			"QID: milter-reject:"
+ *	CS_MILTER	campaign-milter "QID: campaign=ID from=<o> return=<r>
+ *			nrcpt=N tags=list"
+ *	CS_FILTER	campaign-filter "QID: campaign=ID nrcpt=N sent=N
+ *			suppressed=N size=B requeued=NEWQID ms=T"
+ *	CS_OTHER	a line of a known or unknown program that carries
+ *			nothing campaignstat counts
+ *	CS_BAD		a line that looks like one of the above but is broken
+ *			(truncated, missing a required field); ev->why says
+ *			what is wrong
+ *
+ *	Addresses keep Postfix's form without the angle brackets (a quoted
+ *	local part keeps its quotes).  Values of our notice lines that are
+ *	written in double quotes (clog.h) come without the quotes, escapes
+ *	left in place.  Numbers that are absent are -1; delay is in
+ *	hundredths of a second.
+ *
+ *	A queue id is 1 to CS_QID_MAX letters and digits (short hexadecimal
+ *	ids and enable_long_queue_ids ids alike).
+ *
+ *	cs_pattern_* map an envelope sender to a campaign id.  A pattern is a
+ *	comma-separated list of templates tried in order; in a template "*"
+ *	matches any run of bytes, "%c" matches the campaign id (one or more
+ *	of A-Z a-z 0-9 . _ -), and every other byte matches itself, ignoring
+ *	case.  cs_pattern_init() returns 0, or -1 with e filled when a
+ *	template lacks exactly one %c or the list is too long.
+ *	cs_pattern_match() returns 1 and sets *id (pointing into s) on a
+ *	match, 0 otherwise.
+ * SEE ALSO
+ *	Postfix log_adhoc.c (the delivery line), qmgr_active.c (expiry),
+ *	smtpd_check.c (reject lines); DESIGN.md (our notice lines).
+ */
+#ifndef CS_PARSE_H
+#define CS_PARSE_H
+
+#include "cerr.h"
+#include "cs_line.h"
+
+#define CS_QID_MAX	31
+#define CS_PATTERN_MAX	8
+
+enum cs_kind {
+	CS_OTHER = 0,
+	CS_BAD,
+	CS_DELIVERY,
+	CS_QUEUED,
+	CS_EXPIRED,
+	CS_REMOVED,
+	CS_REJECT,
+	CS_MILTER,
+	CS_FILTER,
+};
+
+enum cs_status {
+	CS_ST_NONE = 0,
+	CS_ST_SENT,
+	CS_ST_DEFERRED,
+	CS_ST_BOUNCED,
+	CS_ST_EXPIRED,
+	CS_ST_OTHER,
+};
+
+struct cs_event {
+	enum cs_kind kind;
+	struct cs_str qid;		/* empty for NOQUEUE */
+	struct cs_str rcpt;		/* to= */
+	struct cs_str sender;		/* from= */
+	struct cs_str relay;
+	struct cs_str dsn;
+	struct cs_str reason;		/* status text, or reject text */
+	struct cs_str campaign;
+	struct cs_str requeued;
+	enum cs_status status;
+	long	delay;			/* 1/100 s, -1 = absent */
+	long	nrcpt;
+	long	sent;
+	long	suppressed;
+	const char *why;		/* CS_BAD: what is wrong */
+};
+
+struct cs_pattern {
+	int	n;
+	char   *tmpl[CS_PATTERN_MAX];
+};
+
+enum cs_kind cs_parse_msg(const struct cs_line *l, struct cs_event *ev);
+
+int	cs_pattern_init(struct cs_pattern *pat, const char *list, struct cerr *e);
+int	cs_pattern_match(const struct cs_pattern *pat, const char *s, size_t n,
+			 struct cs_str *id);
+void	cs_pattern_free(struct cs_pattern *pat);
+
+#define CS_PATTERN_DEFAULT	"*+%c@*,*+%c+*@*,campaign-%c@*"
+
+#endif

@@ -1,0 +1,494 @@
+/*
+ * NAME
+ *	cs_report - text, JSON and CSV reports (see cs_report.h)
+ * DESCRIPTION
+ *	The counts are described once, in counts[] (JSON/CSV name and field),
+ *	so the three formats and the totals always agree.
+ * SEE ALSO
+ *	cs_report.h, campaignstat-json.md.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs_report.h"
+
+#define US	1000000LL
+#define CHART_ROWS	16
+#define CHART_WIDTH	48
+
+static const struct {
+	const char *name;
+	size_t	off;
+} counts[] = {
+	{"messages_injected", offsetof(struct cs_counts, msgs)},
+	{"recipients_injected", offsetof(struct cs_counts, rcpts)},
+	{"suppressed_before_queue", offsetof(struct cs_counts, supp_early)},
+	{"suppressed_late", offsetof(struct cs_counts, supp_late)},
+	{"rejected", offsetof(struct cs_counts, rejected)},
+	{"delivered", offsetof(struct cs_counts, delivered)},
+	{"bounced", offsetof(struct cs_counts, bounced)},
+	{"deferral_events", offsetof(struct cs_counts, deferrals)},
+	{"deferred_messages", offsetof(struct cs_counts, deferred_msgs)},
+	{"still_deferred_messages", offsetof(struct cs_counts, end_def_msgs)},
+	{"still_deferred_recipients", offsetof(struct cs_counts, end_def_rcpts)},
+	{"expired_messages", offsetof(struct cs_counts, expired_msgs)},
+	{"expired_recipients", offsetof(struct cs_counts, expired_rcpts)},
+	{"filter_hops", offsetof(struct cs_counts, hops)},
+	{"in_queue_messages", offsetof(struct cs_counts, end_live_msgs)},
+};
+
+#define NCOUNTS	(sizeof(counts) / sizeof(counts[0]))
+
+static uint64_t
+count_at(const struct cs_counts *c, size_t i)
+{
+	return *(const uint64_t *) ((const char *) c + counts[i].off);
+}
+
+/* totals - the sum of the wanted campaigns' counts */
+static void
+totals(const struct cs_track *tr, struct cs_counts *t)
+{
+	size_t	i, k;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < tr->ncamps; i++)
+		if (cs_track_wanted(tr, tr->camps[i]->id))
+			for (k = 0; k < NCOUNTS; k++)
+				*(uint64_t *) ((char *) t + counts[k].off) +=
+				    count_at(&tr->camps[i]->c, k);
+}
+
+static void
+fmt_duration(long long us, char *out, size_t n)
+{
+	long long s = us / US;
+
+	if (s >= 3600)
+		snprintf(out, n, "%lldh%02lldm%02llds", s / 3600, s / 60 % 60, s % 60);
+	else if (s >= 60)
+		snprintf(out, n, "%lldm%02llds", s / 60, s % 60);
+	else
+		snprintf(out, n, "%lld.%02llds", s, us % US / 10000);
+}
+
+static void
+text_hosts(FILE *fp, const struct cs_track *tr, uint64_t mask)
+{
+	int	i, first = 1;
+
+	for (i = 0; i < tr->nhosts && i < 64; i++)
+		if (mask & (1ULL << i)) {
+			fprintf(fp, "%s%s", first ? "  (hosts: " : ", ", tr->hosts[i]);
+			first = 0;
+		}
+	fprintf(fp, "%s\n", first ? "" : ")");
+}
+
+static void
+text_counts(FILE *fp, const struct cs_counts *c)
+{
+	fprintf(fp, "  injected      %llu messages, %llu recipients\n",
+		(unsigned long long) c->msgs, (unsigned long long) c->rcpts);
+	fprintf(fp, "  suppressed    %llu before queue, %llu late\n",
+		(unsigned long long) c->supp_early, (unsigned long long) c->supp_late);
+	fprintf(fp, "  rejected      %llu\n", (unsigned long long) c->rejected);
+	fprintf(fp, "  delivered     %llu\n", (unsigned long long) c->delivered);
+	fprintf(fp, "  bounced       %llu\n", (unsigned long long) c->bounced);
+	fprintf(fp, "  deferred      %llu events, %llu messages; still deferred: "
+		"%llu recipients in %llu messages\n",
+		(unsigned long long) c->deferrals, (unsigned long long) c->deferred_msgs,
+		(unsigned long long) c->end_def_rcpts, (unsigned long long) c->end_def_msgs);
+	fprintf(fp, "  expired       %llu messages, %llu recipients\n",
+		(unsigned long long) c->expired_msgs, (unsigned long long) c->expired_rcpts);
+	if (c->hops || c->end_live_msgs)
+		fprintf(fp, "  in queue      %llu messages; %llu handed to the filter\n",
+			(unsigned long long) c->end_live_msgs, (unsigned long long) c->hops);
+}
+
+static void
+text_delay(FILE *fp, const struct cs_hist *h)
+{
+	if (h->count == 0)
+		return;
+	fprintf(fp, "  delay         p50 %.2fs  p95 %.2fs  p99 %.2fs  max %.2fs\n",
+		cs_hist_quantile(h, 0.50) / 100.0, cs_hist_quantile(h, 0.95) / 100.0,
+		cs_hist_quantile(h, 0.99) / 100.0, h->max / 100.0);
+}
+
+/* chart_rows - merge rate slots so that at most CHART_ROWS remain */
+static int
+chart_rows(const struct cs_rate *r, uint64_t *rows, int *per)
+{
+	int	i, n;
+
+	for (*per = 1; (r->used + *per - 1) / *per > CHART_ROWS; *per *= 2)
+		;
+	n = (r->used + *per - 1) / *per;
+	memset(rows, 0, sizeof(uint64_t) * CHART_ROWS);
+	for (i = 0; i < r->used; i++)
+		rows[i / *per] += r->n[i];
+	return n;
+}
+
+/* text_chart - deliveries per minute over time, one bar per row */
+static void
+text_chart(FILE *fp, const struct cs_rate *r)
+{
+	uint64_t rows[CHART_ROWS], max = 0;
+	int	n, per, i, w;
+	long long width;
+	char	t[32], d[32];
+
+	if (r->used == 0)
+		return;
+	n = chart_rows(r, rows, &per);
+	width = r->width * per;
+	for (i = 0; i < n; i++)
+		if (rows[i] > max)
+			max = rows[i];
+	fmt_duration(width, d, sizeof(d));
+	fprintf(fp, "  delivery rate (deliveries per minute, one row per %s)\n", d);
+	for (i = 0; i < n; i++) {
+		cs_time_format(r->t0 + i * width, t, sizeof(t));
+		w = max ? (int) (rows[i] * CHART_WIDTH / max) : 0;
+		fprintf(fp, "    %s |%-*.*s| %.0f\n", t + 11, CHART_WIDTH, w,
+			"################################################",
+			(double) rows[i] * 60.0 * US / (double) width);
+	}
+}
+
+static void
+text_domains(FILE *fp, const struct cs_cmap *m, int top)
+{
+	struct cs_cent **a;
+	size_t	n = cs_cmap_sorted(m, CS_D_SENT, &a), i;
+
+	if (n > 0)
+		fprintf(fp, "  %-32s %10s %10s %10s %10s\n", "domain", "delivered",
+			"deferrals", "bounced", "expired");
+	for (i = 0; i < n && (top == 0 || i < (size_t) top); i++)
+		fprintf(fp, "  %-32s %10llu %10llu %10llu %10llu\n", a[i]->key,
+			(unsigned long long) a[i]->v[CS_D_SENT],
+			(unsigned long long) a[i]->v[CS_D_DEFER],
+			(unsigned long long) a[i]->v[CS_D_BOUNCE],
+			(unsigned long long) a[i]->v[CS_D_EXPIRE]);
+	if (top && n > (size_t) top)
+		fprintf(fp, "  ... %zu more domains\n", n - top);
+	free(a);
+}
+
+/* split3 - "dsn\tstatus\treason" into its parts (in place) */
+static void
+split3(char *key, char **dsn, char **st, char **why)
+{
+	char   *p;
+
+	*dsn = key;
+	*st = *why = (char *) "";
+	if ((p = strchr(key, '\t')) == NULL)
+		return;
+	*p++ = 0;
+	*st = p;
+	if ((p = strchr(p, '\t')) == NULL)
+		return;
+	*p++ = 0;
+	*why = p;
+}
+
+static void
+text_reasons(FILE *fp, const struct cs_cmap *m, int top)
+{
+	struct cs_cent **a;
+	size_t	n = cs_cmap_sorted(m, 0, &a), i;
+	char	key[256], *dsn, *st, *why;
+
+	if (n > 0)
+		fprintf(fp, "  %10s %-7s %-9s %s\n", "count", "dsn", "status", "reason");
+	for (i = 0; i < n && (top == 0 || i < (size_t) top); i++) {
+		snprintf(key, sizeof(key), "%s", a[i]->key);
+		split3(key, &dsn, &st, &why);
+		fprintf(fp, "  %10llu %-7s %-9s %s\n", (unsigned long long) a[i]->v[0],
+			*dsn ? dsn : "-", st, why);
+	}
+	if (top && n > (size_t) top)
+		fprintf(fp, "  ... %zu more reasons\n", n - top);
+	free(a);
+}
+
+static void
+text_campaign(FILE *fp, const struct cs_track *tr, const struct cs_campaign *c,
+	      int top)
+{
+	char	a[32], b[32], d[32];
+
+	fprintf(fp, "\ncampaign %s", c->id);
+	text_hosts(fp, tr, c->hostmask);
+	cs_time_format(c->first, a, sizeof(a));
+	cs_time_format(c->last, b, sizeof(b));
+	fmt_duration(c->last - c->first, d, sizeof(d));
+	fprintf(fp, "  time          %s .. %s (%s)\n", a, b, d);
+	text_counts(fp, &c->c);
+	text_delay(fp, &c->delay);
+	text_chart(fp, &c->rate);
+	text_domains(fp, &c->domains, top);
+	text_reasons(fp, &c->reasons, top);
+}
+
+void
+cs_report_text(FILE *fp, const struct cs_track *tr,
+	       const struct cs_linestats *ls, int top)
+{
+	struct cs_counts t;
+	size_t	i;
+
+	fprintf(fp, "campaignstat: %llu lines (%llu used, %llu other, %llu unparsed",
+		(unsigned long long) ls->total, (unsigned long long) ls->used,
+		(unsigned long long) ls->other, (unsigned long long) ls->bad);
+	if (ls->outside)
+		fprintf(fp, ", %llu outside the time range", (unsigned long long) ls->outside);
+	fprintf(fp, "), %d hosts, peak %zu messages in flight\n", tr->nhosts, tr->peak);
+	for (i = 0; i < tr->ncamps; i++)
+		if (cs_track_wanted(tr, tr->camps[i]->id))
+			text_campaign(fp, tr, tr->camps[i], top);
+	totals(tr, &t);
+	fprintf(fp, "\ntotal\n");
+	text_counts(fp, &t);
+}
+
+/* json_str - a JSON string; bytes outside printable ASCII as \u00XX */
+static void
+json_str(FILE *fp, const char *s)
+{
+	const unsigned char *p;
+
+	putc('"', fp);
+	for (p = (const unsigned char *) s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(fp, "\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			fprintf(fp, "\\u%04x", *p);
+		else
+			putc(*p, fp);
+	}
+	putc('"', fp);
+}
+
+static void
+json_time(FILE *fp, const char *name, long long t)
+{
+	char	buf[32];
+
+	cs_time_format(t, buf, sizeof(buf));
+	fprintf(fp, "\"%s\": ", name);
+	json_str(fp, buf);
+	fprintf(fp, ", \"%s_epoch\": %.6f, ", name, t / (double) US);
+}
+
+static void
+json_counts(FILE *fp, const struct cs_counts *c)
+{
+	size_t	k;
+
+	for (k = 0; k < NCOUNTS; k++)
+		fprintf(fp, "%s\"%s\": %llu", k ? ", " : "", counts[k].name,
+			(unsigned long long) count_at(c, k));
+}
+
+static void
+json_delay(FILE *fp, const struct cs_hist *h)
+{
+	if (h->count == 0) {
+		fprintf(fp, "\"delay\": null");
+		return;
+	}
+	fprintf(fp, "\"delay\": {\"samples\": %llu, \"p50\": %.2f, \"p95\": %.2f, "
+		"\"p99\": %.2f, \"max\": %.2f}", (unsigned long long) h->count,
+		cs_hist_quantile(h, 0.50) / 100.0, cs_hist_quantile(h, 0.95) / 100.0,
+		cs_hist_quantile(h, 0.99) / 100.0, h->max / 100.0);
+}
+
+static void
+json_rate(FILE *fp, const struct cs_rate *r)
+{
+	int	i;
+
+	if (r->used == 0) {
+		fprintf(fp, "\"rate\": null");
+		return;
+	}
+	fprintf(fp, "\"rate\": {");
+	json_time(fp, "start", r->t0);
+	fprintf(fp, "\"slot_seconds\": %lld, \"deliveries\": [", r->width / US);
+	for (i = 0; i < r->used; i++)
+		fprintf(fp, "%s%llu", i ? ", " : "", (unsigned long long) r->n[i]);
+	fprintf(fp, "]}");
+}
+
+static void
+json_domains(FILE *fp, const struct cs_cmap *m, int top)
+{
+	struct cs_cent **a;
+	size_t	n = cs_cmap_sorted(m, CS_D_SENT, &a), i;
+
+	fprintf(fp, "\"domains\": [");
+	for (i = 0; i < n && (top == 0 || i < (size_t) top); i++) {
+		fprintf(fp, "%s\n      {\"domain\": ", i ? "," : "");
+		json_str(fp, a[i]->key);
+		fprintf(fp, ", \"delivered\": %llu, \"deferrals\": %llu, "
+			"\"bounced\": %llu, \"expired\": %llu}",
+			(unsigned long long) a[i]->v[CS_D_SENT],
+			(unsigned long long) a[i]->v[CS_D_DEFER],
+			(unsigned long long) a[i]->v[CS_D_BOUNCE],
+			(unsigned long long) a[i]->v[CS_D_EXPIRE]);
+	}
+	fprintf(fp, "]");
+	free(a);
+}
+
+static void
+json_reasons(FILE *fp, const struct cs_cmap *m, int top)
+{
+	struct cs_cent **a;
+	size_t	n = cs_cmap_sorted(m, 0, &a), i;
+	char	key[256], *dsn, *st, *why;
+
+	fprintf(fp, "\"reasons\": [");
+	for (i = 0; i < n && (top == 0 || i < (size_t) top); i++) {
+		snprintf(key, sizeof(key), "%s", a[i]->key);
+		split3(key, &dsn, &st, &why);
+		fprintf(fp, "%s\n      {\"count\": %llu, \"dsn\": ", i ? "," : "",
+			(unsigned long long) a[i]->v[0]);
+		json_str(fp, dsn);
+		fprintf(fp, ", \"status\": ");
+		json_str(fp, st);
+		fprintf(fp, ", \"reason\": ");
+		json_str(fp, why);
+		fprintf(fp, "}");
+	}
+	fprintf(fp, "]");
+	free(a);
+}
+
+static void
+json_hosts(FILE *fp, const struct cs_track *tr, uint64_t mask)
+{
+	int	i, n = 0;
+
+	fprintf(fp, "\"hosts\": [");
+	for (i = 0; i < tr->nhosts && i < 64; i++)
+		if (mask & (1ULL << i)) {
+			fprintf(fp, "%s", n++ ? ", " : "");
+			json_str(fp, tr->hosts[i]);
+		}
+	fprintf(fp, "]");
+}
+
+static void
+json_campaign(FILE *fp, const struct cs_track *tr, const struct cs_campaign *c,
+	      int top)
+{
+	fprintf(fp, "    {\"campaign\": ");
+	json_str(fp, c->id);
+	fprintf(fp, ", ");
+	json_hosts(fp, tr, c->hostmask);
+	fprintf(fp, ",\n     ");
+	json_time(fp, "first", c->first);
+	json_time(fp, "last", c->last);
+	fprintf(fp, "\"duration_s\": %.6f,\n     ", (c->last - c->first) / (double) US);
+	json_counts(fp, &c->c);
+	fprintf(fp, ",\n     ");
+	json_delay(fp, &c->delay);
+	fprintf(fp, ",\n     ");
+	json_rate(fp, &c->rate);
+	fprintf(fp, ",\n     ");
+	json_domains(fp, &c->domains, top);
+	fprintf(fp, ",\n     ");
+	json_reasons(fp, &c->reasons, top);
+	fprintf(fp, "}");
+}
+
+static void
+json_lines(FILE *fp, const struct cs_linestats *ls)
+{
+	fprintf(fp, "  \"lines\": {\"total\": %llu, \"used\": %llu, \"other\": %llu, "
+		"\"unparsed\": %llu, \"too_long\": %llu, \"outside_time\": %llu},\n",
+		(unsigned long long) ls->total, (unsigned long long) ls->used,
+		(unsigned long long) ls->other, (unsigned long long) ls->bad,
+		(unsigned long long) ls->toolong, (unsigned long long) ls->outside);
+}
+
+void
+cs_report_json(FILE *fp, const struct cs_track *tr,
+	       const struct cs_linestats *ls, int top)
+{
+	struct cs_counts t;
+	size_t	i;
+	int	n = 0;
+
+	fprintf(fp, "{\n  \"version\": 1,\n");
+	json_lines(fp, ls);
+	fprintf(fp, "  \"bytes\": %llu,\n  \"peak_live_messages\": %zu,\n  ",
+		(unsigned long long) ls->bytes, tr->peak);
+	json_hosts(fp, tr, ~0ULL);
+	fprintf(fp, ",\n  \"campaigns\": [\n");
+	for (i = 0; i < tr->ncamps; i++) {
+		if (!cs_track_wanted(tr, tr->camps[i]->id))
+			continue;
+		fprintf(fp, "%s", n++ ? ",\n" : "");
+		json_campaign(fp, tr, tr->camps[i], top);
+	}
+	totals(tr, &t);
+	fprintf(fp, "\n  ],\n  \"totals\": {");
+	json_counts(fp, &t);
+	fprintf(fp, "}\n}\n");
+}
+
+/* csv_field - RFC 4180: quoted when it holds a comma, quote or newline */
+static void
+csv_field(FILE *fp, const char *s)
+{
+	const char *p;
+
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, fp);
+		return;
+	}
+	putc('"', fp);
+	for (p = s; *p; p++) {
+		if (*p == '"')
+			putc('"', fp);
+		putc(*p, fp);
+	}
+	putc('"', fp);
+}
+
+void
+cs_report_csv(FILE *fp, const struct cs_track *tr)
+{
+	size_t	i, k;
+	const struct cs_campaign *c;
+	char	a[32], b[32];
+
+	fprintf(fp, "campaign,first,last,duration_s");
+	for (k = 0; k < NCOUNTS; k++)
+		fprintf(fp, ",%s", counts[k].name);
+	fprintf(fp, ",delay_p50,delay_p95,delay_p99\n");
+	for (i = 0; i < tr->ncamps; i++) {
+		if (!cs_track_wanted(tr, (c = tr->camps[i])->id))
+			continue;
+		cs_time_format(c->first, a, sizeof(a));
+		cs_time_format(c->last, b, sizeof(b));
+		csv_field(fp, c->id);
+		fprintf(fp, ",%s,%s,%.2f", a, b, (c->last - c->first) / (double) US);
+		for (k = 0; k < NCOUNTS; k++)
+			fprintf(fp, ",%llu", (unsigned long long) count_at(&c->c, k));
+		if (c->delay.count)
+			fprintf(fp, ",%.2f,%.2f,%.2f\n", cs_hist_quantile(&c->delay, 0.5) / 100.0,
+				cs_hist_quantile(&c->delay, 0.95) / 100.0,
+				cs_hist_quantile(&c->delay, 0.99) / 100.0);
+		else
+			fprintf(fp, ",,,\n");
+	}
+}

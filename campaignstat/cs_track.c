@@ -1,0 +1,739 @@
+/*
+ * NAME
+ *	cs_track - live queue ids and per-campaign counts (see cs_track.h)
+ * DESCRIPTION
+ *	The table of live messages is open addressing with linear probing
+ *	and backward-shift deletion, at most half full; entries are reused
+ *	through a spare list, so a steady log allocates nothing per line.
+ * SEE ALSO
+ *	cs_track.h
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs_track.h"
+
+#define F_INJ_QMGR	0x01		/* injection counted from qmgr */
+#define F_INJ_MILTER	0x02		/* injection counted from the milter */
+#define F_FILTERED	0x04		/* handed to campaign-filter */
+#define F_CHILD		0x08		/* reinjected by campaign-filter */
+#define F_DEFERRED	0x10		/* deferred at least once */
+#define F_BYDELIVERY	0x20		/* first seen at a delivery line */
+
+struct cs_msg {
+	uint64_t hash;
+	struct cs_campaign *camp;
+	uint64_t *def;			/* hashes of deferred recipients */
+	uint32_t ndef, cdef;
+	long	nrcpt;			/* -1 unknown */
+	long	finals;
+	long	inj_rcpts;		/* recipients counted from qmgr */
+	uint16_t host;
+	uint8_t flags;
+	uint8_t qidlen;
+	char	qid[CS_QID_MAX + 1];
+	struct cs_msg *next_spare;
+};
+
+void
+cs_track_init(struct cs_track *tr)
+{
+	memset(tr, 0, sizeof(*tr));
+	tr->lasthost = -1;
+	tr->filter_transport = "campaign";
+}
+
+int
+cs_track_host(struct cs_track *tr, const char *h, size_t n)
+{
+	int	i;
+
+	if (tr->lasthost >= 0 && strncmp(tr->hosts[tr->lasthost], h, n) == 0
+	    && tr->hosts[tr->lasthost][n] == 0)
+		return tr->lasthost;
+	for (i = 0; i < tr->nhosts; i++)
+		if (strncmp(tr->hosts[i], h, n) == 0 && tr->hosts[i][n] == 0)
+			return tr->lasthost = i;
+	if (tr->nhosts == CS_HOSTS_MAX || (tr->hosts[i] = strndup(h, n)) == NULL)
+		return tr->lasthost = tr->nhosts - 1 >= 0 ? tr->nhosts - 1 : 0;
+	tr->nhosts++;
+	return tr->lasthost = i;
+}
+
+int
+cs_track_wanted(const struct cs_track *tr, const char *id)
+{
+	int	i;
+
+	if (tr->want == NULL)
+		return 1;
+	for (i = 0; i < tr->nwant; i++)
+		if (strcmp(tr->want[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+/* campaign - find or make the campaign named id[0..n) */
+static struct cs_campaign *
+campaign(struct cs_track *tr, const char *id, size_t n)
+{
+	uint64_t h = cs_hash(id, n);
+	struct cs_campaign *c, **nc;
+
+	for (c = tr->chain[h & 255]; c; c = c->next)
+		if (c->hash == h && strncmp(c->id, id, n) == 0 && c->id[n] == 0)
+			return c;
+	if (tr->ncamps == tr->capcamps) {
+		nc = realloc(tr->camps, (tr->capcamps * 2 + 8) * sizeof(*nc));
+		if (nc == NULL)
+			return NULL;
+		tr->camps = nc;
+		tr->capcamps = tr->capcamps * 2 + 8;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL || (c->id = strndup(id, n)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	c->hash = h;
+	cs_rate_init(&c->rate);
+	cs_cmap_init(&c->domains, CS_DOMAINS_MAX);
+	cs_cmap_init(&c->reasons, CS_REASONS_MAX);
+	c->next = tr->chain[h & 255];
+	tr->chain[h & 255] = c;
+	tr->camps[tr->ncamps++] = c;
+	return c;
+}
+
+static struct cs_campaign *
+named(struct cs_track *tr, const char *id)
+{
+	return campaign(tr, id, strlen(id));
+}
+
+/* by_sender - the campaign an envelope sender carries, else (none) */
+static struct cs_campaign *
+by_sender(struct cs_track *tr, struct cs_str s)
+{
+	struct cs_str id;
+
+	if (tr->pat.n && cs_pattern_match(&tr->pat, s.p, s.n, &id))
+		return campaign(tr, id.p, id.n);
+	return named(tr, CS_NONE);
+}
+
+static void
+touch(struct cs_campaign *c, long long t, int host)
+{
+	if (c->first == 0 || t < c->first)
+		c->first = t;
+	if (t > c->last)
+		c->last = t;
+	if (host < 64)
+		c->hostmask |= 1ULL << host;
+}
+
+static uint64_t
+msg_hash(int host, struct cs_str qid)
+{
+	return cs_hash(qid.p, qid.n) ^ ((uint64_t) host * 0x9e3779b97f4a7c15ULL);
+}
+
+static int
+msg_is(const struct cs_msg *m, uint64_t h, int host, struct cs_str qid)
+{
+	return m->hash == h && m->host == host && m->qidlen == qid.n
+	    && memcmp(m->qid, qid.p, qid.n) == 0;
+}
+
+/* lookup - the slot of (host, qid): the entry or the empty slot for it */
+static size_t
+lookup(const struct cs_track *tr, uint64_t h, int host, struct cs_str qid)
+{
+	size_t	i, mask = tr->cap - 1;
+
+	for (i = h & mask; tr->slot[i]; i = (i + 1) & mask)
+		if (msg_is(tr->slot[i], h, host, qid))
+			break;
+	return i;
+}
+
+static struct cs_msg *
+find(const struct cs_track *tr, int host, struct cs_str qid)
+{
+	if (tr->cap == 0 || qid.n == 0)
+		return NULL;
+	return tr->slot[lookup(tr, msg_hash(host, qid), host, qid)];
+}
+
+/* grow - double the table */
+static int
+grow(struct cs_track *tr)
+{
+	size_t	ncap = tr->cap ? tr->cap * 2 : 4096, i, j;
+	struct cs_msg **ns = calloc(ncap, sizeof(*ns));
+
+	if (ns == NULL)
+		return -1;
+	for (i = 0; i < tr->cap; i++) {
+		if (tr->slot[i] == NULL)
+			continue;
+		for (j = tr->slot[i]->hash & (ncap - 1); ns[j]; j = (j + 1) & (ncap - 1))
+			;
+		ns[j] = tr->slot[i];
+	}
+	free(tr->slot);
+	tr->slot = ns;
+	tr->cap = ncap;
+	return 0;
+}
+
+/* make - find or make the entry for (host, qid); NULL when out of memory */
+static struct cs_msg *
+make(struct cs_track *tr, int host, struct cs_str qid)
+{
+	uint64_t h = msg_hash(host, qid);
+	struct cs_msg *m;
+	size_t	i;
+
+	if (qid.n == 0 || qid.n > CS_QID_MAX)
+		return NULL;
+	if ((tr->live + 1) * 2 > tr->cap && grow(tr) < 0)
+		return NULL;
+	i = lookup(tr, h, host, qid);
+	if (tr->slot[i])
+		return tr->slot[i];
+	if ((m = tr->spare) != NULL)
+		tr->spare = m->next_spare;
+	else if ((m = malloc(sizeof(*m))) == NULL)
+		return NULL;
+	memset(m, 0, sizeof(*m));
+	m->hash = h;
+	m->host = (uint16_t) host;
+	m->nrcpt = -1;
+	m->qidlen = (uint8_t) qid.n;
+	memcpy(m->qid, qid.p, qid.n);
+	tr->slot[i] = m;
+	if (++tr->live > tr->peak)
+		tr->peak = tr->live;
+	return m;
+}
+
+/* drop - free an entry: backward-shift deletion keeps probes short */
+static void
+drop(struct cs_track *tr, struct cs_msg *m)
+{
+	size_t	mask = tr->cap - 1, i, j, k;
+	struct cs_str qid = {m->qid, m->qidlen};
+
+	i = lookup(tr, m->hash, m->host, qid);
+	for (j = (i + 1) & mask; tr->slot[j]; j = (j + 1) & mask) {
+		k = tr->slot[j]->hash & mask;
+		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
+			tr->slot[i] = tr->slot[j];
+			i = j;
+		}
+	}
+	tr->slot[i] = NULL;
+	tr->live--;
+	free(m->def);
+	m->def = NULL;
+	m->next_spare = tr->spare;
+	tr->spare = m;
+}
+
+/* defer_add - remember a deferred recipient; 1 when new */
+static int
+defer_add(struct cs_track *tr, struct cs_msg *m, uint64_t h)
+{
+	uint32_t i;
+	uint64_t *nd;
+
+	for (i = 0; i < m->ndef; i++)
+		if (m->def[i] == h)
+			return 0;
+	if (m->ndef == m->cdef) {
+		if ((nd = realloc(m->def, (m->cdef * 2 + 2) * sizeof(*nd))) == NULL) {
+			tr->nomem++;
+			return 0;
+		}
+		m->def = nd;
+		m->cdef = m->cdef * 2 + 2;
+	}
+	m->def[m->ndef++] = h;
+	return 1;
+}
+
+static void
+defer_del(struct cs_msg *m, uint64_t h)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->ndef; i++)
+		if (m->def[i] == h) {
+			m->def[i] = m->def[--m->ndef];
+			return;
+		}
+}
+
+/* maybe_done - free an entry whose every recipient has an outcome */
+static void
+maybe_done(struct cs_track *tr, struct cs_msg *m)
+{
+	if (m->ndef)
+		return;
+	if ((m->nrcpt >= 0 && m->finals >= m->nrcpt)
+	    || (m->nrcpt < 0 && (m->flags & F_BYDELIVERY)))
+		drop(tr, m);
+}
+
+static struct cs_campaign *
+camp_of(struct cs_track *tr, const struct cs_msg *m)
+{
+	return m && m->camp ? m->camp : named(tr, CS_UNKNOWN);
+}
+
+/* undo_qmgr - take back an injection counted from a qmgr line */
+static void
+undo_qmgr(struct cs_msg *m)
+{
+	if (!(m->flags & F_INJ_QMGR) || m->camp == NULL)
+		return;
+	m->camp->c.msgs--;
+	m->camp->c.rcpts -= m->inj_rcpts;
+	m->flags &= ~F_INJ_QMGR;
+}
+
+
+/* fold_domain - the recipient's domain in lower case, into out */
+static size_t
+fold_domain(struct cs_str rcpt, char *out, size_t outlen)
+{
+	const char *at = NULL, *p;
+	size_t	n = 0;
+
+	for (p = rcpt.p; p < rcpt.p + rcpt.n; p++)
+		if (*p == '@')
+			at = p;
+	if (at == NULL || at + 1 == rcpt.p + rcpt.n) {
+		memcpy(out, "(none)", 7);
+		return 6;
+	}
+	for (p = at + 1; p < rcpt.p + rcpt.n && n < outlen - 1; p++)
+		out[n++] = (char) tolower((unsigned char) *p);
+	out[n] = 0;
+	return n;
+}
+
+/* squeeze_reason - drop what differs per recipient or per server */
+static size_t
+squeeze_reason(struct cs_str r, char *out, size_t outlen)
+{
+	const char *p = r.p, *end = r.p + r.n, *q;
+	size_t	n = 0;
+	char	close = 0;
+
+	if (r.n > 5 && memcmp(p, "host ", 5) == 0
+	    && (q = memmem(p, end - p, " said: ", 7)) != NULL)
+		p = q + 7;
+	if ((q = memmem(p, end - p, " (in reply to ", 14)) != NULL)
+		end = q;
+	for (; p < end && n < outlen - 1; p++) {
+		if (close) {
+			if (*p == close) {
+				out[n++] = *p;
+				close = 0;
+			}
+			continue;
+		}
+		if (*p == '<' || *p == '[')
+			close = *p == '<' ? '>' : ']';
+		out[n++] = (unsigned char) *p < ' ' ? ' ' : *p;
+	}
+	out[n] = 0;
+	return n;
+}
+
+static const char *
+status_name(enum cs_status st)
+{
+	switch (st) {
+	case CS_ST_DEFERRED:
+		return "deferred";
+	case CS_ST_BOUNCED:
+		return "bounced";
+	case CS_ST_EXPIRED:
+		return "expired";
+	default:
+		return "rejected";
+	}
+}
+
+/* count_reason - one more of (dsn, status, reason) */
+static void
+count_reason(struct cs_track *tr, struct cs_campaign *c,
+	     const struct cs_event *ev, enum cs_status st)
+{
+	char	key[256];
+	struct cs_cent *e;
+	int	n;
+
+	n = snprintf(key, sizeof(key), "%.*s\t%s\t",
+		     (int) (ev->dsn.n > 16 ? 16 : ev->dsn.n), ev->dsn.p,
+		     status_name(st));
+	if (n < 0 || n >= (int) sizeof(key))
+		return;
+	n += (int) squeeze_reason(ev->reason, key + n, sizeof(key) - n);
+	if ((e = cs_cmap_get(&c->reasons, key, n)) == NULL)
+		tr->nomem++;
+	else
+		e->v[0]++;
+}
+
+static void
+count_domain(struct cs_track *tr, struct cs_campaign *c, struct cs_str rcpt,
+	     int col)
+{
+	char	dom[256];
+	size_t	n = fold_domain(rcpt, dom, sizeof(dom));
+	struct cs_cent *e = cs_cmap_get(&c->domains, dom, n);
+
+	if (e == NULL)
+		tr->nomem++;
+	else
+		e->v[col]++;
+}
+
+/* export_bounce - "address hard bounce DSN DATE" for campaign-suppress */
+static void
+export_bounce(struct cs_track *tr, struct cs_campaign *c,
+	      const struct cs_event *ev, long long t)
+{
+	char	date[32];
+	size_t	i;
+
+	if (tr->bounced == NULL || ev->dsn.n == 0 || ev->dsn.p[0] != '5'
+	    || !cs_track_wanted(tr, c->id))
+		return;
+	for (i = 0; i < ev->rcpt.n; i++)
+		if ((unsigned char) ev->rcpt.p[i] <= ' ' || ev->rcpt.p[i] == 0x7f)
+			break;
+	if (ev->rcpt.n == 0 || i < ev->rcpt.n || ev->dsn.n > 16) {
+		tr->bounced_skipped++;
+		return;
+	}
+	cs_time_format(t, date, sizeof(date));
+	date[10] = 0;
+	fprintf(tr->bounced, "%.*s hard bounce %.*s %s\n", (int) ev->rcpt.n,
+		ev->rcpt.p, (int) ev->dsn.n, ev->dsn.p, date);
+}
+
+/* final - a recipient of m has its outcome */
+static void
+final(struct cs_track *tr, struct cs_msg *m, struct cs_str rcpt)
+{
+	if (m == NULL)
+		return;
+	if (m->ndef)
+		defer_del(m, cs_hash(rcpt.p, rcpt.n));
+	m->finals++;
+	maybe_done(tr, m);
+}
+
+static void
+on_sent(struct cs_track *tr, struct cs_campaign *c, const struct cs_event *ev,
+	long long t)
+{
+	c->c.delivered++;
+	if (cs_hist_add(&c->delay, ev->delay) < 0)
+		tr->nomem++;
+	cs_rate_add(&c->rate, t);
+	if (c->dfirst == 0 || t < c->dfirst)
+		c->dfirst = t;
+	if (t > c->dlast)
+		c->dlast = t;
+	count_domain(tr, c, ev->rcpt, CS_D_SENT);
+}
+
+/* on_deferred - a deferral event; the message must stay tracked */
+static void
+on_deferred(struct cs_track *tr, struct cs_msg *m, struct cs_campaign *c,
+	    const struct cs_event *ev, int host)
+{
+	c->c.deferrals++;
+	count_domain(tr, c, ev->rcpt, CS_D_DEFER);
+	count_reason(tr, c, ev, CS_ST_DEFERRED);
+	if (m == NULL && (m = make(tr, host, ev->qid)) != NULL) {
+		m->flags |= F_BYDELIVERY;
+		m->camp = c;
+	}
+	if (m == NULL) {
+		tr->nomem++;
+		return;
+	}
+	if (!(m->flags & F_DEFERRED)) {
+		m->flags |= F_DEFERRED;
+		c->c.deferred_msgs++;
+	}
+	defer_add(tr, m, cs_hash(ev->rcpt.p, ev->rcpt.n));
+}
+
+static int
+is_hop(const struct cs_track *tr, const struct cs_msg *m,
+       const struct cs_event *ev)
+{
+	size_t	n = tr->filter_transport ? strlen(tr->filter_transport) : 0;
+
+	if (m && (m->flags & F_FILTERED))
+		return 1;
+	return n && ev->relay.n == n && memcmp(ev->relay.p, tr->filter_transport, n) == 0;
+}
+
+static void
+on_delivery(struct cs_track *tr, const struct cs_event *ev, int host,
+	    long long t)
+{
+	struct cs_msg *m = find(tr, host, ev->qid);
+	struct cs_campaign *c = camp_of(tr, m);
+
+	if (c == NULL)
+		return;
+	touch(c, t, host);
+	switch (ev->status) {
+	case CS_ST_SENT:
+		if (is_hop(tr, m, ev))
+			c->c.hops++;
+		else
+			on_sent(tr, c, ev, t);
+		final(tr, m, ev->rcpt);
+		break;
+	case CS_ST_DEFERRED:
+		on_deferred(tr, m, c, ev, host);
+		break;
+	case CS_ST_BOUNCED:
+		c->c.bounced++;
+		count_domain(tr, c, ev->rcpt, CS_D_BOUNCE);
+		count_reason(tr, c, ev, CS_ST_BOUNCED);
+		export_bounce(tr, c, ev, t);
+		final(tr, m, ev->rcpt);
+		break;
+	case CS_ST_EXPIRED:
+		c->c.expired_rcpts++;
+		count_domain(tr, c, ev->rcpt, CS_D_EXPIRE);
+		final(tr, m, ev->rcpt);
+		break;
+	default:
+		break;
+	}
+}
+
+/* on_milter - the milter names the campaign of a queue id: injection */
+static void
+on_milter(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
+{
+	struct cs_msg *m = make(tr, host, ev->qid);
+	struct cs_campaign *c = campaign(tr, ev->campaign.p, ev->campaign.n);
+
+	if (m == NULL || c == NULL) {
+		tr->nomem++;
+		return;
+	}
+	undo_qmgr(m);
+	if (!(m->flags & F_INJ_MILTER)) {
+		c->c.msgs++;
+		c->c.rcpts += ev->nrcpt > 0 ? (uint64_t) ev->nrcpt : 0;
+		m->flags |= F_INJ_MILTER;
+	}
+	m->camp = c;
+	if (ev->nrcpt >= 0)
+		m->nrcpt = ev->nrcpt;
+	touch(c, t, host);
+}
+
+/* on_filter - late suppression, and the link to the reinjected queue id */
+static void
+on_filter(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
+{
+	struct cs_campaign *c = campaign(tr, ev->campaign.p, ev->campaign.n);
+	struct cs_msg *m, *child;
+
+	if (c == NULL) {
+		tr->nomem++;
+		return;
+	}
+	touch(c, t, host);
+	if (ev->suppressed > 0)
+		c->c.supp_late += (uint64_t) ev->suppressed;
+	if ((m = find(tr, host, ev->qid)) != NULL) {
+		m->flags |= F_FILTERED;
+		if (m->camp == NULL)
+			m->camp = c;
+	}
+	if (ev->requeued.n == 0)
+		return;
+	if ((child = make(tr, host, ev->requeued)) == NULL) {
+		tr->nomem++;
+		return;
+	}
+	undo_qmgr(child);
+	child->flags = (uint8_t) ((child->flags | F_CHILD) & ~F_BYDELIVERY);
+	child->camp = c;
+	if (ev->sent >= 0)
+		child->nrcpt = ev->sent;
+	maybe_done(tr, child);
+}
+
+/* on_queued - qmgr's "from=<s>, size=N, nrcpt=N": injection of plain mail */
+static void
+on_queued(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
+{
+	struct cs_msg *m = find(tr, host, ev->qid);
+	struct cs_campaign *c;
+
+	if (m != NULL) {
+		if (m->nrcpt < 0 && !(m->flags & F_BYDELIVERY))
+			m->nrcpt = ev->nrcpt;
+		return;
+	}
+	if ((m = make(tr, host, ev->qid)) == NULL
+	    || (c = by_sender(tr, ev->sender)) == NULL) {
+		tr->nomem++;
+		return;
+	}
+	m->camp = c;
+	m->nrcpt = ev->nrcpt;
+	m->inj_rcpts = ev->nrcpt;
+	m->flags |= F_INJ_QMGR;
+	c->c.msgs++;
+	c->c.rcpts += (uint64_t) ev->nrcpt;
+	touch(c, t, host);
+}
+
+/* on_expired - qmgr gave up: the recipients without an outcome expire */
+static void
+on_expired(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
+{
+	struct cs_msg *m = find(tr, host, ev->qid);
+	struct cs_campaign *c = m && m->camp ? m->camp : by_sender(tr, ev->sender);
+	long	left;
+
+	if (c == NULL)
+		return;
+	touch(c, t, host);
+	c->c.expired_msgs++;
+	if (m == NULL)
+		return;
+	left = m->nrcpt >= 0 ? m->nrcpt - m->finals : (long) m->ndef;
+	c->c.expired_rcpts += left > 0 ? (uint64_t) left : 0;
+	drop(tr, m);
+}
+
+/* on_reject - refused before the queue: attributed by envelope sender */
+static void
+on_reject(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
+{
+	struct cs_msg *m = find(tr, host, ev->qid);
+	struct cs_campaign *c = m && m->camp ? m->camp : by_sender(tr, ev->sender);
+
+	if (c == NULL)
+		return;
+	touch(c, t, host);
+	if (memmem(ev->reason.p, ev->reason.n, "suppressed", 10) != NULL)
+		c->c.supp_early++;
+	else
+		c->c.rejected++;
+	count_reason(tr, c, ev, CS_ST_NONE);
+}
+
+void
+cs_track_event(struct cs_track *tr, const struct cs_line *l,
+	       const struct cs_event *ev)
+{
+	int	host = cs_track_host(tr, l->host.p, l->host.n);
+	struct cs_msg *m;
+
+	switch (ev->kind) {
+	case CS_DELIVERY:
+		on_delivery(tr, ev, host, l->t);
+		break;
+	case CS_QUEUED:
+		on_queued(tr, ev, host, l->t);
+		break;
+	case CS_EXPIRED:
+		on_expired(tr, ev, host, l->t);
+		break;
+	case CS_REMOVED:
+		if ((m = find(tr, host, ev->qid)) != NULL)
+			drop(tr, m);
+		break;
+	case CS_REJECT:
+		on_reject(tr, ev, host, l->t);
+		break;
+	case CS_MILTER:
+		on_milter(tr, ev, host, l->t);
+		break;
+	case CS_FILTER:
+		on_filter(tr, ev, host, l->t);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+cs_track_finish(struct cs_track *tr)
+{
+	size_t	i;
+	struct cs_msg *m;
+	struct cs_campaign *c;
+
+	for (i = 0; i < tr->ncamps; i++) {
+		c = tr->camps[i];
+		c->c.end_def_msgs = c->c.end_def_rcpts = c->c.end_live_msgs = 0;
+	}
+	for (i = 0; i < tr->cap; i++) {
+		if ((m = tr->slot[i]) == NULL || (c = m->camp) == NULL)
+			continue;
+		if (m->ndef) {
+			c->c.end_def_msgs++;
+			c->c.end_def_rcpts += m->ndef;
+		} else if (!(m->flags & F_FILTERED)) {
+			c->c.end_live_msgs++;
+		}
+	}
+}
+
+static void
+campaign_free(struct cs_campaign *c)
+{
+	cs_hist_free(&c->delay);
+	cs_cmap_free(&c->domains);
+	cs_cmap_free(&c->reasons);
+	free(c->id);
+	free(c);
+}
+
+void
+cs_track_free(struct cs_track *tr)
+{
+	size_t	i;
+	struct cs_msg *m;
+
+	for (i = 0; i < tr->cap; i++)
+		if ((m = tr->slot[i]) != NULL) {
+			free(m->def);
+			free(m);
+		}
+	while ((m = tr->spare) != NULL) {
+		tr->spare = m->next_spare;
+		free(m);
+	}
+	for (i = 0; i < tr->ncamps; i++)
+		campaign_free(tr->camps[i]);
+	for (i = 0; i < (size_t) tr->nhosts; i++)
+		free(tr->hosts[i]);
+	free(tr->camps);
+	free(tr->slot);
+	cs_pattern_free(&tr->pat);
+	memset(tr, 0, sizeof(*tr));
+}

@@ -1,0 +1,123 @@
+/*
+ * NAME
+ *	cs_track - follow queue ids through the logs and count per campaign
+ * SYNOPSIS
+ *	#include "cs_track.h"
+ *
+ *	struct cs_track tr;
+ *	cs_track_init(&tr);
+ *	tr.filter_transport = "campaign";
+ *	cs_track_event(&tr, &line, &ev);	once per parsed line
+ *	cs_track_finish(&tr);			"still deferred" figures
+ *	... tr.camps[i] ...
+ *	cs_track_free(&tr);
+ * DESCRIPTION
+ *	A live message is one queue file of one host: an entry in a hash
+ *	table keyed by (host, queue id), made at its first line and freed on
+ *	qmgr's "removed", on expiry, or as soon as every recipient it was
+ *	queued with has a final outcome (sent or bounced) and none is still
+ *	deferred (the compact delivery log has no "removed" lines).  So
+ *	memory follows the messages in flight, never the size of the log.
+ *	The hash of each deferred recipient is kept until that recipient's
+ *	final outcome, which gives exact "still deferred at the end" counts.
+ *
+ *	Which campaign: a campaign-milter line names it for its queue id; a
+ *	campaign-filter line names it for the queue id it reinjected
+ *	(requeued=), whose deliveries are the real ones; the filter's own
+ *	deliveries (status=sent through the filter transport) are hops, not
+ *	deliveries.  Without our lines (a plain Postfix log) the envelope
+ *	sender of qmgr's "from=<...>" line, or of a reject line, is matched
+ *	against the sender pattern.  Mail that matches nothing is counted
+ *	under CS_NONE; a delivery for a queue id never seen (a log starting
+ *	mid-campaign) under CS_UNKNOWN.
+ *
+ *	Injected messages and recipients are counted at the milter line, or
+ *	failing that at qmgr's first "from=" line of a queue id; a count made
+ *	from qmgr is taken back when a filter line shows that queue id to be
+ *	a reinjection, or moved when a milter line comes late.
+ *
+ *	With bounced set, each hard bounce (status=bounced, dsn 5.x.x) of a
+ *	wanted campaign is written there as "address hard bounce DSN DATE",
+ *	the format campaign-suppress import reads.
+ * SEE ALSO
+ *	cs_parse.h, cs_stats.h, campaignstat(1).
+ */
+#ifndef CS_TRACK_H
+#define CS_TRACK_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cs_parse.h"
+#include "cs_stats.h"
+
+#define CS_NONE		"(none)"
+#define CS_UNKNOWN	"(unknown)"
+#define CS_HOSTS_MAX	1024
+#define CS_DOMAINS_MAX	10000
+#define CS_REASONS_MAX	1000
+
+/* domain counter columns */
+enum { CS_D_SENT, CS_D_DEFER, CS_D_BOUNCE, CS_D_EXPIRE };
+
+struct cs_counts {
+	uint64_t msgs;			/* messages injected */
+	uint64_t rcpts;			/* recipients injected */
+	uint64_t supp_early;		/* refused before the queue as suppressed */
+	uint64_t supp_late;		/* dropped by the filter */
+	uint64_t rejected;		/* other refusals before the queue */
+	uint64_t delivered;
+	uint64_t bounced;
+	uint64_t deferrals;		/* deferral events */
+	uint64_t deferred_msgs;		/* messages deferred at least once */
+	uint64_t expired_msgs;
+	uint64_t expired_rcpts;
+	uint64_t hops;			/* handed to the content filter */
+	uint64_t end_def_msgs;		/* still deferred at the end */
+	uint64_t end_def_rcpts;
+	uint64_t end_live_msgs;		/* queued, no outcome yet at the end */
+};
+
+struct cs_campaign {
+	char   *id;
+	uint64_t hash;
+	struct cs_campaign *next;	/* hash chain */
+	struct cs_counts c;
+	long long first, last;		/* microseconds; first = 0: none */
+	long long dfirst, dlast;	/* first and last delivery */
+	struct cs_hist delay;
+	struct cs_rate rate;
+	struct cs_cmap domains;
+	struct cs_cmap reasons;		/* key "dsn\tstatus\treason" */
+	uint64_t hostmask;		/* hosts 0..63 seen */
+};
+
+struct cs_msg;
+
+struct cs_track {
+	struct cs_msg **slot;
+	size_t	cap, live, peak;
+	struct cs_msg *spare;		/* freed entries for reuse */
+	struct cs_campaign *chain[256];
+	struct cs_campaign **camps;	/* in order of appearance */
+	size_t	ncamps, capcamps;
+	char   *hosts[CS_HOSTS_MAX];
+	int	nhosts, lasthost;
+	struct cs_pattern pat;
+	const char *filter_transport;
+	FILE   *bounced;
+	const char *const *want;	/* campaigns wanted, NULL = all */
+	int	nwant;
+	uint64_t nomem;			/* events lost to memory exhaustion */
+	uint64_t bounced_skipped;	/* addresses unfit for the export */
+};
+
+void	cs_track_init(struct cs_track *tr);
+int	cs_track_host(struct cs_track *tr, const char *h, size_t n);
+void	cs_track_event(struct cs_track *tr, const struct cs_line *l,
+		       const struct cs_event *ev);
+void	cs_track_finish(struct cs_track *tr);
+int	cs_track_wanted(const struct cs_track *tr, const char *id);
+void	cs_track_free(struct cs_track *tr);
+
+#endif
