@@ -5,3 +5,4 @@ EXTRA_DIST += bench/logging-sync.conf
 dist_noinst_SCRIPTS += bench/pipeline bench/tuning
 EXTRA_DIST += bench/pipeline-lib.sh
 dist_noinst_SCRIPTS += bench/feed
+dist_noinst_SCRIPTS += bench/campaignstat
