@@ -335,19 +335,21 @@ main(int argc, char **argv)
 		usage(stdout);
 		return EX_OK_;
 	}
-	if (parse_args(argc, argv, &m) < 0)
-		return EX_USAGE_;
-	if ((cfg = load_or_report(&m)) == NULL)
-		return EX_CONFIG_;
-	if (m.check_only) {
+	if (parse_args(argc, argv, &m) < 0) {
+		st = EX_USAGE_;
+	} else if ((cfg = load_or_report(&m)) == NULL) {
+		st = EX_CONFIG_;
+	} else if (m.check_only) {
 		cm_config_print(cfg, stdout);
+		cm_config_free(cfg);
 		st = EX_OK_;
 	} else if (m.verify || m.make_token) {
 		st = token_mode(&m, cfg);
+		cm_config_free(cfg);
 	} else {
-		return start(&m, cfg);
+		st = start(&m, cfg);
+		cm_config_install(NULL);	/* frees the one in effect */
 	}
-	cm_config_free(cfg);
 	free(m.opt.overrides);
 	return st;
 }
