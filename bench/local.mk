@@ -6,3 +6,9 @@ dist_noinst_SCRIPTS += bench/pipeline bench/tuning
 EXTRA_DIST += bench/pipeline-lib.sh
 dist_noinst_SCRIPTS += bench/feed
 dist_noinst_SCRIPTS += bench/campaignstat
+dist_noinst_SCRIPTS += bench/milter
+# bench/milter: the do-nothing milter baseline
+noinst_PROGRAMS += bench/nullmilter
+bench_nullmilter_SOURCES = bench/nullmilter.c
+bench_nullmilter_CFLAGS = $(AM_CFLAGS) $(MILTER_CFLAGS) -pthread
+bench_nullmilter_LDADD = $(MILTER_LIBS) $(PTHREAD_LIBS)
