@@ -1,0 +1,125 @@
+# NAME
+#	bench/pipeline-lib.sh - what bench/pipeline and bench/tuning share
+# SYNOPSIS
+#	. "$src/bench/pipeline-lib.sh"	(after tests/sandbox/sandbox.sh)
+#	pl_message FILE BYTES CAMPAIGN	a campaign message of about BYTES
+#	pl_tune [SETTINGS_FILE]		apply main.cf.campaign's main.cf lines
+#	pl_campaign_path [SETUP-OPTION...]  milter + campaign-setup (needs the
+#					milter and filter tests' libraries)
+#	pl_measure PORT N SESSIONS RCPTS FILE	smtp-source into PORT; sets
+#					R_SECS R_RATE; CPU per process in R_CPU
+# DESCRIPTION
+#	pl_measure starts a sampler that reads /proc/PID/stat of every
+#	process whose working directory is under $SB (Postfix's daemons run
+#	in the queue directory) plus syslog-ng, smtp-sink and the milter,
+#	once a second, keeping the last CPU time (user + system) seen per
+#	PID, and for pipe(8) also the CPU of the children it waited for (the
+#	filter runs).  The clock runs from the first connection of
+#	smtp-source until smtp-sink has counted every message and the queue
+#	is empty.  R_CPU holds "name seconds" lines, largest first.  Times
+#	are measured, never asserted.
+PL_TICK=$(getconf CLK_TCK)
+
+pl_now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# pl_message FILE BYTES CAMPAIGN - headers as a feeder sends them, then a
+# body of 72-character lines up to about BYTES in all
+pl_message() {
+	{
+		echo "From: news@campaign.test"
+		echo "To: subscriber@sink.test"
+		echo "Subject: campaign $3"
+		echo "X-Campaign-ID: $3"
+		echo "X-Campaign-Feed-Batch: 1"
+		echo "MIME-Version: 1.0"
+		echo "Content-Type: text/plain; charset=us-ascii"
+		echo
+	} > "$1"
+	while [ "$(wc -c < "$1")" -lt "$2" ]; do
+		printf '%s\n' "The quick brown fox jumps over the lazy dog, again and again and again." >> "$1"
+	done
+}
+
+# pl_tune [FILE] - the "name = value" and "remove" lines of main.cf.campaign
+pl_tune() {
+	local line n
+	while IFS= read -r line; do
+		case $line in
+		''|'#'*) ;;
+		'remove '*) n=${line#remove }; postconf -c "$SB_CONF" -X "${n%% = *}" 2>/dev/null ;;
+		*' = '*) postconf -c "$SB_CONF" -e "$line" ;;
+		esac
+	done < "${1:-$src/postfix-conf/main.cf.campaign}"
+}
+
+pl_ports_ready() { sb_smtp_ready "$FL_PORT" && sb_smtp_ready "$FL_RPORT"; }
+
+# pl_campaign_path [SETUP-OPTION...] - the full path, configured by campaign-setup
+pl_campaign_path() {
+	fl_setup "$@"
+}
+
+# pl_sink_count - messages smtp-sink -c counted ("... mesg=N" lines)
+pl_sink_count() {
+	tr '\r' '\n' < "$SB/sink.out" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -1 |
+		awk '{ n = $1 } END { print n + 0 }'
+}
+pl_done() { [ "$(pl_sink_count)" -ge "$1" ] && sb_queue_empty; }
+
+# pl_sample - one sample: "pid comm own_ticks child_ticks" per process
+# (one find and one awk, so the sampler itself costs little)
+pl_sample() {
+	local p files=()
+	for p in ${SB_SYSLOG_PID:-} ${SB_SINK_PID:-} ${CM_PID:-} $(find /proc -mindepth 2 \
+		-maxdepth 2 -name cwd \( -lname "$SB" -o -lname "$SB/*" \) 2>/dev/null |
+		cut -d/ -f3); do
+		files+=("/proc/$p/stat")
+	done
+	awk '{
+		i = index($0, ") "); rest = substr($0, i + 2); c = substr($0, 1, i - 1)
+		sub(/^[0-9]+ \(/, "", c); gsub(/ /, "_", c); split(rest, a, " ")
+		print $1, c, a[12] + a[13], a[14] + a[15]
+	}' "${files[@]}" 2>/dev/null
+}
+
+# pl_sampler OUT - sample once a second until killed
+pl_sampler() {
+	while :; do pl_sample >> "$1"; sleep 1; done
+}
+
+# pl_cpu_report SAMPLES - seconds per process name, largest first
+pl_cpu_report() {
+	awk -v t="$PL_TICK" '
+		{ own[$1] = $3; kid[$1] = $4; name[$1] = $2 }
+		END {
+			for (p in own) {
+				s[name[p]] += own[p]
+				if (name[p] == "pipe") s["campaign-filter(via pipe)"] += kid[p]
+			}
+			for (n in s) if (s[n] > 0) printf "%s %.2f\n", n, s[n] / t
+		}' "$1" | sort -k2 -rn
+}
+
+# pl_measure PORT N SESSIONS RCPTS FILE - one injection, timed
+pl_measure() {
+	local port=$1 n=$2 sessions=$3 rcpts=$4 file=$5 t0 t1 spid limit
+	limit=$(( n / 20 + 120 ))
+	: > "$SB/cpu.samples"
+	pl_sampler "$SB/cpu.samples" &
+	spid=$!
+	t0=$(pl_now_ms)
+	smtp-source -m "$n" -s "$sessions" -r "$rcpts" -N -M sandbox.campaign.test \
+		-F "$file" -f sender@campaign.test -t rcpt@sink.test "127.0.0.1:$port" ||
+		{ kill "$spid"; wait "$spid" 2>/dev/null; echo "# smtp-source failed" >&2; return 1; }
+	if ! sb_poll "$limit" pl_done "$(( n * rcpts ))"; then
+		kill "$spid"; wait "$spid" 2>/dev/null
+		echo "# the sink got $(pl_sink_count) of $(( n * rcpts ))" >&2
+		return 1
+	fi
+	t1=$(pl_now_ms)
+	pl_sample >> "$SB/cpu.samples"
+	kill "$spid"; wait "$spid" 2>/dev/null
+	R_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1000 }')
+	R_RATE=$(awk -v n="$n" -v s="$R_SECS" 'BEGIN { printf "%.0f", n / s }')
+	R_CPU=$(pl_cpu_report "$SB/cpu.samples")
+}
