@@ -357,7 +357,7 @@ flock_retry(int fd, int op)
  * while Berkeley DB reads the file keeps a rebuild by postmap out.
  */
 static int
-handle_open(struct map_db *m, struct cerr *e)
+handle_open_try(struct map_db *m, struct cerr *e)
 {
 	int	r, tries;
 
@@ -383,6 +383,16 @@ handle_open(struct map_db *m, struct cerr *e)
 		handle_close(m);	/* replaced while we opened it: again */
 	}
 	return cerr_set(e, "open %s: file keeps changing", m->path);
+}
+
+/* handle_open - as handle_open_try; a failure releases lock and descriptors */
+static int
+handle_open(struct map_db *m, struct cerr *e)
+{
+	if (handle_open_try(m, e) == 0)
+		return 0;
+	handle_close(m);
+	return -1;
 }
 
 struct map_db *
