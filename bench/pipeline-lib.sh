@@ -94,7 +94,7 @@ pl_cpu_report() {
 		END {
 			for (p in own) {
 				s[name[p]] += own[p]
-				if (name[p] == "pipe") s["campaign-filter(via pipe)"] += kid[p]
+				if (name[p] == "pipe") s["campaign-filter(pipe-children)"] += kid[p]
 			}
 			for (n in s) if (s[n] > 0) printf "%s %.2f\n", n, s[n] / t
 		}' "$1" | sort -k2 -rn
