@@ -513,30 +513,47 @@ fold_key(const char *key, char out[MAP_KEY_MAX + 1], size_t *len, struct cerr *e
 	return 0;
 }
 
-/* db_get - one get; 1 found (val set), 0 not, -1 error */
+/*
+ * db_keyop - one guarded get, put or delete of key (klen bytes) and, for
+ * put, value (vlen bytes; for get, v receives it).  1 done, 0 not there,
+ * -1 error (the handle is then reopened before the next use).
+ */
 static int
-db_get(struct map_db *m, const char *key, size_t klen, struct buf *val,
-       struct cerr *e)
+db_keyop(struct map_db *m, enum dbop_kind kind, const char *key, size_t klen,
+	 DBT *v, const char *what, struct cerr *e)
 {
 	struct dbop op = {0};
-	DBT	k, v;
+	DBT	k;
 	int	err;
 
 	memset(&k, 0, sizeof(k));
-	memset(&v, 0, sizeof(v));
 	k.data = (void *)key;
 	k.size = (u_int32_t)klen;
-	op.kind = OP_GET;
+	op.kind = kind;
 	op.db = m->db;
 	op.k = &k;
-	op.v = &v;
+	op.v = v;
 	err = guarded(m, &op);
 	if (err == DB_NOTFOUND || err == DB_KEYEMPTY)
 		return 0;
 	if (err != 0) {
 		m->broken = 1;
-		return db_fail(m, e, "read", err);
+		return db_fail(m, e, what, err);
 	}
+	return 1;
+}
+
+/* db_get - one get; 1 found (val set), 0 not, -1 error */
+static int
+db_get(struct map_db *m, const char *key, size_t klen, struct buf *val,
+       struct cerr *e)
+{
+	DBT	v;
+	int	r;
+
+	memset(&v, 0, sizeof(v));
+	if ((r = db_keyop(m, OP_GET, key, klen, &v, "read", e)) != 1)
+		return r;
 	if (v.size > 0 && ((char *)v.data)[v.size - 1] == '\0')
 		v.size--;
 	if (buf_set(val, v.data, v.size) < 0)
@@ -625,28 +642,16 @@ static int
 db_put(struct map_db *m, const char *key, size_t klen, const char *value,
        struct cerr *e)
 {
-	struct dbop op = {0};
-	DBT	k, v;
-	int	err, nul;
+	DBT	v;
+	int	nul;
 
 	if (m->form == FORM_UNKNOWN && detect_form(m, e) < 0)
 		return -1;
 	nul = m->form == FORM_NUL;
-	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));
-	k.data = (void *)key;
-	k.size = (u_int32_t)(klen + nul);
 	v.data = (void *)value;
 	v.size = (u_int32_t)(strlen(value) + nul);
-	op.kind = OP_PUT;
-	op.db = m->db;
-	op.k = &k;
-	op.v = &v;
-	if ((err = guarded(m, &op)) != 0) {
-		m->broken = 1;
-		return db_fail(m, e, "write", err);
-	}
-	return 0;
+	return db_keyop(m, OP_PUT, key, klen + nul, &v, "write", e) < 0 ? -1 : 0;
 }
 
 int
@@ -674,24 +679,7 @@ map_db_update(struct map_db *m, const char *key, const char *value, struct cerr 
 static int
 db_del(struct map_db *m, const char *key, size_t klen, struct cerr *e)
 {
-	struct dbop op = {0};
-	DBT	k;
-	int	err;
-
-	memset(&k, 0, sizeof(k));
-	k.data = (void *)key;
-	k.size = (u_int32_t)klen;
-	op.kind = OP_DEL;
-	op.db = m->db;
-	op.k = &k;
-	err = guarded(m, &op);
-	if (err == DB_NOTFOUND || err == DB_KEYEMPTY)
-		return 0;
-	if (err != 0) {
-		m->broken = 1;
-		return db_fail(m, e, "delete from", err);
-	}
-	return 1;
+	return db_keyop(m, OP_DEL, key, klen, NULL, "delete from", e);
 }
 
 /* del_folded - delete in either convention, as dict_db_delete() */
