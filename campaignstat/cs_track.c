@@ -36,6 +36,15 @@ struct cs_msg {
 	struct cs_msg *next_spare;
 };
 
+/* a delivery line of a queue id not seen yet, copied (see cs_track.h) */
+struct cs_held {
+	struct cs_held *next;
+	int	host;
+	struct cs_line l;		/* pointing into text */
+	struct cs_str qid;		/* pointing into text */
+	char	text[];
+};
+
 void
 cs_track_init(struct cs_track *tr)
 {
@@ -645,6 +654,101 @@ on_reject(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 	count_reason(tr, c, ev, CS_ST_NONE);
 }
 
+/* held_copy - s re-pointed from the line l to its copy in h->text */
+static struct cs_str
+held_copy(const struct cs_held *h, const struct cs_line *l, struct cs_str s)
+{
+	struct cs_str c = {h->l.msg.p + (s.p - l->msg.p), s.n};
+
+	return c;
+}
+
+/* hold - keep a copy of an unlinked delivery line; -1 when out of memory */
+static int
+hold(struct cs_track *tr, const struct cs_line *l, const struct cs_event *ev,
+     int host)
+{
+	struct cs_held *h;
+	size_t	n = l->host.n + l->prog.n + l->msg.n;
+
+	if (ev->qid.p < l->msg.p || ev->qid.p + ev->qid.n > l->msg.p + l->msg.n
+	    || (h = malloc(sizeof(*h) + n + 1)) == NULL)
+		return -1;
+	h->next = NULL;
+	h->host = host;
+	h->l = *l;
+	memcpy(h->text, l->host.p, l->host.n);
+	memcpy(h->text + l->host.n, l->prog.p, l->prog.n);
+	memcpy(h->text + l->host.n + l->prog.n, l->msg.p, l->msg.n);
+	h->text[n] = 0;
+	h->l.host.p = h->text;
+	h->l.prog.p = h->text + l->host.n;
+	h->l.msg.p = h->text + l->host.n + l->prog.n;
+	h->qid = held_copy(h, l, ev->qid);
+	if (tr->held_tail)
+		tr->held_tail->next = h;
+	else
+		tr->held = h;
+	tr->held_tail = h;
+	tr->nheld++;
+	return 0;
+}
+
+/* release - count a held delivery now (parsed again from its copy) */
+static void
+release(struct cs_track *tr, struct cs_held *h)
+{
+	struct cs_event ev;
+
+	if (cs_parse_msg(&h->l, &ev) == CS_DELIVERY)
+		on_delivery(tr, &ev, h->host, h->l.t);
+	free(h);
+}
+
+/* unlink_held - take h (after prev, or the first) off the list */
+static void
+unlink_held(struct cs_track *tr, struct cs_held *prev, struct cs_held *h)
+{
+	if (prev)
+		prev->next = h->next;
+	else
+		tr->held = h->next;
+	if (tr->held_tail == h)
+		tr->held_tail = prev;
+	tr->nheld--;
+}
+
+/* release_due - the held deliveries older than now - CS_HOLD_US (all: now < 0) */
+static void
+release_due(struct cs_track *tr, long long now)
+{
+	struct cs_held *h;
+
+	while ((h = tr->held) != NULL
+	       && (now < 0 || h->l.t + CS_HOLD_US <= now || tr->nheld > CS_HOLD_MAX)) {
+		unlink_held(tr, NULL, h);
+		release(tr, h);
+	}
+}
+
+/* release_qid - the held deliveries of (host, qid), now that it is linked */
+static void
+release_qid(struct cs_track *tr, int host, struct cs_str qid)
+{
+	struct cs_held *h, *prev = NULL, *next;
+
+	for (h = tr->held; h; h = next) {
+		next = h->next;
+		if (h->host == host && h->qid.n == qid.n
+		    && memcmp(h->qid.p, qid.p, qid.n) == 0) {
+			unlink_held(tr, prev, h);
+			release(tr, h);
+		} else {
+			prev = h;
+		}
+	}
+}
+
 void
 cs_track_event(struct cs_track *tr, const struct cs_line *l,
 	       const struct cs_event *ev)
@@ -652,9 +756,11 @@ cs_track_event(struct cs_track *tr, const struct cs_line *l,
 	int	host = cs_track_host(tr, l->host.p, l->host.n);
 	struct cs_msg *m;
 
+	release_due(tr, l->t);
 	switch (ev->kind) {
 	case CS_DELIVERY:
-		on_delivery(tr, ev, host, l->t);
+		if (find(tr, host, ev->qid) != NULL || hold(tr, l, ev, host) < 0)
+			on_delivery(tr, ev, host, l->t);
 		break;
 	case CS_QUEUED:
 		on_queued(tr, ev, host, l->t);
@@ -674,6 +780,8 @@ cs_track_event(struct cs_track *tr, const struct cs_line *l,
 		break;
 	case CS_FILTER:
 		on_filter(tr, ev, host, l->t);
+		if (ev->requeued.n)
+			release_qid(tr, host, ev->requeued);
 		break;
 	default:
 		break;
@@ -687,6 +795,7 @@ cs_track_finish(struct cs_track *tr)
 	struct cs_msg *m;
 	struct cs_campaign *c;
 
+	release_due(tr, -1);
 	for (i = 0; i < tr->ncamps; i++) {
 		c = tr->camps[i];
 		c->c.end_def_msgs = c->c.end_def_rcpts = c->c.end_live_msgs = 0;
@@ -718,7 +827,12 @@ cs_track_free(struct cs_track *tr)
 {
 	size_t	i;
 	struct cs_msg *m;
+	struct cs_held *h;
 
+	while ((h = tr->held) != NULL) {
+		tr->held = h->next;
+		free(h);
+	}
 	for (i = 0; i < tr->cap; i++)
 		if ((m = tr->slot[i]) != NULL) {
 			free(m->def);

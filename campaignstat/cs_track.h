@@ -31,6 +31,14 @@
  *	under CS_NONE; a delivery for a queue id never seen (a log starting
  *	mid-campaign) under CS_UNKNOWN.
  *
+ *	campaign-filter logs its line after the reinjection's 250 reply, so
+ *	Postfix may deliver the reinjected queue id, and log it, first.  A
+ *	delivery of a queue id not seen yet is therefore held (a copy of the
+ *	line) until a filter line names that id (then it counts for the
+ *	filter's campaign), or until lines CS_HOLD_US later in log time come
+ *	(then it counts under CS_UNKNOWN); at most CS_HOLD_MAX are held, and
+ *	cs_track_finish releases the rest.
+ *
  *	Injected messages and recipients are counted at the milter line, or
  *	failing that at qmgr's first "from=" line of a queue id; a count made
  *	from qmgr is taken back when a filter line shows that queue id to be
@@ -56,6 +64,8 @@
 #define CS_HOSTS_MAX	1024
 #define CS_DOMAINS_MAX	10000
 #define CS_REASONS_MAX	1000
+#define CS_HOLD_US	5000000LL	/* how long an unlinked delivery waits */
+#define CS_HOLD_MAX	100000		/* unlinked deliveries held at most */
 
 /* domain counter columns */
 enum { CS_D_SENT, CS_D_DEFER, CS_D_BOUNCE, CS_D_EXPIRE };
@@ -110,6 +120,8 @@ struct cs_track {
 	int	nwant;
 	uint64_t nomem;			/* events lost to memory exhaustion */
 	uint64_t bounced_skipped;	/* addresses unfit for the export */
+	struct cs_held *held, *held_tail;	/* unlinked deliveries, oldest first */
+	size_t	nheld;
 };
 
 void	cs_track_init(struct cs_track *tr);
