@@ -99,7 +99,8 @@ journal_load_line(struct journal *j, const char *p, size_t n)
 		return 0;
 	for (i = 2; i < n && p[i] >= '0' && p[i] <= '9'; i++)
 		line = line * 10 + (unsigned long)(p[i] - '0');
-	if (i == 2 || (i < n && p[i] != ' '))
+	/* a record cut short (full disk, crash) before its address is junk */
+	if (i == 2 || i + 1 >= n || p[i] != ' ')
 		return 0;
 	switch (p[0]) {
 	case 'A':
