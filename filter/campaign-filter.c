@@ -272,6 +272,8 @@ startup(struct filter *f, int argc, char **argv, int *status)
 		*status = 0;
 		r = -1;
 	}
+	if (r < 0)	/* no delivery follows: release what load_conf() kept */
+		conf_free(&f->cf);
 	buf_free(&overrides);
 	buf_free(&errs);
 	return r == 0 ? 0 : -1;
