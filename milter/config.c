@@ -297,9 +297,10 @@ cm_config_reload(const struct cm_options *opt)
 }
 
 /*
- * cm_senders_lookup - one lookup under the table's mutex.  After an error
- * the handle is closed (releasing its lock, so postmap can rebuild the
- * file) and the next lookup opens the table afresh.
+ * cm_senders_lookup - one lookup under the table's mutex.  A table that
+ * could not be opened is opened again by the next lookup; after that,
+ * map_db reopens by itself after an error or a rebuild, and holds its lock
+ * only during a lookup (so postmap can rebuild a corrupt file).
  */
 int
 cm_senders_lookup(struct cm_config *cfg, const char *key, struct buf *val, struct cerr *e)
@@ -309,10 +310,8 @@ cm_senders_lookup(struct cm_config *cfg, const char *key, struct buf *val, struc
 	pthread_mutex_lock(&cfg->senders_lock);
 	if (cfg->senders == NULL)
 		cfg->senders = map_db_open(cfg->cf.senders_table, MAP_RDONLY, e);
-	if (cfg->senders != NULL && (r = map_db_lookup(cfg->senders, key, val, e)) < 0) {
-		map_db_close(cfg->senders);
-		cfg->senders = NULL;
-	}
+	if (cfg->senders != NULL)
+		r = map_db_lookup(cfg->senders, key, val, e);
 	pthread_mutex_unlock(&cfg->senders_lock);
 	return r;
 }
