@@ -4,7 +4,7 @@
 # DESCRIPTION
 #	The journal lives on a 4 KB tmpfs mounted by the test (inside
 #	ns-exec's private mount namespace), room for about 200 records.
-#	campaign-feed sends 600 messages through the campaign path
+#	campaign-feed sends 400 messages through the campaign path
 #	(tests/sandbox/faults.sh).  Documented (campaign-feed(1)): an I/O
 #	error writing the journal stops the run with exit 74.  Expected:
 #	exit 74 with the reason on stderr; the file system is then made
@@ -22,7 +22,7 @@
 . "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
 
 ft_start || { fail "campaign path starts"; done_testing; }
-N=600
+N=400
 JFS=$FT/jfs
 mkdir -p "$JFS"
 check "small file system mounted" mount -t tmpfs -o size=4k ft-journal "$JFS"

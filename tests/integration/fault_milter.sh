@@ -2,8 +2,8 @@
 # NAME
 #	fault_milter.sh - kill -9 of campaign-milter mid-campaign, then restart
 # DESCRIPTION
-#	campaign-feed sends 400 messages through the campaign path
-#	(tests/sandbox/faults.sh).  After 100 are accepted, the milter is
+#	campaign-feed sends 200 messages through the campaign path
+#	(tests/sandbox/faults.sh).  After 60 are accepted, the milter is
 #	killed with SIGKILL; the campaign smtpd (milter_default_action =
 #	tempfail) answers 4xx, the feeder retries; after the feeder has seen
 #	those 4xx replies the milter is started again on the same socket.
@@ -18,11 +18,11 @@
 . "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
 
 ft_start || { fail "campaign path starts"; done_testing; }
-N=400
+N=200
 ft_list m $N
 tempfails() { sandbox_log_count 'milter-reject: END-OF-MESSAGE|Service unavailable|451 4\.7\.1'; }
 ft_feed_bg m --rate 60
-check "100 accepted before the kill" wait_for 60 "100 accepted" ft_accepted_ge m 100
+check "60 accepted before the kill" wait_for 60 "60 accepted" ft_accepted_ge m 60
 old=$CM_PID
 kill -KILL "$CM_PID"
 check "milter is gone" wait_for 10 "milter gone" cm_dead "$old"

@@ -3,10 +3,10 @@
 #	fault_postfix.sh - postfix reload, and postfix stop/start, mid-campaign
 # DESCRIPTION
 #	campaign-feed sends through the campaign path (tests/sandbox/faults.sh).
-#	1. 400 messages; after 100 are accepted, "postfix reload" three times
+#	1. 200 messages; after 60 are accepted, "postfix reload" three times
 #	   while the feeder sends.  Expected: feeder exit 0, every recipient
 #	   exactly once, none bounced.
-#	2. 400 messages; after 100 are accepted, "postfix stop" (the feeder
+#	2. 200 messages; after 60 are accepted, "postfix stop" (the feeder
 #	   loses its relay and reconnects with backoff), then "postfix start"
 #	   a few seconds later.  Expected: feeder exit 0, every recipient
 #	   arrives; a duplicate is allowed only for the transactions in flight
@@ -19,15 +19,15 @@
 . "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
 
 ft_start || { fail "campaign path starts"; done_testing; }
-N=400
+N=200
 
 # --- 1. reload -------------------------------------------------------------
 ft_list r $N
 ft_feed_bg r --rate 50
-check "reload: 100 accepted first" wait_for 60 "100 accepted" ft_accepted_ge r 100
+check "reload: 60 accepted first" wait_for 60 "60 accepted" ft_accepted_ge r 60
 for i in 1 2 3; do
 	check "reload $i" sandbox_reload
-	wait_for 20 "30 more accepted" ft_accepted_ge r $((100 + i * 30))
+	wait_for 20 "20 more accepted" ft_accepted_ge r $((60 + i * 20))
 done
 ft_feed_wait
 check_eq "reload: feeder exit status" "$FT_FEED_ST" 0
@@ -39,7 +39,7 @@ ft_check_once "reload" r $N 0
 pf_down() { ! sb_pf_master_pid "$SB_CONF" > /dev/null; }
 ft_list p $N
 ft_feed_bg p --rate 50
-check "stop: 100 accepted first" wait_for 60 "100 accepted" ft_accepted_ge p 100
+check "stop: 60 accepted first" wait_for 60 "60 accepted" ft_accepted_ge p 60
 check "postfix stop" postfix -c "$SB_CONF" stop
 check "master is gone" wait_for 30 "master gone" pf_down
 at_stop=$(ft_accepted p)

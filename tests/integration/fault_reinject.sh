@@ -28,7 +28,7 @@
 . "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
 
 ft_start || { fail "campaign path starts"; done_testing; }
-N=60
+N=30
 cp "$CM_CONF" "$FT/campaign.conf.orig"
 
 cat > "$FT/broken.py" <<'EOF'

@@ -3,7 +3,7 @@
 #	fault_relaydrop.sh - a receiving server that takes the message and
 #	drops the connection before its final reply
 # DESCRIPTION
-#	campaign-feed sends 300 messages through the campaign path
+#	campaign-feed sends 150 messages through the campaign path
 #	(tests/sandbox/faults.sh) while Postfix's relayhost is an smtp-sink
 #	run with -q . : it reads the whole message and closes the connection
 #	instead of answering the final ".".  Postfix's smtp(8) must defer
@@ -23,7 +23,7 @@
 . "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
 
 ft_start || { fail "campaign path starts"; done_testing; }
-N=300
+N=150
 DROP_PORT=$(sandbox_free_port)
 mkdir -p "$SB/drop" && chown postfix "$SB/drop"
 sb_bg "$SB/drop.out" smtp-sink -u postfix -q . -d "$SB/drop/msg." "127.0.0.1:$DROP_PORT" 100

@@ -5,7 +5,7 @@
 # DESCRIPTION
 #	The suppression table (hash:, read by the campaign smtpd's
 #	check_recipient_access and by every campaign-filter run) is broken
-#	while campaign-feed sends 150 messages through the campaign path
+#	while campaign-feed sends 100 messages through the campaign path
 #	(tests/sandbox/faults.sh), then repaired with postmap:
 #	  corrupt    the .db overwritten in place with random bytes
 #	  truncate   the .db cut to half its size
@@ -28,7 +28,7 @@
 . "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
 
 ft_start || { fail "campaign path starts"; done_testing; }
-N=150
+N=100
 DB=$FL_TABLE.db
 check "table has an entry" fl_suppress someone@else.test
 
@@ -51,7 +51,7 @@ phase() {
 	local mode=$1 before
 	ft_list "$mode" $N
 	ft_feed_bg "$mode" --rate 40
-	wait_for 60 "40 accepted" ft_accepted_ge "$mode" 40
+	wait_for 60 "30 accepted" ft_accepted_ge "$mode" 30
 	before=$(trouble_count)
 	break_table "$mode"
 	check "$mode: a temporary failure while broken" wait_for 30 "trouble" trouble_after "$before"
@@ -72,22 +72,22 @@ phase remove
 # --- replace: a new table renamed over the one in use ---------------------
 ft_list replace $N
 ft_feed_bg replace --rate 40
-wait_for 60 "40 accepted" ft_accepted_ge replace 40
+wait_for 60 "30 accepted" ft_accepted_ge replace 30
 cp "$FL_TABLE" "$FT/new"
-for i in 146 147 148 149 150; do
+for i in 96 97 98 99 100; do
 	printf 'replace%d@sink.test\t550 5.7.1 suppressed: test\n' $i >> "$FT/new"
 done
 postmap -c "$SB_CONF" "hash:$FT/new" && mv "$FT/new.db" "$DB"
 check "replace: renamed over the table in use" test -s "$DB"
-check "replace: still before the last five" test "$(ft_accepted replace)" -lt 140
+check "replace: still before the last five" test "$(ft_accepted replace)" -lt 90
 ft_feed_wait
 check "replace: feeder exit status 0 or 2 (rejected ones)" test "$FT_FEED_ST" = 0 -o "$FT_FEED_ST" = 2
 check "replace: queue empties" sandbox_wait_queue_empty 120
-late=$(sandbox_log_count 'late suppression: to=<replace(146|147|148|149|150)@sink.test>')
-early=$(grep -cE '^R [0-9]+ replace(146|147|148|149|150)@sink.test 550' "$FT/replace.journal")
+late=$(sandbox_log_count 'late suppression: to=<replace(96|97|98|99|100)@sink.test>')
+early=$(grep -cE '^R [0-9]+ replace(96|97|98|99|100)@sink.test 550' "$FT/replace.journal")
 check_eq "replace: the five are suppressed (early $early + late $late)" $((early + late)) 5
 check_eq "replace: none of the five arrived" \
-	"$(ft_counts replace | grep -cE ' replace(146|147|148|149|150)@')" 0
+	"$(ft_counts replace | grep -cE ' replace(96|97|98|99|100)@')" 0
 check_eq "replace: no other recipient refused" "$(grep -c '^R ' "$FT/replace.journal")" "$early"
 ft_check_once "replace" replace $((N - 5)) 0
 check_eq "every message at the sink is tagged" "$(ft_untagged)" 0

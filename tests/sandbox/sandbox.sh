@@ -114,6 +114,10 @@
 #	SB_KEEP=1		keep $SB after sandbox_stop (it is removed
 #		otherwise); on a failure the tail of $SB_LOG is printed.
 #	CAMPAIGN_BUILD		where campaign-testsink is built.
+#	ASAN_OPTIONS, UBSAN_OPTIONS, LSAN_OPTIONS: when set, each Postfix
+#		instance is configured (import_environment,
+#		export_environment) to pass them on to pipe(8)'s commands, so a
+#		sanitizer build of campaign-filter reports where tests/run looks.
 # FILES
 #	$SB/conf/{main,master}.cf, $SB/queue, $SB/log/all.log,
 #	$SB/syslog-ng.conf, $SB/sink/, $SB/testsink.*/
@@ -347,9 +351,24 @@ sb_pf_files() {
 		"alias_maps =" "alias_database =" "biff = no" \
 		"append_dot_mydomain = no" \
 		"smtpd_banner = \$myhostname ESMTP" || return 1
+	sb_pf_san_env "$conf" || return 1
 	postconf -c "$conf" -MX smtp/inet &&
 	postconf -c "$conf" -M "127.0.0.1:$port/inet = 127.0.0.1:$port inet n - n - - smtpd" &&
 	postconf -c "$conf" -F '*/*/chroot = n'
+}
+
+# sb_pf_san_env CONF - when the test runs with sanitizer options, Postfix
+# passes them on to the commands pipe(8) runs (campaign-filter); otherwise
+# master(8) and pipe(8) would strip them from the environment
+sb_pf_san_env() {
+	local v names=
+	for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+		[ -n "${!v:-}" ] && names="$names $v"
+	done
+	[ -n "$names" ] || return 0
+	postconf -c "$1" -e \
+		"import_environment = $(postconf -dh import_environment)$names" \
+		"export_environment = $(postconf -dh export_environment)$names"
 }
 
 # sb_pf_master_pid CONF - print the running master's PID
