@@ -20,6 +20,7 @@ struct tx {
 	const struct reinject *rq;
 	int	pipelining;
 	int	utf8;
+	int	quit_sent;		/* QUIT went out with the final dot */
 };
 
 /* expect - read one reply and check its code class (2, 3) */
@@ -119,14 +120,22 @@ send_chunk(void *ctx, const char *p, size_t n, struct cerr *e)
 	return smtp_send(&((struct tx *) ctx)->s, p, n, e);
 }
 
-/* content - the message, the final dot, the queue id */
+/*
+ * content - the message, the final dot, the queue id.  With pipelining
+ * QUIT goes out in the same write as the dot (RFC 2920 allows it as the
+ * last command of a group): one round trip less per run.
+ */
 static int
 content(struct tx *t, struct spool *sp, char *qid, size_t qidlen, struct cerr *e)
 {
 	struct cerr r;
+	static const char dot[] = ".\r\n", dot_quit[] = ".\r\nQUIT\r\n";
 
+	t->quit_sent = t->pipelining;
 	if (spool_each(sp, send_chunk, t, &r) < 0
-	    || smtp_send(&t->s, ".\r\n", 3, &r) < 0 || smtp_flush(&t->s, &r) < 0)
+	    || (t->pipelining ? smtp_send(&t->s, dot_quit, sizeof(dot_quit) - 1, &r)
+		: smtp_send(&t->s, dot, sizeof(dot) - 1, &r)) < 0
+	    || smtp_flush(&t->s, &r) < 0)
 		return cerr_set(e, "%s: DATA: %s", t->rq->to, r.msg);
 	if (expect(t, 2, "end of DATA", e) < 0)
 		return -1;
@@ -152,8 +161,8 @@ reinject(const struct reinject *rq, struct spool *sp, char *qid, size_t qidlen,
 	/* the message is Postfix's now; QUIT is politeness, so wait briefly */
 	if (t.s.deadline > smtp_now_ms() + 2000)
 		t.s.deadline = smtp_now_ms() + 2000;
-	if (ret == 0 && smtp_send(&t.s, "QUIT\r\n", 6, &ignore) == 0
-	    && smtp_flush(&t.s, &ignore) == 0)
+	if (ret == 0 && (t.quit_sent || (smtp_send(&t.s, "QUIT\r\n", 6, &ignore) == 0
+					 && smtp_flush(&t.s, &ignore) == 0)))
 		(void) smtp_reply(&t.s, &t.reply, &ignore);
 	smtp_close(&t.s);
 	buf_free(&t.reply);

@@ -15,7 +15,8 @@
  *	one write when the server offers PIPELINING (one command at a time
  *	otherwise), streams the spool (already CRLF and dot-stuffed), ends
  *	with ".", and takes the new queue id from the 250 reply ("250 2.0.0
- *	Ok: queued as QID"; "unknown" when the reply names none), then QUIT.
+ *	Ok: queued as QID"; "unknown" when the reply names none), then QUIT
+ *	(with PIPELINING in the same write as the final ".").
  *
  *	It is all or nothing: a reply other than 2xx to MAIL or to any RCPT,
  *	or other than 354 to DATA, closes the connection before any data is
