@@ -2,7 +2,7 @@
  * NAME
  *	campaignstat - per-campaign report from Postfix and campaign logs
  * SYNOPSIS
- *	campaignstat [-v] [--json | --csv | --bounced] [--campaign ID]...
+ *	campaignstat [-v] [--json | --csv | --html | --bounced] [--campaign ID]...
  *		[--since TIME] [--until TIME] [--follow [--interval SECS]]
  *		[--year YEAR] [--sender-pattern LIST] [--filter-transport NAME]
  *		[--top N] [FILE...]
@@ -39,7 +39,7 @@
 #define EX_NOINPUT	66
 #define EX_IOERR	74
 
-enum { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_BOUNCED };
+enum { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_HTML, FMT_BOUNCED };
 
 struct opts {
 	int	verbose;
@@ -64,6 +64,7 @@ usage(FILE *fp)
 "usage: campaignstat [options] [FILE...]\n"
 "  -j, --json              JSON report (schema: campaignstat-json.md)\n"
 "      --csv               CSV, one row per campaign\n"
+"      --html              one self-contained HTML page (tables, SVG rate chart)\n"
 "  -b, --bounced           print hard-bounced recipients for campaign-suppress import\n"
 "  -C, --campaign ID       report only this campaign (repeatable)\n"
 "      --since TIME        ignore lines before TIME (YYYY-MM-DD[ HH:MM[:SS]], ISO 8601, @EPOCH)\n"
@@ -121,6 +122,7 @@ one_opt(struct opts *o, int c, const char *arg)
 	case 'v': o->verbose++; return 0;
 	case 'j': o->format = FMT_JSON; return 0;
 	case 'S': o->format = FMT_CSV; return 0;
+	case 'H': o->format = FMT_HTML; return 0;
 	case 'b': o->format = FMT_BOUNCED; return 0;
 	case 'f': o->follow = 1; return 0;
 	case 'C': return want_add(o, arg);
@@ -140,7 +142,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
 		{"verbose", no_argument, 0, 'v'}, {"json", no_argument, 0, 'j'},
-		{"csv", no_argument, 0, 'S'}, {"bounced", no_argument, 0, 'b'},
+		{"csv", no_argument, 0, 'S'}, {"html", no_argument, 0, 'H'},
+		{"bounced", no_argument, 0, 'b'},
 		{"follow", no_argument, 0, 'f'}, {"campaign", required_argument, 0, 'C'},
 		{"since", required_argument, 0, 's'}, {"until", required_argument, 0, 'u'},
 		{"interval", required_argument, 0, 'i'}, {"year", required_argument, 0, 'y'},
@@ -229,6 +232,8 @@ report(const struct opts *o, struct cs_track *tr, struct cs_linestats *ls,
 		cs_report_json(stdout, tr, ls, o->top);
 	else if (o->format == FMT_CSV)
 		cs_report_csv(stdout, tr);
+	else if (o->format == FMT_HTML)
+		cs_report_html(stdout, tr, ls, o->top);
 	else
 		cs_report_text(stdout, tr, ls, o->top);
 	fflush(stdout);

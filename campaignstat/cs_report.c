@@ -2,8 +2,8 @@
  * NAME
  *	cs_report - text, JSON and CSV reports (see cs_report.h)
  * DESCRIPTION
- *	The counts are described once, in counts[] (JSON/CSV name and field),
- *	so the three formats and the totals always agree.
+ *	The counts are described once, in cs_count_names[] (JSON/CSV name
+ *	and field), so every format (cs_html.c too) and the totals agree.
  * SEE ALSO
  *	cs_report.h, campaignstat-json.md.
  */
@@ -17,10 +17,7 @@
 #define CHART_ROWS	16
 #define CHART_WIDTH	48
 
-static const struct {
-	const char *name;
-	size_t	off;
-} counts[] = {
+const struct cs_count_name cs_count_names[] = {
 	{"messages_injected", offsetof(struct cs_counts, msgs)},
 	{"recipients_injected", offsetof(struct cs_counts, rcpts)},
 	{"suppressed_before_queue", offsetof(struct cs_counts, supp_early)},
@@ -38,17 +35,19 @@ static const struct {
 	{"in_queue_messages", offsetof(struct cs_counts, end_live_msgs)},
 };
 
-#define NCOUNTS	(sizeof(counts) / sizeof(counts[0]))
+#define NCOUNTS	(sizeof(cs_count_names) / sizeof(cs_count_names[0]))
 
-static uint64_t
-count_at(const struct cs_counts *c, size_t i)
+const size_t cs_ncounts = NCOUNTS;
+
+uint64_t
+cs_count_at(const struct cs_counts *c, size_t i)
 {
-	return *(const uint64_t *) ((const char *) c + counts[i].off);
+	return *(const uint64_t *) ((const char *) c + cs_count_names[i].off);
 }
 
 /* totals - the sum of the wanted campaigns' counts */
-static void
-totals(const struct cs_track *tr, struct cs_counts *t)
+void
+cs_report_totals(const struct cs_track *tr, struct cs_counts *t)
 {
 	size_t	i, k;
 
@@ -56,12 +55,12 @@ totals(const struct cs_track *tr, struct cs_counts *t)
 	for (i = 0; i < tr->ncamps; i++)
 		if (cs_track_wanted(tr, tr->camps[i]->id))
 			for (k = 0; k < NCOUNTS; k++)
-				*(uint64_t *) ((char *) t + counts[k].off) +=
-				    count_at(&tr->camps[i]->c, k);
+				*(uint64_t *) ((char *) t + cs_count_names[k].off) +=
+				    cs_count_at(&tr->camps[i]->c, k);
 }
 
-static void
-fmt_duration(long long us, char *out, size_t n)
+void
+cs_fmt_duration(long long us, char *out, size_t n)
 {
 	long long s = us / US;
 
@@ -148,7 +147,7 @@ text_chart(FILE *fp, const struct cs_rate *r)
 	for (i = 0; i < n; i++)
 		if (rows[i] > max)
 			max = rows[i];
-	fmt_duration(width, d, sizeof(d));
+	cs_fmt_duration(width, d, sizeof(d));
 	fprintf(fp, "  delivery rate (deliveries per minute, one row per %s)\n", d);
 	for (i = 0; i < n; i++) {
 		cs_time_format(r->t0 + i * width, t, sizeof(t));
@@ -179,9 +178,9 @@ text_domains(FILE *fp, const struct cs_cmap *m, int top)
 	free(a);
 }
 
-/* split3 - "dsn\tstatus\treason" into its parts (in place) */
-static void
-split3(char *key, char **dsn, char **st, char **why)
+/* cs_split_reason - "dsn\tstatus\treason" into its parts (in place) */
+void
+cs_split_reason(char *key, char **dsn, char **st, char **why)
 {
 	char   *p;
 
@@ -208,7 +207,7 @@ text_reasons(FILE *fp, const struct cs_cmap *m, int top)
 		fprintf(fp, "  %10s %-7s %-9s %s\n", "count", "dsn", "status", "reason");
 	for (i = 0; i < n && (top == 0 || i < (size_t) top); i++) {
 		snprintf(key, sizeof(key), "%s", a[i]->key);
-		split3(key, &dsn, &st, &why);
+		cs_split_reason(key, &dsn, &st, &why);
 		fprintf(fp, "  %10llu %-7s %-9s %s\n", (unsigned long long) a[i]->v[0],
 			*dsn ? dsn : "-", st, why);
 	}
@@ -227,7 +226,7 @@ text_campaign(FILE *fp, const struct cs_track *tr, const struct cs_campaign *c,
 	text_hosts(fp, tr, c->hostmask);
 	cs_time_format(c->first, a, sizeof(a));
 	cs_time_format(c->last, b, sizeof(b));
-	fmt_duration(c->last - c->first, d, sizeof(d));
+	cs_fmt_duration(c->last - c->first, d, sizeof(d));
 	fprintf(fp, "  time          %s .. %s (%s)\n", a, b, d);
 	text_counts(fp, &c->c);
 	text_delay(fp, &c->delay);
@@ -252,7 +251,7 @@ cs_report_text(FILE *fp, const struct cs_track *tr,
 	for (i = 0; i < tr->ncamps; i++)
 		if (cs_track_wanted(tr, tr->camps[i]->id))
 			text_campaign(fp, tr, tr->camps[i], top);
-	totals(tr, &t);
+	cs_report_totals(tr, &t);
 	fprintf(fp, "\ntotal\n");
 	text_counts(fp, &t);
 }
@@ -292,8 +291,8 @@ json_counts(FILE *fp, const struct cs_counts *c)
 	size_t	k;
 
 	for (k = 0; k < NCOUNTS; k++)
-		fprintf(fp, "%s\"%s\": %llu", k ? ", " : "", counts[k].name,
-			(unsigned long long) count_at(c, k));
+		fprintf(fp, "%s\"%s\": %llu", k ? ", " : "", cs_count_names[k].name,
+			(unsigned long long) cs_count_at(c, k));
 }
 
 static void
@@ -357,7 +356,7 @@ json_reasons(FILE *fp, const struct cs_cmap *m, int top)
 	fprintf(fp, "\"reasons\": [");
 	for (i = 0; i < n && (top == 0 || i < (size_t) top); i++) {
 		snprintf(key, sizeof(key), "%s", a[i]->key);
-		split3(key, &dsn, &st, &why);
+		cs_split_reason(key, &dsn, &st, &why);
 		fprintf(fp, "%s\n      {\"count\": %llu, \"dsn\": ", i ? "," : "",
 			(unsigned long long) a[i]->v[0]);
 		json_str(fp, dsn);
@@ -439,7 +438,7 @@ cs_report_json(FILE *fp, const struct cs_track *tr,
 		fprintf(fp, "%s", n++ ? ",\n" : "");
 		json_campaign(fp, tr, tr->camps[i], top);
 	}
-	totals(tr, &t);
+	cs_report_totals(tr, &t);
 	fprintf(fp, "\n  ],\n  \"totals\": {");
 	json_counts(fp, &t);
 	fprintf(fp, "}\n}\n");
@@ -473,7 +472,7 @@ cs_report_csv(FILE *fp, const struct cs_track *tr)
 
 	fprintf(fp, "campaign,first,last,duration_s");
 	for (k = 0; k < NCOUNTS; k++)
-		fprintf(fp, ",%s", counts[k].name);
+		fprintf(fp, ",%s", cs_count_names[k].name);
 	fprintf(fp, ",delay_p50,delay_p95,delay_p99\n");
 	for (i = 0; i < tr->ncamps; i++) {
 		if (!cs_track_wanted(tr, (c = tr->camps[i])->id))
@@ -483,7 +482,7 @@ cs_report_csv(FILE *fp, const struct cs_track *tr)
 		csv_field(fp, c->id);
 		fprintf(fp, ",%s,%s,%.2f", a, b, (c->last - c->first) / (double) US);
 		for (k = 0; k < NCOUNTS; k++)
-			fprintf(fp, ",%llu", (unsigned long long) count_at(&c->c, k));
+			fprintf(fp, ",%llu", (unsigned long long) cs_count_at(&c->c, k));
 		if (c->delay.count)
 			fprintf(fp, ",%.2f,%.2f,%.2f\n", cs_hist_quantile(&c->delay, 0.5) / 100.0,
 				cs_hist_quantile(&c->delay, 0.95) / 100.0,

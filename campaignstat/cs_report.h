@@ -8,13 +8,24 @@
  *	cs_report_text(stdout, &tr, &ls, top);
  *	cs_report_json(stdout, &tr, &ls, top);
  *	cs_report_csv(stdout, &tr);
+ *	cs_report_html(stdout, &tr, &ls, top);
  * DESCRIPTION
  *	Each writes one report of the campaigns that cs_track_wanted()
  *	accepts, in order of first appearance, followed (text and JSON) by
  *	the totals over them.  top limits the per-domain and per-reason
  *	tables (0: no limit).  The JSON schema is campaignstat-json.md; the
  *	CSV has a header line and one row per campaign with the same names
- *	as the JSON counts.  The time-dependent figures are in local time.
+ *	as the JSON counts.  The HTML report (cs_html.c) is one page with no
+ *	external resources: the same counts as a table, per campaign the
+ *	delay percentiles, the delivery rate as an inline SVG chart and the
+ *	domain and reason tables; every string from the log is escaped.  The
+ *	time-dependent figures are in local time.
+ *
+ *	Shared by the formats: cs_count_names[cs_ncounts] names each count
+ *	of struct cs_counts; cs_count_at() reads count i; cs_report_totals()
+ *	sums the wanted campaigns; cs_fmt_duration() writes "1h02m03s",
+ *	"2m03s" or "3.25s"; cs_split_reason() splits a reason key
+ *	"dsn\tstatus\treason" in place.
  * SEE ALSO
  *	campaignstat(1), campaignstat-json.md.
  */
@@ -42,5 +53,20 @@ void	cs_report_text(FILE *fp, const struct cs_track *tr,
 void	cs_report_json(FILE *fp, const struct cs_track *tr,
 		       const struct cs_linestats *ls, int top);
 void	cs_report_csv(FILE *fp, const struct cs_track *tr);
+void	cs_report_html(FILE *fp, const struct cs_track *tr,
+		       const struct cs_linestats *ls, int top);
+
+struct cs_count_name {
+	const char *name;		/* JSON and CSV name */
+	size_t	off;			/* in struct cs_counts */
+};
+
+extern const struct cs_count_name cs_count_names[];
+extern const size_t cs_ncounts;
+
+uint64_t cs_count_at(const struct cs_counts *c, size_t i);
+void	cs_report_totals(const struct cs_track *tr, struct cs_counts *t);
+void	cs_fmt_duration(long long us, char *out, size_t n);
+void	cs_split_reason(char *key, char **dsn, char **st, char **why);
 
 #endif
