@@ -72,6 +72,12 @@ check_eq "campaign smtpd: content filter" \
 	"$(postconf -c "$C" -Ph 127.0.0.1:2525/inet/content_filter)" campaign:
 check_eq "campaign smtpd: milter_default_action" \
 	"$(postconf -c "$C" -Ph 127.0.0.1:2525/inet/milter_default_action)" tempfail
+check_eq "campaign smtpd: no error sleep (refused recipients must not throttle the feeder)" \
+	"$(postconf -c "$C" -Ph 127.0.0.1:2525/inet/smtpd_error_sleep_time)" 0
+check_eq "campaign smtpd: hard error limit raised" \
+	"$(postconf -c "$C" -Ph 127.0.0.1:2525/inet/smtpd_hard_error_limit)" 1000
+check_eq "campaign smtpd: never the soft-limit slowdown" \
+	"$(postconf -c "$C" -Ph 127.0.0.1:2525/inet/smtpd_soft_error_limit)" 1001
 check_eq "reinjection: no milters" \
 	"$(postconf -c "$C" -Ph 127.0.0.1:10026/inet/receive_override_options)" \
 	no_unknown_recipient_checks,no_header_body_checks,no_milters
