@@ -246,7 +246,8 @@ parse_tag(const char *p, const char *end, struct cs_line *l)
 	if (q < end && *q == '[') {
 		while (q < end && *q != ']')
 			q++;
-		q++;
+		if (q < end)
+			q++;
 	}
 	if (l->prog.n > 0 && end - q >= 2 && q[0] == ':' && q[1] == ' ') {
 		l->msg.p = q + 2;

@@ -27,8 +27,9 @@
  *	now), one less when that would put it more than a day after the
  *	reference; afterwards the year goes up by one whenever the month goes
  *	back (December to January).  cs_clock_init() with a non-zero year
- *	fixes the year instead.  Local midnight is computed once per day and
- *	cached, so the per-line cost is a few integer operations.
+ *	fixes the year instead.  The local time of the start of each hour is
+ *	computed once (mktime) and cached, so the per-line cost is a few
+ *	integer operations.
  *
  *	cs_line_parse() fills l with pointers into s (no copy; s need not be
  *	NUL-terminated) and returns 0, or -1 when the line has no recognised

@@ -147,30 +147,23 @@ cent_new(const char *key, size_t n, uint64_t h)
 	}
 	memcpy(c->key, key, n);
 	c->key[n] = 0;
-	c->hash = h;
+	c->te.hash = h;
 	return c;
 }
 
-/* cmap_grow - double the slot array (load stays under one half) */
-static int
-cmap_grow(struct cs_cmap *m)
-{
-	size_t	ncap = m->cap ? m->cap * 2 : 64, i, j;
-	struct cs_cent **ns = calloc(ncap, sizeof(*ns));
+struct cent_key {
+	const char *p;
+	size_t	n;
+};
 
-	if (ns == NULL)
-		return -1;
-	for (i = 0; i < m->cap; i++) {
-		if (m->slot[i] == NULL)
-			continue;
-		for (j = m->slot[i]->hash & (ncap - 1); ns[j]; j = (j + 1) & (ncap - 1))
-			;
-		ns[j] = m->slot[i];
-	}
-	free(m->slot);
-	m->slot = ns;
-	m->cap = ncap;
-	return 0;
+/* cent_same - cs_table comparison: is entry the key p[0..n)? */
+static int
+cent_same(const void *entry, const void *key)
+{
+	const struct cs_cent *c = entry;
+	const struct cent_key *k = key;
+
+	return strncmp(c->key, k->p, k->n) == 0 && c->key[k->n] == 0;
 }
 
 /* cmap_other - the catch-all entry once max keys are in use */
@@ -186,20 +179,22 @@ struct cs_cent *
 cs_cmap_get(struct cs_cmap *m, const char *key, size_t n)
 {
 	uint64_t h = cs_hash(key, n);
+	struct cent_key k = {key, n};
 	size_t	i;
 	struct cs_cent *c;
 
-	if (m->used * 2 >= m->cap && m->used < m->max && cmap_grow(m) < 0)
+	if (m->tab.used < m->max && cs_table_reserve(&m->tab, 64) < 0)
 		return NULL;
-	for (i = h & (m->cap - 1); (c = m->slot[i]) != NULL; i = (i + 1) & (m->cap - 1))
-		if (c->hash == h && strncmp(c->key, key, n) == 0 && c->key[n] == 0)
-			return c;
-	if (m->used >= m->max)
+	if (m->tab.cap == 0)
+		return cmap_other(m);
+	i = cs_table_find(&m->tab, h, cent_same, &k);
+	if (m->tab.slot[i] != NULL)
+		return m->tab.slot[i];
+	if (m->tab.used >= m->max)
 		return cmap_other(m);
 	if ((c = cent_new(key, n, h)) == NULL)
 		return NULL;
-	m->slot[i] = c;
-	m->used++;
+	cs_table_put(&m->tab, i, c);
 	return c;
 }
 
@@ -220,14 +215,14 @@ size_t
 cs_cmap_sorted(const struct cs_cmap *m, int col, struct cs_cent ***out)
 {
 	size_t	i, n = 0;
-	struct cs_cent **a = malloc((m->used + 1) * sizeof(*a));
+	struct cs_cent **a = malloc((m->tab.used + 1) * sizeof(*a));
 
 	*out = a;
 	if (a == NULL)
 		return 0;
-	for (i = 0; i < m->cap; i++)
-		if (m->slot[i])
-			a[n++] = m->slot[i];
+	for (i = 0; i < m->tab.cap; i++)
+		if (m->tab.slot[i])
+			a[n++] = m->tab.slot[i];
 	if (m->other)
 		a[n++] = m->other;
 	sort_col = col;
@@ -238,17 +233,18 @@ cs_cmap_sorted(const struct cs_cmap *m, int col, struct cs_cent ***out)
 void
 cs_cmap_free(struct cs_cmap *m)
 {
+	struct cs_cent *c;
 	size_t	i;
 
-	for (i = 0; i < m->cap; i++)
-		if (m->slot[i]) {
-			free(m->slot[i]->key);
-			free(m->slot[i]);
+	for (i = 0; i < m->tab.cap; i++)
+		if ((c = m->tab.slot[i]) != NULL) {
+			free(c->key);
+			free(c);
 		}
 	if (m->other) {
 		free(m->other->key);
 		free(m->other);
 	}
-	free(m->slot);
+	cs_table_free(&m->tab);
 	memset(m, 0, sizeof(*m));
 }

@@ -31,7 +31,7 @@
  *	fixed size.  An event before the first slot counts in the first.
  *
  *	cs_cmap counts per string key (recipient domain, DSN and reason),
- *	with CS_CMAP_COLS counters per key.  At most max keys are kept; any
+ *	with CS_CMAP_COLS counters per key, in a cs_table.  At most max keys are kept; any
  *	further key is counted under CS_CMAP_OTHER.  Keys are copied.
  *	cs_cmap_get() returns NULL only when out of memory.
  *	cs_cmap_sorted() hands out a malloc'd array of entry pointers sorted
@@ -43,6 +43,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "cs_table.h"
 
 #define CS_HIST_SUB	64
 #define CS_HIST_BUCKETS	(2 * CS_HIST_SUB + 40 * CS_HIST_SUB)
@@ -64,15 +66,13 @@ struct cs_rate {
 };
 
 struct cs_cent {
+	struct cs_tabent te;		/* hash of the key; first */
 	char   *key;
-	uint64_t hash;
 	uint64_t v[CS_CMAP_COLS];
 };
 
 struct cs_cmap {
-	struct cs_cent **slot;
-	size_t	cap;
-	size_t	used;
+	struct cs_table tab;		/* struct cs_cent */
 	size_t	max;
 	struct cs_cent *other;
 };

@@ -2,9 +2,10 @@
  * NAME
  *	cs_track - live queue ids and per-campaign counts (see cs_track.h)
  * DESCRIPTION
- *	The table of live messages is open addressing with linear probing
- *	and backward-shift deletion, at most half full; entries are reused
- *	through a spare list, so a steady log allocates nothing per line.
+ *	The table of live messages is a cs_table (open addressing, linear
+ *	probing, backward-shift deletion, at most half full); entries are
+ *	reused through a spare list, so a steady log allocates nothing per
+ *	line.
  * SEE ALSO
  *	cs_track.h
  */
@@ -22,7 +23,7 @@
 #define F_BYDELIVERY	0x20		/* first seen at a delivery line */
 
 struct cs_msg {
-	uint64_t hash;
+	struct cs_tabent te;		/* hash of (host, qid); first */
 	struct cs_campaign *camp;
 	uint64_t *def;			/* hashes of deferred recipients */
 	uint32_t ndef, cdef;
@@ -148,53 +149,37 @@ msg_hash(int host, struct cs_str qid)
 	return cs_hash(qid.p, qid.n) ^ ((uint64_t) host * 0x9e3779b97f4a7c15ULL);
 }
 
+struct msg_key {
+	int	host;
+	struct cs_str qid;
+};
+
+/* msg_same - cs_table comparison: is entry the message (host, qid)? */
 static int
-msg_is(const struct cs_msg *m, uint64_t h, int host, struct cs_str qid)
+msg_same(const void *entry, const void *key)
 {
-	return m->hash == h && m->host == host && m->qidlen == qid.n
-	    && memcmp(m->qid, qid.p, qid.n) == 0;
+	const struct cs_msg *m = entry;
+	const struct msg_key *k = key;
+
+	return m->host == k->host && m->qidlen == k->qid.n
+	    && memcmp(m->qid, k->qid.p, k->qid.n) == 0;
 }
 
 /* lookup - the slot of (host, qid): the entry or the empty slot for it */
 static size_t
 lookup(const struct cs_track *tr, uint64_t h, int host, struct cs_str qid)
 {
-	size_t	i, mask = tr->cap - 1;
+	struct msg_key k = {host, qid};
 
-	for (i = h & mask; tr->slot[i]; i = (i + 1) & mask)
-		if (msg_is(tr->slot[i], h, host, qid))
-			break;
-	return i;
+	return cs_table_find(&tr->msgs, h, msg_same, &k);
 }
 
 static struct cs_msg *
 find(const struct cs_track *tr, int host, struct cs_str qid)
 {
-	if (tr->cap == 0 || qid.n == 0)
+	if (tr->msgs.cap == 0 || qid.n == 0)
 		return NULL;
-	return tr->slot[lookup(tr, msg_hash(host, qid), host, qid)];
-}
-
-/* grow - double the table */
-static int
-grow(struct cs_track *tr)
-{
-	size_t	ncap = tr->cap ? tr->cap * 2 : 4096, i, j;
-	struct cs_msg **ns = calloc(ncap, sizeof(*ns));
-
-	if (ns == NULL)
-		return -1;
-	for (i = 0; i < tr->cap; i++) {
-		if (tr->slot[i] == NULL)
-			continue;
-		for (j = tr->slot[i]->hash & (ncap - 1); ns[j]; j = (j + 1) & (ncap - 1))
-			;
-		ns[j] = tr->slot[i];
-	}
-	free(tr->slot);
-	tr->slot = ns;
-	tr->cap = ncap;
-	return 0;
+	return tr->msgs.slot[lookup(tr, msg_hash(host, qid), host, qid)];
 }
 
 /* make - find or make the entry for (host, qid); NULL when out of memory */
@@ -207,44 +192,34 @@ make(struct cs_track *tr, int host, struct cs_str qid)
 
 	if (qid.n == 0 || qid.n > CS_QID_MAX)
 		return NULL;
-	if ((tr->live + 1) * 2 > tr->cap && grow(tr) < 0)
+	if (cs_table_reserve(&tr->msgs, 4096) < 0)
 		return NULL;
 	i = lookup(tr, h, host, qid);
-	if (tr->slot[i])
-		return tr->slot[i];
+	if (tr->msgs.slot[i])
+		return tr->msgs.slot[i];
 	if ((m = tr->spare) != NULL)
 		tr->spare = m->next_spare;
 	else if ((m = malloc(sizeof(*m))) == NULL)
 		return NULL;
 	memset(m, 0, sizeof(*m));
-	m->hash = h;
+	m->te.hash = h;
 	m->host = (uint16_t) host;
 	m->nrcpt = -1;
 	m->qidlen = (uint8_t) qid.n;
 	memcpy(m->qid, qid.p, qid.n);
-	tr->slot[i] = m;
-	if (++tr->live > tr->peak)
-		tr->peak = tr->live;
+	cs_table_put(&tr->msgs, i, m);
+	if (tr->msgs.used > tr->peak)
+		tr->peak = tr->msgs.used;
 	return m;
 }
 
-/* drop - free an entry: backward-shift deletion keeps probes short */
+/* drop - take an entry out of the table onto the spare list */
 static void
 drop(struct cs_track *tr, struct cs_msg *m)
 {
-	size_t	mask = tr->cap - 1, i, j, k;
 	struct cs_str qid = {m->qid, m->qidlen};
 
-	i = lookup(tr, m->hash, m->host, qid);
-	for (j = (i + 1) & mask; tr->slot[j]; j = (j + 1) & mask) {
-		k = tr->slot[j]->hash & mask;
-		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
-			tr->slot[i] = tr->slot[j];
-			i = j;
-		}
-	}
-	tr->slot[i] = NULL;
-	tr->live--;
+	cs_table_del(&tr->msgs, lookup(tr, m->te.hash, m->host, qid));
 	free(m->def);
 	m->def = NULL;
 	m->next_spare = tr->spare;
@@ -800,8 +775,8 @@ cs_track_finish(struct cs_track *tr)
 		c = tr->camps[i];
 		c->c.end_def_msgs = c->c.end_def_rcpts = c->c.end_live_msgs = 0;
 	}
-	for (i = 0; i < tr->cap; i++) {
-		if ((m = tr->slot[i]) == NULL || (c = m->camp) == NULL)
+	for (i = 0; i < tr->msgs.cap; i++) {
+		if ((m = tr->msgs.slot[i]) == NULL || (c = m->camp) == NULL)
 			continue;
 		if (m->ndef) {
 			c->c.end_def_msgs++;
@@ -833,8 +808,8 @@ cs_track_free(struct cs_track *tr)
 		tr->held = h->next;
 		free(h);
 	}
-	for (i = 0; i < tr->cap; i++)
-		if ((m = tr->slot[i]) != NULL) {
+	for (i = 0; i < tr->msgs.cap; i++)
+		if ((m = tr->msgs.slot[i]) != NULL) {
 			free(m->def);
 			free(m);
 		}
@@ -847,7 +822,7 @@ cs_track_free(struct cs_track *tr)
 	for (i = 0; i < (size_t) tr->nhosts; i++)
 		free(tr->hosts[i]);
 	free(tr->camps);
-	free(tr->slot);
+	cs_table_free(&tr->msgs);
 	cs_pattern_free(&tr->pat);
 	memset(tr, 0, sizeof(*tr));
 }

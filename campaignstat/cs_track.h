@@ -58,6 +58,7 @@
 
 #include "cs_parse.h"
 #include "cs_stats.h"
+#include "cs_table.h"
 
 #define CS_NONE		"(none)"
 #define CS_UNKNOWN	"(unknown)"
@@ -105,8 +106,8 @@ struct cs_campaign {
 struct cs_msg;
 
 struct cs_track {
-	struct cs_msg **slot;
-	size_t	cap, live, peak;
+	struct cs_table msgs;		/* live messages (struct cs_msg) */
+	size_t	peak;			/* most live messages at once */
 	struct cs_msg *spare;		/* freed entries for reuse */
 	struct cs_campaign *chain[256];
 	struct cs_campaign **camps;	/* in order of appearance */

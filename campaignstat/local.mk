@@ -1,13 +1,28 @@
 # campaignstat/local.mk - rules for campaignstat/ (included by the top Makefile.am)
-bin_PROGRAMS += campaignstat/campaignstat
-CS_CORE = campaignstat/cs_line.c campaignstat/cs_line.h \
+# The parts are a library so that the unit tests link the same objects.
+noinst_LIBRARIES += campaignstat/libcampaignstat.a
+campaignstat_libcampaignstat_a_SOURCES = \
+	campaignstat/cs_line.c campaignstat/cs_line.h \
 	campaignstat/cs_parse.c campaignstat/cs_parse.h \
+	campaignstat/cs_table.c campaignstat/cs_table.h \
 	campaignstat/cs_stats.c campaignstat/cs_stats.h \
 	campaignstat/cs_track.c campaignstat/cs_track.h \
 	campaignstat/cs_input.c campaignstat/cs_input.h \
 	campaignstat/cs_report.c campaignstat/cs_report.h \
 	campaignstat/cs_html.c
-campaignstat_campaignstat_SOURCES = campaignstat/campaignstat.c $(CS_CORE)
-campaignstat_campaignstat_LDADD = $(CAMPAIGN_LIBS) $(Z_LIBS)
+CS_LIBS = campaignstat/libcampaignstat.a $(CAMPAIGN_LIBS) $(Z_LIBS)
+
+bin_PROGRAMS += campaignstat/campaignstat
+campaignstat_campaignstat_SOURCES = campaignstat/campaignstat.c
+campaignstat_campaignstat_LDADD = $(CS_LIBS)
 dist_man_MANS += campaignstat/campaignstat.1
 EXTRA_DIST += campaignstat/campaignstat-json.md
+
+# unit tests of campaignstat's parts (tests/unit/test_stat_*.c)
+STAT_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/campaignstat
+STAT_UNITS = tests/unit/test_stat_line
+check_PROGRAMS += $(STAT_UNITS)
+TESTS += $(STAT_UNITS)
+tests_unit_test_stat_line_SOURCES = tests/unit/test_stat_line.c tests/unit/testhelp.h
+tests_unit_test_stat_line_CPPFLAGS = $(STAT_UNIT_CPPFLAGS)
+tests_unit_test_stat_line_LDADD = $(CS_LIBS)
