@@ -439,6 +439,18 @@ setup(struct feed *f)
 	return 0;
 }
 
+/* txn_free_jobs - the jobs of a transaction still in flight at the end */
+static void
+txn_free_jobs(struct txn *t)
+{
+	int	k;
+
+	for (k = 0; t->active && t->jobs && k < t->n; k++) {
+		job_free(t->jobs[k]);
+		t->jobs[k] = NULL;
+	}
+}
+
 /* teardown - QUIT, close, free */
 static void
 teardown(struct feed *f)
@@ -447,6 +459,8 @@ teardown(struct feed *f)
 
 	for (i = 0; f->sess && i < f->nsess; i++) {
 		sess_quit(f->sess + i);
+		txn_free_jobs(&f->sess[i].txn[0]);
+		txn_free_jobs(&f->sess[i].txn[1]);
 		free(f->sess[i].exp);
 		free(f->sess[i].txn[0].jobs);
 		free(f->sess[i].txn[1].jobs);

@@ -447,20 +447,22 @@ main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	c.prev_accepted = j.accepted;
 	c.prev_rejected = j.rejected;
-	if (a.o.dry_run)
-		return dry_run(&a, &m, &rl, &j, &c);
-	c.total = rlist_count(a.o.recipients);
-	if (c.total > 0 && rl.csv)
-		c.total--;
-	progress_init(a.o.quiet ? -2 : a.o.progress, a.o.status_interval);
-	if (feed_run(&a.o, relays, a.nrelays, &m, &rl, &j, &c, &e) < 0)
-		clog_errx("%s", e.msg);
-	if (c.gave_up)
-		clog_errx("no relay reachable for %.0f seconds: giving up", a.o.give_up);
-	progress_summary(&c, a.o.campaign, stderr);
-	if (a.o.stats)
-		print_stats(&c);
-	rc = exit_status(&c);
+	if (a.o.dry_run) {
+		rc = dry_run(&a, &m, &rl, &j, &c);
+	} else {
+		c.total = rlist_count(a.o.recipients);
+		if (c.total > 0 && rl.csv)
+			c.total--;
+		progress_init(a.o.quiet ? -2 : a.o.progress, a.o.status_interval);
+		if (feed_run(&a.o, relays, a.nrelays, &m, &rl, &j, &c, &e) < 0)
+			clog_errx("%s", e.msg);
+		if (c.gave_up)
+			clog_errx("no relay reachable for %.0f seconds: giving up", a.o.give_up);
+		progress_summary(&c, a.o.campaign, stderr);
+		if (a.o.stats)
+			print_stats(&c);
+		rc = exit_status(&c);
+	}
 	journal_close(&j);
 	rlist_close(&rl);
 	msg_free(&m);

@@ -594,7 +594,13 @@ sess_fail(struct session *s, const char *why)
 void
 sess_quit(struct session *s)
 {
-	if (s->state == S_OPEN) {
+	/*
+	 * Output still queued at the end was held back because the journal
+	 * could not be written (a fatal error): it may hold a message and its
+	 * ".", which the relay would accept with nobody reading the reply.
+	 * Close without sending it; the relay drops the transaction.
+	 */
+	if (s->state == S_OPEN && s->nsegs == 0) {
 		OUT_LIT(s, "QUIT\r\n");
 		sess_flush(s);
 	}

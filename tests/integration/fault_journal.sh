@@ -34,6 +34,7 @@ ft_feed j --rate 100
 check_eq "full: feeder exit status" "$FT_FEED_ST" 74
 check "full: the reason is on stderr" grep -q 'No space left on device' "$FT/j.out"
 first=$(ft_accepted j)
+cp "$FT_JOURNAL" "$FT/j.journal.full"
 check "full: stopped before the end ($first records)" test "$first" -lt $N
 
 check "file system made larger" mount -o remount,size=1m "$JFS"
