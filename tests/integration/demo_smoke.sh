@@ -1,0 +1,93 @@
+#!/bin/bash
+# NAME
+#	demo_smoke.sh - scripts/demo end to end with 500 recipients
+# SYNOPSIS
+#	tests/sandbox/ns-exec bash tests/integration/demo_smoke.sh
+# DESCRIPTION
+#	Runs "scripts/demo --no-install -B $CAMPAIGN_BUILD -n 500" from an
+#	empty directory (already inside ns-exec, so the demo neither builds
+#	nor nests another namespace) and checks: exit 0; the campaignstat
+#	report printed and its count check passed; demo-report/report.json
+#	parses (python3 -m json.tool) and holds the expected counts for
+#	campaign "demo" (500 recipients: 3 suppressed, 10 bounced by the
+#	sink, 15 deferred once, 487 delivered, none still deferred);
+#	report.html holds an <svg> chart; and no process of the demo is
+#	left in this PID namespace.
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
+
+N=500
+SUPPRESSED=3 BOUNCED=10 DEFERRED=15
+W=$(mktemp -d /tmp/demo-smoke.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+
+# jget EXPR - a value of the JSON report (c: the demo campaign)
+jget() {
+	python3 - "$W/demo-report/report.json" "$1" <<-'EOF' 2>/dev/null
+	import json, sys
+	d = json.load(open(sys.argv[1]))
+	c = next(x for x in d["campaigns"] if x["campaign"] == "demo")
+	print(eval(sys.argv[2]))
+	EOF
+}
+
+# leftovers - processes of this PID namespace that a demo starts
+leftovers() {
+	local p comm
+	for p in /proc/[0-9]*; do
+		comm=$(cat "$p/comm" 2>/dev/null) || continue
+		case $comm in
+		master|qmgr|pickup|smtpd|smtp|cleanup|pipe|local|bounce|trivial-rewrite|\
+		tlsmgr|anvil|scache|proxymap|syslog-ng|smtp-sink|campaign-*)
+			echo "${p#/proc/}:$comm" ;;
+		esac
+	done
+}
+
+cd "$W" || exit 1
+start=$(date +%s)
+timeout -k 10 110 "$CAMPAIGN_SRC/scripts/demo" --no-install -B "$CAMPAIGN_BUILD" \
+	-n "$N" > "$W/out" 2>&1
+st=$?
+check_eq "the demo exits 0" "$st" 0
+[ "$st" = 0 ] || sed 's/^/# demo: /' "$W/out" | tail -n 40
+echo "# the demo took $(( $(date +%s) - start )) s"
+check "it does not nest a namespace or build" \
+	bash -c "! grep -qE '^== (building|installing)' '$W/out'"
+check "the report is printed" grep -q '^campaign demo ' "$W/out"
+check "the report shows the delivery-rate chart" grep -q 'delivery rate' "$W/out"
+check "the count check passed" grep -q '^== demo: counts agree' "$W/out"
+check "it says where the report is" grep -qF "report in $W/demo-report" "$W/out"
+
+check "report.json parses" python3 -m json.tool "$W/demo-report/report.json" /dev/null
+check_eq "json: recipients injected" "$(jget "c['recipients_injected']")" $(( N - SUPPRESSED ))
+check_eq "json: suppressed before the queue" "$(jget "c['suppressed_before_queue']")" "$SUPPRESSED"
+check_eq "json: delivered" "$(jget "c['delivered']")" $(( N - SUPPRESSED - BOUNCED ))
+check_eq "json: bounced" "$(jget "c['bounced']")" "$BOUNCED"
+check_eq "json: deferral events" "$(jget "c['deferral_events']")" "$DEFERRED"
+check_eq "json: still deferred" "$(jget "c['still_deferred_recipients']")" 0
+check_eq "json: nothing left in the queue" "$(jget "c['in_queue_messages']")" 0
+check "json: a delivery-rate series" test "$(jget "sum(c['rate']['deliveries'])")" = $(( N - SUPPRESSED - BOUNCED ))
+
+check "report.html has an <svg> chart" grep -q '<svg' "$W/demo-report/report.html"
+check "report.html is self-contained (no external script or style)" \
+	bash -c "test -s '$W/demo-report/report.html' &&
+		! grep -qiE '<(script|link|img)[^>]+(src|href)=\"?https?:' '$W/demo-report/report.html'"
+check "the logs are kept, gzipped" \
+	gzip -t "$W/demo-report/maillog-campaign.gz" "$W/demo-report/maillog-delivery.gz"
+
+# the race the demo meets: Postfix delivers the reinjected queue id, and
+# logs it, before campaign-filter logs the requeued= line naming it
+cat > "$W/early.log" <<'EOF'
+2026-11-28T10:00:00.100000+00:00 mx1 campaign-milter[9]: 4A1B2C3D4E: campaign=early from=<n@ex.org> return=<b@ex.org> nrcpt=1 tags=list
+2026-11-28T10:00:00.200000+00:00 mx1 postfix/pipe[15]: 4A1B2C3D4E: to=<u@d.example>, relay=campaign, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (delivered via campaign service)
+2026-11-28T10:00:00.300000+00:00 mx1 postfix/smtp[16]: 5F6A7B8C9D: to=<u@d.example>, relay=x[127.0.0.1]:25, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (250 ok)
+2026-11-28T10:00:00.400000+00:00 mx1 campaign-filter[14]: 4A1B2C3D4E: campaign=early nrcpt=1 sent=1 suppressed=0 size=10 requeued=5F6A7B8C9D ms=3
+EOF
+check_eq "campaignstat: a delivery logged before the filter's line counts for its campaign" \
+	"$("$CAMPAIGN_BUILD/campaignstat/campaignstat" --csv "$W/early.log" | cut -d, -f1 | tail -n +2 | tr '\n' ' ')" "early "
+
+check "the demo says no process is left" grep -q 'no process of the demo is left' "$W/out"
+left=$(leftovers)
+check_eq "no process of the demo is left in the namespace" "$left" ""
+check "/dev/log is gone (the sandbox's syslog-ng stopped)" test ! -e /dev/log
+done_testing
