@@ -2,7 +2,7 @@
 dist_noinst_SCRIPTS += bench/suppress-import
 dist_noinst_SCRIPTS += bench/logging
 EXTRA_DIST += bench/logging-sync.conf
-dist_noinst_SCRIPTS += bench/pipeline
+dist_noinst_SCRIPTS += bench/pipeline bench/tuning
 EXTRA_DIST += bench/pipeline-lib.sh
 dist_noinst_SCRIPTS += bench/feed
 dist_noinst_SCRIPTS += bench/campaignstat

@@ -8,6 +8,12 @@
 #					milter and filter tests' libraries)
 #	pl_measure PORT N SESSIONS RCPTS FILE	smtp-source into PORT; sets
 #					R_SECS R_RATE; CPU per process in R_CPU
+#	pl_measure_box PORT N SESSIONS RCPTS FILE SECS
+#					the same, done when the queue is
+#					empty or after SECS; rate in delivered
+#					recipients/s (R_SENT of N*RCPTS, R_DONE)
+#	pl_logging			SB_SYSLOG_* as a real campaign box logs
+#					(syslog/'s fragment, no catch-all)
 # DESCRIPTION
 #	pl_measure starts a sampler that reads /proc/PID/stat of every
 #	process whose working directory is under $SB (Postfix's daemons run
@@ -18,6 +24,11 @@
 #	smtp-source until smtp-sink has counted every message and the queue
 #	is empty.  R_CPU holds "name seconds" lines, largest first.  Times
 #	are measured, never asserted.
+#
+#	pl_measure_box counts recipients, not messages (one multi-recipient
+#	message reaches the sink as one or several transactions): the
+#	"status=sent" lines to the sink in the delivery log that syslog/'s
+#	fragment writes ($SB_LOGDIR/maillog-delivery, so pl_logging first).
 PL_TICK=$(getconf CLK_TCK)
 
 pl_now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
@@ -121,5 +132,60 @@ pl_measure() {
 	kill "$spid"; wait "$spid" 2>/dev/null
 	R_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1000 }')
 	R_RATE=$(awk -v n="$n" -v s="$R_SECS" 'BEGIN { printf "%.0f", n / s }')
+	R_CPU=$(pl_cpu_report "$SB/cpu.samples")
+}
+
+# pl_logging - the sandbox's syslog-ng configured as a campaign box's:
+# syslog/postfix-campaign.conf, no catch-all file (the filter's notice
+# lines are in $SB_LOGDIR/maillog-campaign).  SB_LOG gets the sandbox's
+# readiness lines and master's start and reload lines (sandbox_reload
+# waits for those), a few lines per run.  The caller removes
+# $PL_FRAGMENT at its end.
+pl_logging() {
+	PL_FRAGMENT=$(mktemp "${TMPDIR:-/tmp}/pl-fragment.XXXXXX") || return 1
+	{
+		cat "$src/syslog/postfix-campaign.conf"
+		echo 'filter f_pl_master { program("/master$") and message("^(reload|daemon started)"); };'
+		echo 'log { source(s_src); filter(f_pl_master); destination(d_sb_all); };'
+	} > "$PL_FRAGMENT"
+	export SB_SYSLOG_ALL=no SB_SYSLOG_FRAGMENT=$PL_FRAGMENT
+	PL_MAILLOG=maillog-campaign PL_DELIVERY=maillog-delivery
+}
+
+# pl_filter_lines - campaign-filter's notice lines in the campaign maillog
+pl_filter_lines() {
+	grep -E 'campaign-filter\[[0-9]+\]: [0-9A-Za-z]+: campaign=' \
+		"$SB_LOGDIR/$PL_MAILLOG" 2>/dev/null
+}
+
+# pl_sent_count - recipients delivered to smtp-sink (delivery log)
+pl_sent_count() {
+	grep -F "relay=127.0.0.1[127.0.0.1]:$SB_SINK_PORT," \
+		"$SB_LOGDIR/$PL_DELIVERY" 2>/dev/null | grep -c 'status=sent'
+}
+pl_sent_is() { [ "$(pl_sent_count)" -ge "$1" ]; }
+
+# pl_measure_box PORT N SESSIONS RCPTS FILE SECS - one injection, timed
+# until the queue is empty (or SECS); R_SECS R_RATE (recipients/s) R_SENT
+# R_DONE R_CPU
+pl_measure_box() {
+	local port=$1 n=$2 sessions=$3 rcpts=$4 file=$5 limit=$6 t0 t1 spid
+	: > "$SB/cpu.samples"
+	pl_sampler "$SB/cpu.samples" &
+	spid=$!
+	t0=$(pl_now_ms)
+	timeout "$limit" smtp-source -m "$n" -s "$sessions" -r "$rcpts" -N \
+		-M sandbox.campaign.test -F "$file" -f sender@campaign.test \
+		-t rcpt@sink.test "127.0.0.1:$port"
+	R_DONE=no
+	sb_poll "$(( limit - ($(pl_now_ms) - t0) / 1000 ))" sb_queue_empty && R_DONE=yes
+	t1=$(pl_now_ms)
+	pl_sample >> "$SB/cpu.samples"
+	kill "$spid"; wait "$spid" 2>/dev/null
+	# the log is buffered: give syslog-ng a moment to write the last lines
+	[ $R_DONE = yes ] && sb_poll 10 pl_sent_is "$(( n * rcpts ))"
+	R_SENT=$(pl_sent_count)
+	R_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1000 }')
+	R_RATE=$(awk -v n="$R_SENT" -v s="$R_SECS" 'BEGIN { printf "%.0f", n / s }')
 	R_CPU=$(pl_cpu_report "$SB/cpu.samples")
 }
