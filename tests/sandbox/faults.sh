@@ -29,6 +29,8 @@
 #	($FT/NAME.journal), 4 sessions, one recipient per message, a retry
 #	delay of 1 s and many tries, so a fault of a few seconds delays but
 #	never defers a recipient for good.  Its output is in $FT/NAME.out.
+#	FT_JOURNAL, when set, names the journal instead (fault_journal.sh
+#	keeps it on a small file system).
 # ENVIRONMENT
 #	CAMPAIGN_BUILD: the build tree whose programs are run.
 FT_FEED=$CAMPAIGN_BUILD/feeder/campaign-feed
