@@ -2,7 +2,8 @@
 sbin_SCRIPTS = postfix-conf/campaign-setup
 dist_pkgdata_DATA = postfix-conf/main.cf.campaign
 dist_man_MANS += postfix-conf/campaign-setup.8
-EXTRA_DIST += postfix-conf/campaign-setup.in postfix-conf/OPERATIONS.md
+EXTRA_DIST += postfix-conf/campaign-setup.in postfix-conf/OPERATIONS.md \
+	postfix-conf/TUNING.md
 CLEANFILES += postfix-conf/campaign-setup
 
 postfix-conf/campaign-setup: $(srcdir)/postfix-conf/campaign-setup.in Makefile
