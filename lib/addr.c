@@ -123,7 +123,7 @@ check_domain(const char *d, size_t n)
 		if (n < 3 || d[n - 1] != ']')
 			return ADDR_ESYNTAX;
 		for (i = 1; i < n - 1; i++)
-			if (strchr("[]\\ ", d[i]) != NULL)
+			if (strchr("[]\\ <>@\"(),;", d[i]) != NULL)
 				return ADDR_ESYNTAX;
 		return ADDR_OK;
 	}
