@@ -33,8 +33,10 @@
  *	the first map_db_open()).  A fault inside such a call jumps back; the
  *	handle is abandoned (descriptors closed, its memory left behind: the
  *	library's state inside it cannot be trusted) and that one operation
- *	fails; the next one reopens the file.  A fault anywhere else goes to
- *	the handler that was there before.
+ *	fails; later ones fail at once until the file changes (postmap
+ *	rebuilt or replaced it), then reopen it, so a corrupt table leaks one
+ *	handle, not one per lookup.  A fault anywhere else goes to the
+ *	handler that was there before.
  *
  *	Nothing here prints: Berkeley DB's own messages are captured with an
  *	error callback and added to the error text.
@@ -82,6 +84,7 @@ struct map_db {
 	enum map_form form;		/* trailing-NUL convention in use */
 	int	batch;			/* inside map_db_begin() */
 	int	broken;			/* reopen before the next use */
+	int	faulted;		/* abandoned after a fault: wait for a new file */
 	char	dberr[256];		/* last Berkeley DB message */
 };
 
@@ -177,6 +180,7 @@ abandon(struct map_db *m)
 	m->env = NULL;
 	m->lock_fd = m->dbfd = -1;
 	m->broken = 1;
+	m->faulted = 1;
 	m->form = FORM_UNKNOWN;
 	snprintf(m->dberr, sizeof(m->dberr),
 		 "memory fault inside Berkeley DB: the file is corrupt");
@@ -453,6 +457,11 @@ prepare(struct map_db *m, int op, struct cerr *e)
 
 	if (m->batch)
 		return m->db ? 0 : db_fail(m, e, "batch on", DB_RUNRECOVERY);
+	/* the file that faulted, unchanged: reopening would fault and leak again */
+	if (m->faulted && !changed(m))
+		return cerr_set(e, "%s: memory fault inside Berkeley DB: the file is "
+				"corrupt (waiting for it to be rebuilt)", m->path);
+	m->faulted = 0;
 	for (tries = 0; tries < MAP_REOPEN_TRIES; tries++) {
 		if (m->broken || m->lock_fd < 0) {
 			handle_close(m);

@@ -57,8 +57,9 @@
  *	runs under a SIGSEGV/SIGBUS guard (installed by the first
  *	map_db_open(), process-wide; a fault outside Berkeley DB goes to the
  *	previous handler).  A fault inside fails that one operation with
- *	"memory fault inside Berkeley DB: the file is corrupt" and the next
- *	one reopens the file; the abandoned handle's memory is not freed.
+ *	"memory fault inside Berkeley DB: the file is corrupt"; later ones
+ *	fail the same way until the file changes, then reopen it (one
+ *	abandoned handle per corrupt file; its memory is not freed).
  *	Under AddressSanitizer its memcmp interceptor reports such reads
  *	first.
  *
