@@ -12,3 +12,5 @@ noinst_PROGRAMS += bench/nullmilter
 bench_nullmilter_SOURCES = bench/nullmilter.c
 bench_nullmilter_CFLAGS = $(AM_CFLAGS) $(MILTER_CFLAGS) -pthread
 bench_nullmilter_LDADD = $(MILTER_LIBS) $(PTHREAD_LIBS)
+dist_noinst_SCRIPTS += bench/campaign
+EXTRA_DIST += bench/campaign-lib.sh bench/CAMPAIGN.md
