@@ -245,8 +245,10 @@ parse_from(const char *p, const char *end, struct cs_event *ev)
 			for (v.p = p; p < end && *p >= '0' && *p <= '9'; p++)
 				;
 			v.n = p - v.p;
-			ev->nrcpt = parse_num(v);
-			return ev->nrcpt < 0 ? CS_BAD : CS_QUEUED;
+			if ((ev->nrcpt = parse_num(v)) >= 0)
+				return CS_QUEUED;
+			ev->why = "qmgr line with a bad nrcpt=";
+			return CS_BAD;
 		}
 		(void) until_sep(&p, end);
 	}
@@ -311,9 +313,10 @@ parse_reject(const char *p, const char *end, struct cs_event *ev)
 	return CS_REJECT;
 }
 
-/* kv_value - a notice-line value: "quoted", <addr> or a bare word */
+/* kv_value - a notice-line value: "quoted", <addr> or a bare word;
+ * *cut is set when a quoted value has no closing quote */
 static struct cs_str
-kv_value(const char **pp, const char *end)
+kv_value(const char **pp, const char *end, int *cut)
 {
 	const char *p = *pp, *q;
 	struct cs_str v;
@@ -324,6 +327,7 @@ kv_value(const char **pp, const char *end)
 				q++;
 		v.p = p;
 		v.n = q - p;
+		*cut |= q >= end;
 		*pp = q < end ? q + 1 : q;
 		return v;
 	}
@@ -358,12 +362,16 @@ notice_field(struct cs_str key, struct cs_str val, struct cs_event *ev)
 		ev->requeued = val;
 }
 
-/* parse_notice - "key=value ..." of campaign-milter and campaign-filter */
+/* parse_notice - "key=value ..." of campaign-milter and campaign-filter.
+ * A line cut short (syslog's size limit, a file cut mid-line) lacks its
+ * last field, tags= or ms=, or ends inside quotes: it is CS_BAD, so that
+ * no half value (a cut count or queue id) is ever used. */
 static enum cs_kind
 parse_notice(const char *p, const char *end, enum cs_kind kind,
 	     struct cs_event *ev)
 {
 	struct cs_str key, val;
+	int	cut = 0, last = 0;
 
 	while (p < end) {
 		while (p < end && *p == ' ')
@@ -374,11 +382,16 @@ parse_notice(const char *p, const char *end, enum cs_kind kind,
 		if (p >= end || *p != '=')
 			continue;
 		p++;
-		val = kv_value(&p, end);
+		val = kv_value(&p, end, &cut);
 		notice_field(key, val, ev);
+		last |= kind == CS_MILTER ? is_eq(key, LIT("tags")) : is_eq(key, LIT("ms"));
 	}
 	if (ev->campaign.n == 0) {
 		ev->why = "notice line without campaign=";
+		return CS_BAD;
+	}
+	if (cut || !last) {
+		ev->why = "notice line cut short";
 		return CS_BAD;
 	}
 	if (ev->requeued.n > CS_QID_MAX) {

@@ -32,6 +32,8 @@
  *			nrcpt=N tags=list"
  *	CS_FILTER	campaign-filter "QID: campaign=ID nrcpt=N sent=N
  *			suppressed=N size=B requeued=NEWQID ms=T"
+ *			(a notice line without its last field, tags= or ms=,
+ *			or ending inside quotes, was cut short: CS_BAD)
  *	CS_OTHER	a line of a known or unknown program that carries
  *			nothing campaignstat counts
  *	CS_BAD		a line that looks like one of the above but is broken

@@ -14,7 +14,7 @@ uint64_t
 cs_hash(const void *p, size_t n)
 {
 	const unsigned char *s = p;
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = 14695981039346656037ULL;	/* 0xcbf29ce484222325 */
 
 	while (n--) {
 		h ^= *s++;

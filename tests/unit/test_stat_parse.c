@@ -1,0 +1,260 @@
+/*
+ * NAME
+ *	test_stat_parse - campaignstat's message parser and sender patterns
+ * DESCRIPTION
+ *	Table-driven: each row is a whole log line and the event wanted
+ *	(kind, queue id, addresses, dsn, status, reason, our notice fields).
+ *	Rows cover every delivery agent, the compact delivery log's line
+ *	kinds, long queue ids (enable_long_queue_ids), quotes, commas, '>'
+ *	and '=' inside values, unknown programs, our own warnings, and lines
+ *	cut short.  Every prefix of some lines is parsed too, each from an
+ *	exact-size heap copy, so that ASan catches any read past the end.
+ * SEE ALSO
+ *	campaignstat/cs_parse.h
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "testhelp.h"
+#include "cs_parse.h"
+
+#define H	"2026-11-28T10:00:00.000001+00:00 mx1 "
+
+struct want {
+	const char *line;
+	enum cs_kind kind;
+	const char *qid, *rcpt, *sender, *dsn, *reason, *campaign, *requeued;
+	enum cs_status status;
+	long	delay, nrcpt, sent, suppressed;
+};
+
+/* a field that is NULL in a row is not checked */
+static const struct want rows[] = {
+	/* deliveries */
+	{H "postfix/smtp[1]: 4Q7xLb1Zk9z9sWd: to=<a@example.org>, relay=mx.example.org[192.0.2.7]:25, delay=0.42, delays=0.1/0/0.21/0.11, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 9F2A)",
+	 CS_DELIVERY, "4Q7xLb1Zk9z9sWd", "a@example.org", NULL, "2.0.0", "250 2.0.0 Ok: queued as 9F2A", NULL, NULL, CS_ST_SENT, 42, -1, -1, -1},
+	{H "postfix/pipe[2]: A1B2C3: to=<a@b.example>, relay=campaign, delay=12, delays=0.1/0/0/0.1, dsn=2.0.0, status=sent (delivered via campaign service)",
+	 CS_DELIVERY, "A1B2C3", "a@b.example", NULL, "2.0.0", "delivered via campaign service", NULL, NULL, CS_ST_SENT, 1200, -1, -1, -1},
+	{H "postfix/local[3]: ABC: to=<devnull@campaign.local>, orig_to=<bounce+c1@example.com>, relay=local, delay=0.01, delays=0/0/0/0, dsn=2.0.0, status=sent (delivered to file: /dev/null)",
+	 CS_DELIVERY, "ABC", "devnull@campaign.local", NULL, "2.0.0", "delivered to file: /dev/null", NULL, NULL, CS_ST_SENT, 1, -1, -1, -1},
+	{H "postfix/smtp[4]: ABC: to=<b@example.net>, relay=mx[1.2.3.4]:25, delay=1.1, delays=0.1/0/0.5/0.5, dsn=4.2.2, status=deferred (host mx[1.2.3.4] said: 452 4.2.2 Mailbox full; retry=later, status=sent (in reply to RCPT TO command))",
+	 CS_DELIVERY, "ABC", "b@example.net", NULL, "4.2.2",
+	 "host mx[1.2.3.4] said: 452 4.2.2 Mailbox full; retry=later, status=sent (in reply to RCPT TO command)", NULL, NULL, CS_ST_DEFERRED, 110, -1, -1, -1},
+	{H "postfix/smtp[4]: ABC: to=<c@example.com>, relay=none, delay=0.3, delays=0.1/0/0.1/0.1, dsn=5.1.1, status=bounced (host x said: 550 5.1.1 \"quoted\" a=b <c@example.com>)",
+	 CS_DELIVERY, "ABC", "c@example.com", NULL, "5.1.1", "host x said: 550 5.1.1 \"quoted\" a=b <c@example.com>", NULL, NULL, CS_ST_BOUNCED, 30, -1, -1, -1},
+	{H "postfix/smtp[4]: ABC: to=<\"odd, >=local\"@example.com>, relay=x, delay=0, delays=0/0/0/0, dsn=2.0.0, status=sent (ok)",
+	 CS_DELIVERY, "ABC", "\"odd, >=local\"@example.com", NULL, "2.0.0", "ok", NULL, NULL, CS_ST_SENT, 0, -1, -1, -1},
+	{H "postfix/smtp[4]: ABC: to=<a@b>, relay=x, conn_use=2, delay=0.5, delays=0/0/0/0, dsn=4.4.1, status=SOFTBOUNCE (no route)",
+	 CS_DELIVERY, "ABC", "a@b", NULL, "4.4.1", "no route", NULL, NULL, CS_ST_DEFERRED, 50, -1, -1, -1},
+	{H "postfix/error[5]: ABC: to=<a@b>, status=bounced (unknown user)",
+	 CS_DELIVERY, "ABC", "a@b", NULL, "", "unknown user", NULL, NULL, CS_ST_BOUNCED, -1, -1, -1, -1},
+	{H "postfix/virtual[5]: ABC: to=<a@b>, relay=virtual, delay=1, dsn=2.0.0, status=delivered (weird)",
+	 CS_DELIVERY, "ABC", "a@b", NULL, "2.0.0", "weird", NULL, NULL, CS_ST_OTHER, 100, -1, -1, -1},
+	/* a queue id of enable_long_queue_ids, and the longest accepted */
+	{H "postfix/smtp[1]: 4Q7xLb1Zk9z9sWdQ7xLb1Zk9z9sWdAB: to=<a@b>, status=sent (ok)",
+	 CS_DELIVERY, "4Q7xLb1Zk9z9sWdQ7xLb1Zk9z9sWdAB", "a@b", NULL, NULL, "ok", NULL, NULL, CS_ST_SENT, -1, -1, -1, -1},
+	{H "postfix/smtp[1]: 4Q7xLb1Zk9z9sWdQ7xLb1Zk9z9sWdABC: to=<a@b>, status=sent (ok)",
+	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	/* qmgr */
+	{H "postfix/qmgr[9]: 4Q7xLe4Ef5z9sWh: from=<bounce+c1@example.com>, size=2048, nrcpt=20 (queue active)",
+	 CS_QUEUED, "4Q7xLe4Ef5z9sWh", NULL, "bounce+c1@example.com", NULL, NULL, NULL, NULL, 0, -1, 20, -1, -1},
+	{H "postfix/qmgr[9]: ABC: from=<>, size=2048, nrcpt=1 (queue active)",
+	 CS_QUEUED, "ABC", NULL, "", NULL, NULL, NULL, NULL, 0, -1, 1, -1, -1},
+	{H "postfix/qmgr[9]: ABC: from=<bounce+c1@example.com>, status=expired, returned to sender",
+	 CS_EXPIRED, "ABC", NULL, "bounce+c1@example.com", NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "postfix/qmgr[9]: ABC: removed",
+	 CS_REMOVED, "ABC", NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "postfix/qmgr[9]: ABC: removed later",
+	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	/* refusals before the queue */
+	{H "postfix/campaign/smtpd[4800]: NOQUEUE: reject: RCPT from feeder[127.0.0.1]: 550 5.7.1 <d@example.org>: Recipient address rejected: suppressed: hard bounce 5.1.1 2026-11-20; from=<c1@example.com> to=<d@example.org> proto=ESMTP helo=<feeder>",
+	 CS_REJECT, "", "d@example.org", "c1@example.com", "5.7.1", "<d@example.org>: Recipient address rejected: suppressed: hard bounce 5.1.1 2026-11-20", NULL, NULL, 0, -1, -1, -1, -1},
+	{H "postfix/cleanup[4801]: 4Q7xLf5Gh6z9sWi: milter-reject: END-OF-MESSAGE from feeder[127.0.0.1]: 4.7.1 Service unavailable - try again later; from=<c1@example.com> to=<e@example.org> proto=ESMTP helo=<feeder>",
+	 CS_REJECT, "4Q7xLf5Gh6z9sWi", "e@example.org", "c1@example.com", "4.7.1", "Service unavailable - try again later", NULL, NULL, 0, -1, -1, -1, -1},
+	/* "; from=<" inside the reason: the last one is the real one */
+	{H "postfix/smtpd[1]: NOQUEUE: reject: RCPT from h[1.2.3.4]: 554 5.7.1 <x@y>: text; from=<fake> here; from=<s@t> to=<x@y> proto=SMTP",
+	 CS_REJECT, "", "x@y", "s@t", "5.7.1", "<x@y>: text; from=<fake> here", NULL, NULL, 0, -1, -1, -1, -1},
+	/* our notice lines */
+	{H "campaign-milter[600]: 4Q7xLa0Xy8z9sWc: campaign=c1 from=<news@example.com> return=<bounce+c1@example.com> nrcpt=1 tags=xcid,prec,lu,lup",
+	 CS_MILTER, "4Q7xLa0Xy8z9sWc", NULL, "news@example.com", NULL, NULL, "c1", NULL, 0, -1, 1, -1, -1},
+	{H "campaign-filter[4719]: 4Q7xLa0Xy8z9sWc: campaign=c1 nrcpt=3 sent=2 suppressed=1 size=2048 requeued=4Q7xLb1Zk9z9sWd ms=3",
+	 CS_FILTER, "4Q7xLa0Xy8z9sWc", NULL, NULL, NULL, NULL, "c1", "4Q7xLb1Zk9z9sWd", 0, -1, 3, 2, 1},
+	{H "campaign-milter[600]: ABC: campaign=\"spring sale=50% \\\"off\\\"\" from=\"<a b@example.com>\" return=<r@x> nrcpt=2 tags=none",
+	 CS_MILTER, "ABC", NULL, "<a b@example.com>", NULL, NULL, "spring sale=50% \\\"off\\\"", NULL, 0, -1, 2, -1, -1},
+	{H "campaign-milter[600]: ABC: campaign=a=b=c from=<a=b@example.com> return=<r@x> nrcpt=2 tags=none",
+	 CS_MILTER, "ABC", NULL, "a=b@example.com", NULL, NULL, "a=b=c", NULL, 0, -1, 2, -1, -1},
+	{H "campaign-filter[1]: ABC: campaign=c1 nrcpt=2 sent=0 suppressed=2 size=10 requeued=\"\" ms=1",
+	 CS_FILTER, "ABC", NULL, NULL, NULL, NULL, "c1", "", 0, -1, 2, 0, 2},
+	{H "campaign-filter[1]: ABC: campaign=c1 nrcpt=1 sent=1 suppressed=0 size=10 requeued=4Q7xLb1Zk9z9sWdQ7xLb1Zk9z9sWdABC ms=1",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "campaign-milter[1]: ABC: from=<a@b> nrcpt=1 tags=none",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "campaign-milter[1]: warning: cannot open table: No such file",
+	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "campaign-milter[1]: ABC: tempfail: internal error",
+	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "campaign-feed[1]: ABC: campaign=x nrcpt=1 tags=y",
+	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	/* unknown programs and other Postfix lines */
+	{H "opendkim[12]: ABC: DKIM-Signature field added (s=mail, d=example.com)",
+	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "sshd[12]: ABC: to=<a@b>, status=sent (not postfix)",
+	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "postfix/smtpd[1]: connect from localhost[127.0.0.1]",
+	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "postfix/smtpd[1]: ABC: client=localhost[127.0.0.1]",
+	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "postfix/cleanup[1]: ABC: message-id=<x=y@z>",
+	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	/* lines cut short */
+	{H "postfix/smtp[1]: ABC: to=<a@exam",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "postfix/smtp[1]: ABC: to=<a@example.org>, relay=mx[1.2.3.4]:25, delay=0.4",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "postfix/smtp[1]: ABC: to=<a@example.org>, relay=mx[1.2.3.4]:25, delay=0.4, dsn=2.0.0, status=sent (250 2.0.0 Ok: que",
+	 CS_DELIVERY, "ABC", "a@example.org", NULL, "2.0.0", "250 2.0.0 Ok: que", NULL, NULL, CS_ST_SENT, 40, -1, -1, -1},
+	{H "postfix/qmgr[9]: ABC: from=<bounce+c1@exa",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "postfix/qmgr[9]: ABC: from=<a@b>, size=2048, nrcpt=",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "postfix/smtpd[1]: NOQUEUE: reject: RCPT from h[1.2.3.4]: 550 5.7.1 <x@y>: suppressed",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "campaign-filter[1]: ABC: campaign=c1 nrcpt=1 sent=1 suppressed=0 size=10 requeued=4Q7x",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "campaign-milter[1]: ABC: campaign=\"spring sa",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "campaign-milter[1]: ABC: campaign=c1 from=<a@b> return=<r@x> nrcpt=1",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "postfix/smtp[1]: ABC:",
+	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+};
+
+static void
+expect(struct cs_str s, const char *want, const char *what, size_t row)
+{
+	char	got[512];
+
+	if (want == NULL)
+		return;
+	snprintf(got, sizeof(got), "%.*s", (int) s.n, s.p);
+	CHECK_STR(got, want, "row %zu: %s", row, what);
+}
+
+/* parse - one line from an exact-size heap copy (freed by the caller) */
+static enum cs_kind
+parse(const char *line, size_t n, char **copy, struct cs_event *ev)
+{
+	struct cs_clock ck;
+	struct cs_line l;
+
+	*copy = malloc(n ? n : 1);
+	memcpy(*copy, line, n);
+	cs_clock_init(&ck, 0, 2026);
+	if (cs_line_parse(*copy, n, &ck, &l) < 0)
+		return (enum cs_kind) -1;
+	return cs_parse_msg(&l, ev);
+}
+
+static void
+check_row(size_t i, const struct want *w)
+{
+	struct cs_event ev;
+	char   *copy;
+	enum cs_kind k = parse(w->line, strlen(w->line), &copy, &ev);
+
+	CHECK_INT(k, w->kind, "row %zu: kind", i);
+	if (k == w->kind && k != CS_OTHER && k != CS_BAD) {
+		expect(ev.qid, w->qid, "qid", i);
+		expect(ev.rcpt, w->rcpt, "rcpt", i);
+		expect(ev.sender, w->sender, "sender", i);
+		expect(ev.dsn, w->dsn, "dsn", i);
+		expect(ev.reason, w->reason, "reason", i);
+		expect(ev.campaign, w->campaign, "campaign", i);
+		expect(ev.requeued, w->requeued, "requeued", i);
+		if (k == CS_DELIVERY)
+			CHECK_INT(ev.status, w->status, "row %zu: status", i);
+		CHECK_INT(ev.delay, w->delay, "row %zu: delay", i);
+		CHECK_INT(ev.nrcpt, w->nrcpt, "row %zu: nrcpt", i);
+		CHECK_INT(ev.sent, w->sent, "row %zu: sent", i);
+		CHECK_INT(ev.suppressed, w->suppressed, "row %zu: suppressed", i);
+	}
+	if (k == CS_BAD)
+		CHECK(ev.why != NULL, "row %zu: CS_BAD says why", i);
+	free(copy);
+}
+
+/* test_prefixes - every cut of every row: never read out of bounds, and a
+ * cut notice line is never taken as a good one */
+static void
+test_prefixes(void)
+{
+	struct cs_event ev;
+	size_t	i, n, h = strlen(H), bad = 0;
+	char   *copy;
+	enum cs_kind k;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		for (n = h; n < strlen(rows[i].line); n++) {
+			k = parse(rows[i].line, n, &copy, &ev);
+			if ((k == CS_MILTER || k == CS_FILTER) && n < strlen(rows[i].line)
+			    && memmem(copy, n, " tags=", 6) == NULL
+			    && memmem(copy, n, " ms=", 4) == NULL)
+				bad++;
+			free(copy);
+		}
+	CHECK_INT(bad, 0, "cut notice lines taken as whole");
+}
+
+static void
+test_patterns(void)
+{
+	static const struct {
+		const char *sender, *id;	/* id NULL: no match */
+	} cases[] = {
+		{"bounces+spring@example.com", "spring"},
+		{"BOUNCES+Spring-2026@Example.COM", "Spring-2026"},
+		{"bounces+c1+user=dom.example@example.com", "c1"},
+		{"campaign-autumn_1@example.com", "autumn_1"},
+		{"news@example.com", NULL},
+		{"bounces+@example.com", NULL},
+		{"bounces+a b@example.com", NULL},
+		{"", NULL},
+	};
+	struct cs_pattern pat;
+	struct cerr e;
+	struct cs_str id;
+	char	got[128];
+	size_t	i;
+	int	r;
+
+	CHECK_INT(cs_pattern_init(&pat, CS_PATTERN_DEFAULT, &e), 0, "default pattern");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = cs_pattern_match(&pat, cases[i].sender, strlen(cases[i].sender), &id);
+		CHECK_INT(r, cases[i].id != NULL, "match %s", cases[i].sender);
+		if (r && cases[i].id) {
+			snprintf(got, sizeof(got), "%.*s", (int) id.n, id.p);
+			CHECK_STR(got, cases[i].id, "id of %s", cases[i].sender);
+		}
+	}
+	cs_pattern_free(&pat);
+	CHECK_INT(cs_pattern_init(&pat, "no-id@*", &e), -1, "template without %%c");
+	cs_pattern_free(&pat);
+	CHECK_INT(cs_pattern_init(&pat, "%c%c@*", &e), -1, "two %%c");
+	cs_pattern_free(&pat);
+	CHECK_INT(cs_pattern_init(&pat, "*a*b*c*d*%c", &e), -1, "five stars");
+	cs_pattern_free(&pat);
+	CHECK_INT(cs_pattern_init(&pat, "", &e), -1, "empty list");
+	cs_pattern_free(&pat);
+}
+
+int
+main(void)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		check_row(i, &rows[i]);
+	test_prefixes();
+	test_patterns();
+	return TEST_DONE("test_stat_parse");
+}

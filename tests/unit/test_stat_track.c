@@ -1,0 +1,307 @@
+/*
+ * NAME
+ *	test_stat_track - campaignstat's message tracking and counts
+ * DESCRIPTION
+ *	Table-driven: each scenario is a short log (whole lines, parsed as
+ *	campaignstat parses them) and the counts wanted per campaign, written
+ *	"campaign: name=N ..." with the JSON count names.  Scenarios follow a
+ *	message from the milter's queue id through the filter's requeued= id
+ *	to its deliveries (also when Postfix logs the delivery before the
+ *	filter's line), deferrals, expiry, suppression before the queue and
+ *	late, plain Postfix logs, several hosts sharing a queue id, a log
+ *	starting mid-campaign; and that memory is released when every
+ *	recipient has its outcome.
+ * SEE ALSO
+ *	campaignstat/cs_track.h, campaignstat-json.md (the count names).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "testhelp.h"
+#include "cs_report.h"
+
+#define MAXL	16
+
+struct scenario {
+	const char *name;
+	const char *lines[MAXL];
+	const char *want[4];		/* "campaign: count=N ..." */
+	long	live;			/* entries left in the table, -1 any */
+};
+
+#define T(s)	"2026-11-28T10:00:" s "+00:00 mx1 "
+#define MILTER(t, q, c, n) T(t) "campaign-milter[1]: " q ": campaign=" c \
+	" from=<news@example.com> return=<bounces+" c "@example.com> nrcpt=" n " tags=x"
+#define FILTER(t, q, c, n, s, x, r) T(t) "campaign-filter[2]: " q ": campaign=" c \
+	" nrcpt=" n " sent=" s " suppressed=" x " size=100 requeued=" r " ms=1"
+#define QMGR(t, q, from, n) T(t) "postfix/qmgr[3]: " q ": from=<" from ">, size=100, nrcpt=" n " (queue active)"
+#define HOP(t, q, to) T(t) "postfix/pipe[4]: " q ": to=<" to ">, relay=campaign, delay=0.1, dsn=2.0.0, status=sent (delivered via campaign service)"
+#define SMTP(t, q, to, dsn, st) T(t) "postfix/smtp[5]: " q ": to=<" to ">, relay=mx[1.2.3.4]:25, delay=1.5, delays=0/0/0/1.5, dsn=" dsn ", status=" st " (host mx said: " dsn " text)"
+
+static const struct scenario scen[] = {
+	{"milter -> filter -> delivery; hops are not deliveries", {
+		MILTER("00.000000", "AAA1", "c1", "2"),
+		QMGR("00.100000", "AAA1", "bounces+c1@example.com", "2"),
+		QMGR("00.200000", "BBB2", "bounces+c1@example.com", "2"),
+		FILTER("00.300000", "AAA1", "c1", "2", "2", "0", "BBB2"),
+		HOP("00.310000", "AAA1", "u@d.example"),
+		HOP("00.320000", "AAA1", "v@e.example"),
+		SMTP("01.000000", "BBB2", "u@d.example", "2.0.0", "sent"),
+		SMTP("01.100000", "BBB2", "v@e.example", "5.1.1", "bounced")},
+	 {"c1: messages_injected=1 recipients_injected=2 delivered=1 bounced=1 "
+	  "filter_hops=2 in_queue_messages=0 still_deferred_messages=0"}, 0},
+	{"delivery logged before the filter's requeued= line", {
+		MILTER("00.000000", "AAA1", "c1", "1"),
+		SMTP("00.500000", "BBB2", "u@d.example", "2.0.0", "sent"),
+		FILTER("00.600000", "AAA1", "c1", "1", "1", "0", "BBB2"),
+		HOP("00.700000", "AAA1", "u@d.example")},
+	 {"c1: messages_injected=1 delivered=1 filter_hops=1", "(unknown): delivered=0"}, 0},
+	{"an unlinked delivery counts as (unknown) after 5 s of log time", {
+		MILTER("00.000000", "AAA1", "c1", "1"),
+		SMTP("00.500000", "CCC3", "u@d.example", "2.0.0", "sent"),
+		FILTER("06.000000", "AAA1", "c1", "1", "1", "0", "CCC3")},
+	 {"c1: messages_injected=1 delivered=0", "(unknown): delivered=1"}, -1},
+	{"a log starting mid-campaign", {
+		SMTP("00.500000", "DDD4", "u@d.example", "2.0.0", "sent"),
+		SMTP("00.600000", "DDD4", "v@d.example", "4.2.0", "deferred")},
+	 {"(unknown): delivered=1 deferral_events=1 still_deferred_recipients=1"}, 1},
+	{"deferred, then sent", {
+		MILTER("00.000000", "AAA1", "c1", "1"),
+		FILTER("00.100000", "AAA1", "c1", "1", "1", "0", "BBB2"),
+		HOP("00.200000", "AAA1", "u@d.example"),
+		SMTP("01.000000", "BBB2", "u@d.example", "4.2.0", "deferred"),
+		SMTP("02.000000", "BBB2", "u@d.example", "4.2.0", "deferred"),
+		SMTP("03.000000", "BBB2", "u@d.example", "2.0.0", "sent")},
+	 {"c1: delivered=1 deferral_events=2 deferred_messages=1 "
+	  "still_deferred_messages=0 still_deferred_recipients=0"}, 0},
+	{"still deferred at the end, then expired", {
+		MILTER("00.000000", "AAA1", "c1", "2"),
+		FILTER("00.100000", "AAA1", "c1", "2", "2", "0", "BBB2"),
+		HOP("00.200000", "AAA1", "u@d.example"),
+		HOP("00.200000", "AAA1", "v@d.example"),
+		SMTP("01.000000", "BBB2", "u@d.example", "4.2.0", "deferred"),
+		SMTP("01.000000", "BBB2", "v@d.example", "2.0.0", "sent"),
+		MILTER("02.000000", "AAA3", "c2", "1"),
+		FILTER("02.100000", "AAA3", "c2", "1", "1", "0", "BBB4"),
+		HOP("02.200000", "AAA3", "w@d.example"),
+		SMTP("03.000000", "BBB4", "w@d.example", "4.2.0", "deferred"),
+		T("04.000000") "postfix/qmgr[3]: BBB2: from=<bounces+c1@example.com>, status=expired, returned to sender"},
+	 {"c1: delivered=1 deferral_events=1 expired_messages=1 expired_recipients=1 still_deferred_messages=0",
+	  "c2: deferral_events=1 still_deferred_messages=1 still_deferred_recipients=1"}, 1},
+	{"suppressed before the queue and late", {
+		T("00.000000") "postfix/campaign/smtpd[6]: NOQUEUE: reject: RCPT from f[127.0.0.1]: 550 5.7.1 <x@d.example>: Recipient address rejected: suppressed: hard bounce; from=<bounces+c1@example.com> to=<x@d.example> proto=ESMTP helo=<f>",
+		T("00.000001") "postfix/campaign/smtpd[6]: NOQUEUE: reject: RCPT from f[127.0.0.1]: 550 5.1.1 <y@d.example>: Recipient address rejected: unknown; from=<bounces+c1@example.com> to=<y@d.example> proto=ESMTP helo=<f>",
+		MILTER("00.100000", "AAA1", "c1", "3"),
+		FILTER("00.200000", "AAA1", "c1", "3", "1", "2", "BBB2"),
+		HOP("00.300000", "AAA1", "u@d.example"),
+		HOP("00.300000", "AAA1", "v@d.example"),
+		HOP("00.300000", "AAA1", "w@d.example"),
+		SMTP("01.000000", "BBB2", "u@d.example", "2.0.0", "sent")},
+	 {"c1: messages_injected=1 recipients_injected=3 suppressed_before_queue=1 "
+	  "rejected=1 suppressed_late=2 delivered=1 filter_hops=3"}, 0},
+	{"every recipient suppressed late: no reinjection", {
+		MILTER("00.000000", "AAA1", "c1", "2"),
+		FILTER("00.100000", "AAA1", "c1", "2", "0", "2", "\"\""),
+		HOP("00.200000", "AAA1", "u@d.example"),
+		HOP("00.200000", "AAA1", "v@d.example")},
+	 {"c1: suppressed_late=2 delivered=0 filter_hops=2 in_queue_messages=0"}, 0},
+	{"plain Postfix log: campaign from the envelope sender", {
+		QMGR("00.000000", "EEE5", "bounces+c3@example.com", "2"),
+		SMTP("01.000000", "EEE5", "u@d.example", "2.0.0", "sent"),
+		SMTP("01.000000", "EEE5", "v@d.example", "5.1.1", "bounced"),
+		QMGR("00.000000", "EEE6", "someone@example.com", "1"),
+		SMTP("01.000000", "EEE6", "w@d.example", "2.0.0", "sent"),
+		T("02.000000") "postfix/qmgr[3]: EEE5: removed"},
+	 {"c3: messages_injected=1 recipients_injected=2 delivered=1 bounced=1",
+	  "(none): messages_injected=1 delivered=1"}, 0},
+	{"a late milter line moves the injection from qmgr's sender", {
+		QMGR("00.000000", "AAA1", "news@example.com", "1"),
+		MILTER("00.000001", "AAA1", "c1", "1"),
+		FILTER("00.100000", "AAA1", "c1", "1", "1", "0", "BBB2"),
+		HOP("00.150000", "AAA1", "u@d.example"),
+		QMGR("00.200000", "BBB2", "bounces+c1@example.com", "1"),
+		SMTP("01.000000", "BBB2", "u@d.example", "2.0.0", "sent")},
+	 {"c1: messages_injected=1 recipients_injected=1 delivered=1",
+	  "(none): messages_injected=0 recipients_injected=0"}, 0},
+	{"two hosts, one queue id", {
+		MILTER("00.000000", "AAA1", "c1", "1"),
+		"2026-11-28T10:00:00.000000+00:00 mx2 campaign-milter[1]: AAA1: campaign=c2 from=<n@x> return=<r@x> nrcpt=1 tags=x",
+		FILTER("00.100000", "AAA1", "c1", "1", "1", "0", "BBB2"),
+		"2026-11-28T10:00:00.100000+00:00 mx2 campaign-filter[1]: AAA1: campaign=c2 nrcpt=1 sent=1 suppressed=0 size=1 requeued=BBB2 ms=1",
+		HOP("00.200000", "AAA1", "u@d.example"),
+		"2026-11-28T10:00:00.200000+00:00 mx2 postfix/pipe[1]: AAA1: to=<u@d.example>, relay=campaign, dsn=2.0.0, status=sent (ok)",
+		"2026-11-28T10:00:01.000000+00:00 mx2 postfix/smtp[5]: BBB2: to=<u@d.example>, relay=x, delay=1, dsn=5.1.1, status=bounced (no)",
+		SMTP("01.000000", "BBB2", "u@d.example", "2.0.0", "sent")},
+	 {"c1: delivered=1 bounced=0 filter_hops=1", "c2: delivered=0 bounced=1 filter_hops=1"}, 0},
+	{"long queue ids (enable_long_queue_ids)", {
+		MILTER("00.000000", "4Q7xLa0Xy8z9sWc", "c1", "1"),
+		FILTER("00.100000", "4Q7xLa0Xy8z9sWc", "c1", "1", "1", "0", "4Q7xLb1Zk9z9sWd"),
+		HOP("00.200000", "4Q7xLa0Xy8z9sWc", "u@d.example"),
+		SMTP("01.000000", "4Q7xLb1Zk9z9sWd", "u@d.example", "2.0.0", "sent")},
+	 {"c1: messages_injected=1 delivered=1"}, 0},
+};
+
+static const struct cs_campaign *
+camp_named(const struct cs_track *tr, const char *id, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < tr->ncamps; i++)
+		if (strlen(tr->camps[i]->id) == n && memcmp(tr->camps[i]->id, id, n) == 0)
+			return tr->camps[i];
+	return NULL;
+}
+
+/* count_named - the count called name[0..n), or -1 */
+static long long
+count_named(const struct cs_counts *c, const char *name, size_t n)
+{
+	size_t	k;
+
+	for (k = 0; k < cs_ncounts; k++)
+		if (strlen(cs_count_names[k].name) == n
+		    && memcmp(cs_count_names[k].name, name, n) == 0)
+			return (long long) cs_count_at(c, k);
+	return -1;
+}
+
+/* check_want - "campaign: name=N name=N ..." against the tracker */
+static void
+check_want(const struct cs_track *tr, const char *sc, const char *w)
+{
+	static const struct cs_counts zero;
+	const char *colon = strstr(w, ": "), *p, *eq;
+	const struct cs_campaign *c = camp_named(tr, w, colon - w);
+	char   *end;
+
+	for (p = colon + 2; *p; p = *end ? end + 1 : end) {
+		eq = strchr(p, '=');
+		CHECK_INT(count_named(c ? &c->c : &zero, p, eq - p),
+			  strtoll(eq + 1, &end, 10), "%s: %.*s %.*s", sc,
+			  (int) (colon - w), w, (int) (eq - p), p);
+	}
+}
+
+static void
+feed(struct cs_track *tr, const char *const *lines, const char *sc)
+{
+	struct cs_clock ck;
+	struct cs_line l;
+	struct cs_event ev;
+	int	i;
+	enum cs_kind k;
+
+	cs_clock_init(&ck, 0, 2026);
+	for (i = 0; i < MAXL && lines[i]; i++) {
+		CHECK_INT(cs_line_parse(lines[i], strlen(lines[i]), &ck, &l), 0,
+			  "%s: line %d header", sc, i);
+		k = cs_parse_msg(&l, &ev);
+		CHECK(k != CS_BAD && k != CS_OTHER, "%s: line %d kind %d (%s)", sc, i,
+		      k, ev.why ? ev.why : "");
+		cs_track_event(tr, &l, &ev);
+	}
+}
+
+static void
+run(const struct scenario *s)
+{
+	struct cs_track tr;
+	struct cerr e;
+	int	i;
+
+	cs_track_init(&tr);
+	cs_pattern_init(&tr.pat, CS_PATTERN_DEFAULT, &e);
+	feed(&tr, s->lines, s->name);
+	cs_track_finish(&tr);
+	for (i = 0; i < 4 && s->want[i]; i++)
+		check_want(&tr, s->name, s->want[i]);
+	if (s->live >= 0)
+		CHECK_INT(tr.msgs.used, s->live, "%s: entries left", s->name);
+	cs_track_free(&tr);
+}
+
+/* test_memory - 20,000 finished messages leave nothing in the table */
+static void
+test_memory(void)
+{
+	struct cs_track tr;
+	struct cerr e;
+	struct cs_clock ck;
+	struct cs_line l;
+	struct cs_event ev;
+	char	line[3][256];
+	int	i, j;
+
+	cs_track_init(&tr);
+	cs_pattern_init(&tr.pat, CS_PATTERN_DEFAULT, &e);
+	cs_clock_init(&ck, 0, 2026);
+	for (i = 0; i < 20000; i++) {
+		snprintf(line[0], sizeof(line[0]), "Nov 28 10:%02d:%02d mx1 campaign-milter[1]: A%05d: campaign=m from=<a@b> return=<r@x> nrcpt=1 tags=x", i / 60 % 60, i % 60, i);
+		snprintf(line[1], sizeof(line[1]), "Nov 28 10:%02d:%02d mx1 campaign-filter[1]: A%05d: campaign=m nrcpt=1 sent=1 suppressed=0 size=1 requeued=B%05d ms=1", i / 60 % 60, i % 60, i, i);
+		snprintf(line[2], sizeof(line[2]), "Nov 28 10:%02d:%02d mx1 postfix/smtp[1]: B%05d: to=<u%d@d.example>, relay=x, delay=%d, dsn=2.0.0, status=sent (ok)", i / 60 % 60, i % 60, i, i, i % 100);
+		for (j = 0; j < 3; j++) {
+			cs_line_parse(line[j], strlen(line[j]), &ck, &l);
+			cs_parse_msg(&l, &ev);
+			cs_track_event(&tr, &l, &ev);
+		}
+		/* the filter's own hop for the parent queue id */
+		snprintf(line[0], sizeof(line[0]), "Nov 28 10:%02d:%02d mx1 postfix/pipe[1]: A%05d: to=<u%d@d.example>, relay=campaign, dsn=2.0.0, status=sent (ok)", i / 60 % 60, i % 60, i, i);
+		cs_line_parse(line[0], strlen(line[0]), &ck, &l);
+		cs_parse_msg(&l, &ev);
+		cs_track_event(&tr, &l, &ev);
+	}
+	cs_track_finish(&tr);
+	CHECK_INT(tr.msgs.used, 0, "entries left after 20,000 finished messages");
+	CHECK(tr.peak <= 2, "peak entries %zu, want at most 2", tr.peak);
+	CHECK_INT(tr.camps[0]->c.delivered, 20000, "delivered");
+	CHECK_INT(tr.camps[0]->c.hops, 20000, "hops");
+	CHECK_INT(tr.camps[0]->delay.count, 20000, "delay samples");
+	cs_track_free(&tr);
+}
+
+/* test_bounced - the export for campaign-suppress, wanted campaigns only */
+static void
+test_bounced(void)
+{
+	static const char *const lines[MAXL] = {
+		MILTER("00.000000", "AAA1", "c1", "3"),
+		FILTER("00.100000", "AAA1", "c1", "3", "3", "0", "BBB2"),
+		MILTER("00.000000", "AAA3", "c2", "1"),
+		FILTER("00.100000", "AAA3", "c2", "1", "1", "0", "BBB4"),
+		SMTP("01.000000", "BBB2", "u@d.example", "5.1.1", "bounced"),
+		SMTP("01.000000", "BBB2", "v@d.example", "4.4.1", "bounced"),
+		SMTP("01.000000", "BBB2", "w@d.example", "2.0.0", "sent"),
+		SMTP("01.000000", "BBB4", "x@d.example", "5.1.2", "bounced")};
+	static const char *const want[] = {"c1"};
+	struct cs_track tr;
+	struct cerr e;
+	char   *out = NULL;
+	size_t	n = 0;
+
+	cs_track_init(&tr);
+	cs_pattern_init(&tr.pat, CS_PATTERN_DEFAULT, &e);
+	tr.bounced = open_memstream(&out, &n);
+	tr.want = want;
+	tr.nwant = 1;
+	feed(&tr, lines, "bounced");
+	cs_track_finish(&tr);
+	fclose(tr.bounced);
+	CHECK_STR(out, "u@d.example hard bounce 5.1.1 2026-11-28\n", "export of c1");
+	CHECK_INT(cs_track_wanted(&tr, "c1"), 1, "c1 wanted");
+	CHECK_INT(cs_track_wanted(&tr, "c2"), 0, "c2 not wanted");
+	free(out);
+	cs_track_free(&tr);
+}
+
+int
+main(void)
+{
+	size_t	i;
+
+	setenv("TZ", "UTC", 1);
+	for (i = 0; i < sizeof(scen) / sizeof(scen[0]); i++)
+		run(&scen[i]);
+	test_memory();
+	test_bounced();
+	return TEST_DONE("test_stat_track");
+}
