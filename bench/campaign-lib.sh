@@ -3,23 +3,65 @@
 # SYNOPSIS
 #	. "$src/bench/campaign-lib.sh"	(after bench/pipeline-lib.sh)
 #	cb_recipients N			N addresses over 8 domains
-#	cb_measure PORT N K SESSIONS SECS	feed and time one campaign
+#	cb_suppress_list FILE EVERY	every EVERY-th address of FILE, as
+#					suppression table lines
+#	cb_second_box NAME TABLE	one more Postfix with the full
+#					campaign path and a copy of TABLE
+#	cb_measure N K SESSIONS SECS WANT PORT...
+#					feed and time one campaign
+#	cb_campaignstat CAMPAIGN	report on the run's logs, figures
 #	cb_print MODE			print the R_* figures
 # DESCRIPTION
-#	cb_measure runs pl_sampler (CPU per process name), samples the
-#	number of queue files once a second (peak in R_PEAKQ), feeds the
-#	list in $SB/list with campaign-feed, then waits for an empty queue
-#	and for every recipient in the delivery log (pl_sent_count).
+#	cb_measure samples once a second the CPU (user + system) and the
+#	bytes written to storage (/proc/PID/io write_bytes) of every process
+#	pl_sample would, plus every campaign-milter in CB_PIDS, and the
+#	number of queue files of every queue in CB_QUEUES (peak in R_PEAKQ).
+#	(write_bytes less cancelled_write_bytes: queue files removed before
+#	writeback never reach the disk).
+#	It feeds the list in $SB/list with campaign-feed, one --relay per
+#	PORT, under /usr/bin/time (the feeder's CPU seconds, exact); then
+#	waits until every queue is empty and the delivery log has WANT
+#	deliveries to the sink.  The disk figure R_DISK is the difference
+#	of sectors written of the block device under $SB
+#	(/sys/block/DEV/stat): it counts every writer of the machine, so
+#	R_PWRITE (the sampled processes' own) is printed beside it.  The
+#	per-minute table counts the sink deliveries of the delivery log by
+#	minute since the feeder's start (syslog-ng's receive stamps, UTC).
+CB_PIDS=() CB_QUEUES=()
 
 # cb_recipients N - rcptI@dJ.sink.test, 8 domains
 cb_recipients() {
 	awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++) printf "rcpt%d@d%d.sink.test\n", i, i % 8 }'
 }
 
-# cb_queue_files - files in the queue directories that hold messages
+# cb_suppress_list FILE EVERY - "address<TAB>reply" for every EVERY-th line
+cb_suppress_list() {
+	awk -v e="$2" 'NR % e == 0 { printf "%s\t550 5.7.1 suppressed: bench\n", $0 }' "$1"
+}
+
+# cb_second_box NAME TABLE - sandbox_start_postfix NAME, then the campaign
+# path on it (its own milter, filter, reinjection port) and a copy of the
+# postmap'd TABLE; CB_PORT2 is its campaign smtpd
+cb_second_box() {
+	local name=$1 table=$2 conf queue st=0
+	sandbox_start_postfix "$name" || return 1
+	conf=SB_CONF_$name queue=SB_QUEUE_$name
+	local SB=$SB/pf-$name SB_CONF=${!conf} SB_QUEUE=${!queue}
+	local FL_PORT FL_RPORT FL_TABLE CM_PID CM_DIR CM_CONF CM_SOCK CM_SECRET
+	mkdir -p "$SB_CONF/campaign" && cp "$table" "$table.db" "$SB_CONF/campaign/" ||
+		return 1
+	pl_campaign_path || st=1
+	CB_PIDS+=("$CM_PID") CB_QUEUES+=("$SB_QUEUE")
+	CB_PORT2=$FL_PORT
+	return $st
+}
+
+# cb_queue_files - files in every queue's directories that hold messages
 cb_queue_files() {
-	find "$SB_QUEUE/incoming" "$SB_QUEUE/active" "$SB_QUEUE/deferred" \
-		"$SB_QUEUE/hold" -type f 2>/dev/null | wc -l
+	local q
+	for q in "${CB_QUEUES[@]}"; do
+		find "$q/incoming" "$q/active" "$q/deferred" "$q/hold" -type f 2>/dev/null
+	done | wc -l
 }
 
 # cb_qsampler OUT - queue size once a second until killed
@@ -27,35 +69,153 @@ cb_qsampler() {
 	while :; do cb_queue_files >> "$1"; sleep 1; done
 }
 
-# cb_all_sent N - the queue is empty and the log has N deliveries
-cb_all_sent() { sb_queue_empty && pl_sent_is "$1"; }
+# cb_sample - "pid comm own_ticks child_ticks write_bytes" per process
+cb_sample() {
+	local p files=()
+	for p in ${SB_SYSLOG_PID:-} ${SB_SINK_PID:-} "${CB_PIDS[@]}" $(find /proc \
+		-mindepth 2 -maxdepth 2 -name cwd \( -lname "$SB" -o -lname "$SB/*" \) \
+		2>/dev/null | cut -d/ -f3); do
+		files+=("/proc/$p/stat" "/proc/$p/io")
+	done
+	awk '
+	FILENAME ~ /\/stat$/ {
+		i = index($0, ") "); rest = substr($0, i + 2); c = substr($0, 1, i - 1)
+		sub(/^[0-9]+ \(/, "", c); gsub(/ /, "_", c); split(rest, a, " ")
+		line[$1] = $1 " " c " " (a[12] + a[13]) " " (a[14] + a[15]); next
+	}
+	$1 == "write_bytes:" { split(FILENAME, f, "/"); wb[f[3]] += $2 }
+	$1 == "cancelled_write_bytes:" { split(FILENAME, f, "/"); wb[f[3]] -= $2 }
+	END { for (p in line) print line[p], wb[p] + 0 }' "${files[@]}" 2>/dev/null
+}
 
-# cb_measure PORT N K SESSIONS SECS - sets R_SECS R_RATE R_MRATE R_SENT R_CPU R_PEAKQ
+cb_sampler() {
+	while :; do cb_sample >> "$1"; sleep 1; done
+}
+
+# cb_pwrite SAMPLES - bytes written to storage by the sampled processes
+cb_pwrite() {
+	awk '{ w[$1] = $5 } END { for (p in w) s += w[p]; printf "%.0f\n", s }' "$1"
+}
+
+# cb_disk_sectors - sectors written so far by the block device under $SB
+cb_disk_sectors() {
+	local dev
+	dev=$(df --output=source "$SB" | tail -1)
+	dev=${dev#/dev/}
+	awk '{ print $7 }' "/sys/block/${dev%%[0-9]*}/stat" 2>/dev/null || echo 0
+}
+
+# cb_queues_empty - every queue in CB_QUEUES is empty
+cb_queues_empty() {
+	local q
+	for q in "${CB_QUEUES[@]}"; do SB_QUEUE=$q sb_queue_empty || return 1; done
+}
+
+# cb_all_sent N - the queues are empty and the log has N deliveries
+cb_all_sent() { cb_queues_empty && pl_sent_is "$1"; }
+
+# cb_feed N K SESSIONS LIMIT PORT... - campaign-feed under /usr/bin/time
+cb_feed() {
+	local k=$2 sessions=$3 limit=$4 p relays=()
+	shift 4
+	for p in "$@"; do relays+=(-R "127.0.0.1:$p"); done
+	/usr/bin/time -f '%U %S' -o "$SB/feed.time" timeout "$limit" "$FEED" \
+		-C bench -m "$SB/msg" -r "$SB/list" -q "${relays[@]}" \
+		-s "$sessions" --rcpts-per-msg "$k" > "$SB/feed.out" 2>&1
+	local st=$?
+	cat "$SB/feed.out"
+	# 2: some recipients were rejected (the suppressed ones)
+	[ $st = 0 ] || [ $st = 2 ]
+}
+
+# cb_measure N K SESSIONS SECS WANT PORT... - sets R_SECS R_RATE R_MRATE
+# R_SENT R_CPU R_PEAKQ R_DISK R_PWRITE R_FEEDCPU R_T0
 cb_measure() {
-	local port=$1 n=$2 k=$3 sessions=$4 limit=$5 t0 t1 spid qpid st=0
+	local n=$1 k=$2 sessions=$3 limit=$4 want=$5 t1 spid qpid st=0 d0
+	shift 5
 	: > "$SB/cpu.samples"; : > "$SB/q.samples"
-	pl_sampler "$SB/cpu.samples" & spid=$!
+	cb_sampler "$SB/cpu.samples" & spid=$!
 	cb_qsampler "$SB/q.samples" & qpid=$!
-	t0=$(pl_now_ms)
-	timeout "$limit" "$FEED" -C bench -m "$SB/msg" -r "$SB/list" -q \
-		-R "127.0.0.1:$port" -s "$sessions" --rcpts-per-msg "$k" || st=1
-	sb_poll "$(( limit - ($(pl_now_ms) - t0) / 1000 ))" cb_all_sent "$n" || st=1
+	d0=$(cb_disk_sectors)
+	R_T0=$(pl_now_ms)
+	cb_feed "$n" "$k" "$sessions" "$limit" "$@" || st=1
+	sb_poll "$(( limit - ($(pl_now_ms) - R_T0) / 1000 ))" cb_all_sent "$want" || st=1
 	t1=$(pl_now_ms)
-	pl_sample >> "$SB/cpu.samples"
+	cb_sample >> "$SB/cpu.samples"
+	R_DISK=$(( ($(cb_disk_sectors) - d0) * 512 ))
 	kill "$spid" "$qpid"; wait "$spid" "$qpid" 2>/dev/null
 	R_SENT=$(pl_sent_count)
-	R_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1000 }')
+	R_SECS=$(awk -v a="$R_T0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1000 }')
 	R_RATE=$(awk -v n="$R_SENT" -v s="$R_SECS" 'BEGIN { printf "%.0f", n / s }')
 	R_MRATE=$(awk -v n="$R_SENT" -v k="$k" -v s="$R_SECS" 'BEGIN { printf "%.1f", n / k / s }')
 	R_PEAKQ=$(sort -n "$SB/q.samples" | tail -1)
 	R_CPU=$(pl_cpu_report "$SB/cpu.samples")
-	[ "$R_SENT" -eq "$n" ] || st=1
+	R_PWRITE=$(cb_pwrite "$SB/cpu.samples")
+	R_FEEDCPU=$(tail -n 1 "$SB/feed.time" | awk '{ printf "%.2f", $1 + $2 }')
+	[ "$R_SENT" -eq "$want" ] || st=1
 	return $st
+}
+
+# cb_per_minute - "minute recipients rcpt/s" of the sink deliveries (the
+# last minute's rate over its part up to R_SECS)
+cb_per_minute() {
+	grep -F "relay=127.0.0.1[127.0.0.1]:$SB_SINK_PORT," "$SB_LOGDIR/$PL_DELIVERY" |
+		grep -F 'status=sent' |
+		awk -v t0="$R_T0" -v secs="$R_SECS" '
+		BEGIN { s0 = (t0 / 1000) % 86400 }
+		{
+			split(substr($1, 12, 15), t, ":")
+			s = t[1] * 3600 + t[2] * 60 + t[3] - s0
+			if (s < 0) s += 86400
+			m = int(s / 60); n[m]++; if (m > last) last = m
+		}
+		END {
+			for (m = 0; m <= last; m++) {
+				d = secs - m * 60
+				if (d > 60 || d <= 0) d = 60
+				printf "%d %d %.0f\n", m + 1, n[m], n[m] / d
+			}
+		}'
+}
+
+# cb_campaignstat CAMPAIGN - the text report in R_REPORT; R_CS_DELIVERED,
+# R_CS_SUPPRESSED from its JSON
+cb_campaignstat() {
+	local cs=$CAMPAIGN_BUILD/campaignstat/campaignstat
+	local logs=("$SB_LOGDIR/$PL_MAILLOG" "$SB_LOGDIR/$PL_DELIVERY")
+	R_REPORT=$("$cs" -C "$1" "${logs[@]}" 2>&1)
+	"$cs" -C "$1" --json "${logs[@]}" > "$SB/cs.json" 2>/dev/null
+	read -r R_CS_DELIVERED R_CS_SUPPRESSED < <(python3 - "$SB/cs.json" "$1" <<-'EOF' 2>/dev/null
+	import json, sys
+	d = json.load(open(sys.argv[1]))
+	c = next((x for x in d["campaigns"] if x["campaign"] == sys.argv[2]), {})
+	print(c.get("delivered", -1),
+	      c.get("suppressed_before_queue", 0) + c.get("suppressed_late", 0))
+	EOF
+	)
+}
+
+# cb_component NAME - CPU seconds of one process name in R_CPU (0 if none)
+cb_component() {
+	echo "$R_CPU" | awk -v n="$1" '$1 == n { s = $2 } END { printf "%.2f", s + 0 }'
 }
 
 # cb_print MODE - one result block
 cb_print() {
+	local m=$1 c
 	printf '%-9s %9s s %7s rcpt/s %7s msg/s peak queue %s files\n' \
-		"$1" "$R_SECS" "$R_RATE" "$R_MRATE" "${R_PEAKQ:-0}"
-	echo "$R_CPU" | head -12 | awk -v m="$1" '{ printf "    %-9s cpu %-28s %8s s\n", m, $1, $2 }'
+		"$m" "$R_SECS" "$R_RATE" "$R_MRATE" "${R_PEAKQ:-0}"
+	printf '    %-9s disk written %.1f MB (device, whole machine); %.1f MB by the sampled processes\n' \
+		"$m" "$(awk -v b="$R_DISK" 'BEGIN { print b / 1e6 }')" \
+		"$(awk -v b="$R_PWRITE" 'BEGIN { print b / 1e6 }')"
+	printf '    %-9s cpu %-28s %8s s\n' "$m" feeder "${R_FEEDCPU:-?}"
+	for c in smtpd campaign-milter cleanup qmgr "campaign-filter(pipe-children)" \
+		smtp syslog-ng; do
+		printf '    %-9s cpu %-28s %8s s\n' "$m" "$c" "$(cb_component "$c")"
+	done
+	echo "$R_CPU" | awk -v m="$m" '$1 !~ /^(smtpd|campaign-milter|cleanup|qmgr|campaign-filter\(pipe-children\)|smtp|syslog-ng)$/ {
+		printf "    %-9s cpu %-28s %8s s (other)\n", m, $1, $2 }'
+	cb_per_minute | awk -v m="$m" '
+		NR == 1 { printf "    %-9s per minute: minute recipients rcpt/s\n", m }
+		{ printf "    %-9s minute %3d %9d %7d\n", m, $1, $2, $3 }'
 }
