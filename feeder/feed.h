@@ -134,6 +134,7 @@ long	rlist_count(const char *path);
  */
 struct journal {
 	int	fd;			/* -1: no journal */
+	char   *path;			/* for error messages */
 	struct buf out;			/* records not yet written */
 	uint64_t *done;			/* bit per line: accepted or rejected */
 	size_t	nwords;

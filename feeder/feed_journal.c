@@ -34,7 +34,8 @@
  *	write(2) (so the records survive kill -9 the moment it returns) and
  *	calls fdatasync(2) when sync_interval seconds have passed since the
  *	last one (0: every flush), which bounds what an operating-system
- *	crash can lose.  journal_sync() syncs unconditionally.
+ *	crash can lose.  journal_sync() syncs unconditionally.  Their
+ *	errors (a full file system) name the journal file.
  *	With journal_none() every call is a no-op and nothing is done.
  * SEE ALSO
  *	campaign-feed(1) JOURNAL.
@@ -192,6 +193,8 @@ journal_open(struct journal *j, const char *path, const char *campaign,
 	int	rc, last_nl;
 
 	journal_none(j);
+	if ((j->path = strdup(path)) == NULL)
+		return cerr_set(e, "out of memory");
 	if ((j->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0)
 		return cerr_set(e, "open %s: %s", path, strerror(errno));
 	if (flock(j->fd, LOCK_EX | LOCK_NB) < 0)
@@ -202,9 +205,7 @@ journal_open(struct journal *j, const char *path, const char *campaign,
 		buf_appendf(&j->out, "%s%s\n", JOURNAL_MAGIC, campaign);
 	else if (!last_nl)
 		buf_putc(&j->out, '\n');
-	if (journal_flush(j, 0, e) < 0 || journal_sync(j, 0, e) < 0)
-		return cerr_set(e, "%s: %s", path, e->msg);
-	return 0;
+	return journal_flush(j, 0, e) < 0 || journal_sync(j, 0, e) < 0 ? -1 : 0;
 }
 
 int
@@ -225,7 +226,7 @@ journal_sync(struct journal *j, double now, struct cerr *e)
 	if (j->fd < 0 || !j->dirty)
 		return 0;
 	if (fdatasync(j->fd) < 0)
-		return cerr_set(e, "fdatasync: %s", strerror(errno));
+		return cerr_set(e, "journal %s: fdatasync: %s", j->path, strerror(errno));
 	j->dirty = 0;
 	j->last_sync = now;
 	return 0;
@@ -238,7 +239,7 @@ journal_flush(struct journal *j, double now, struct cerr *e)
 		return 0;
 	if (j->out.len > 0) {
 		if (write_all(j->fd, j->out.data, j->out.len) < 0)
-			return cerr_set(e, "write: %s", strerror(errno));
+			return cerr_set(e, "journal %s: write: %s", j->path, strerror(errno));
 		buf_reset(&j->out);
 		j->dirty = 1;
 	}
@@ -253,8 +254,10 @@ journal_close(struct journal *j)
 	if (j->fd >= 0)
 		close(j->fd);
 	free(j->done);
+	free(j->path);
 	buf_free(&j->out);
 	j->fd = -1;
 	j->done = NULL;
+	j->path = NULL;
 	j->nwords = 0;
 }

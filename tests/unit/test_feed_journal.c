@@ -31,6 +31,26 @@ append(const char *path, const char *text)
 	fclose(fp);
 }
 
+/* journal_full - a write to a full file system names the journal */
+static void
+journal_full(const char *path)
+{
+	struct journal j;
+	struct cerr e;
+	int	full = open("/dev/full", O_WRONLY);
+
+	CHECK_INT(journal_open(&j, path, "c1", &e), 0, "open before full");
+	if (full >= 0) {
+		dup2(full, j.fd);
+		close(full);
+		journal_add(&j, 'A', 11, "e@x.org", NULL);
+		CHECK_INT(journal_flush(&j, 3.0, &e), -1, "full: flush fails");
+		CHECK(strstr(e.msg, path) != NULL, "full: error names the file: %s", e.msg);
+		CHECK(strstr(e.msg, "No space left") != NULL, "full: error says why: %s", e.msg);
+	}
+	journal_close(&j);
+}
+
 int
 main(void)
 {
@@ -67,6 +87,7 @@ main(void)
 	slurp(path, text, sizeof(text));
 	CHECK(strstr(text, "A 9 torn@x.or\nA 100000 d@x.org\n") != NULL,
 	      "new record starts on a line of its own: %s", text);
+	journal_full(path);
 	CHECK_INT(journal_open(&j, path, "other", &e), -2, "another campaign");
 	journal_close(&j);
 	CHECK_INT(journal_open(&j, "/nonexistent/dir/j", "c1", &e), -1, "cannot create");
