@@ -222,18 +222,31 @@ put_value(struct buf *out, const char *v, int bol)
 	return 0;
 }
 
+/*
+ * msg_merge - a piece lands at the start of a line when the values before
+ * it on that line were empty, so whether to dot-stuff is decided by what
+ * has been written, not by the piece's place in the body: "{{x}}." with
+ * an empty x is a line "." (found by fuzz_msg).  A literal that starts a
+ * body line is stuffed already.
+ */
 int
 msg_merge(const struct msg *m, char *const *vals, struct buf *out)
 {
-	size_t	i;
+	size_t	i, start = out->len;
 	const struct msg_seg *s;
+	const char *b = m->body.data;
+	int	bol;
 
 	if (m->ntags == 0)
 		return buf_append(out, m->body.data, m->body.len);
 	for (i = 0; i < m->nsegs; i++) {
 		s = m->segs + i;
-		if (s->tag < 0 ? buf_append(out, m->body.data + s->off, s->len) < 0
-		    : put_value(out, vals[s->tag] ? vals[s->tag] : "", s->bol) < 0)
+		bol = out->len == start || out->data[out->len - 1] == '\n';
+		if (s->tag < 0 && bol && s->len > 0 && b[s->off] == '.'
+		    && s->off > 0 && b[s->off - 1] != '\n' && buf_putc(out, '.') < 0)
+			return -1;
+		if (s->tag < 0 ? buf_append(out, b + s->off, s->len) < 0
+		    : put_value(out, vals[s->tag] ? vals[s->tag] : "", bol) < 0)
 			return -1;
 	}
 	return 0;
