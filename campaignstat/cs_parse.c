@@ -401,6 +401,18 @@ parse_notice(const char *p, const char *end, enum cs_kind kind,
 	return kind;
 }
 
+/* notice_form - does the text after "QID: " start like "key=value ..."?
+ * Other lines of our programs with a queue id ("late suppression: to=<..>
+ * action=...", warnings) have a first word without '='. */
+static int
+notice_form(const char *p, const char *end)
+{
+	const char *sp = memchr(p, ' ', end - p);
+	const char *eq = memchr(p, '=', end - p);
+
+	return eq != NULL && (sp == NULL || eq < sp);
+}
+
 /* parse_postfix - the message of a postfix/SERVICE line */
 static enum cs_kind
 parse_postfix(const char *p, const char *end, struct cs_event *ev)
@@ -444,8 +456,8 @@ cs_parse_msg(const struct cs_line *l, struct cs_event *ev)
 		else
 			return CS_OTHER;
 		if ((used = parse_qid(p, end, &ev->qid)) == 0
-		    || memchr(p + used, '=', end - p - used) == NULL)
-			return CS_OTHER;	/* a warning, not a notice */
+		    || !notice_form(p + used, end))
+			return CS_OTHER;	/* a warning or info, not a notice */
 		kind = parse_notice(p + used, end, kind, ev);
 	} else if (memchr(l->prog.p, '/', l->prog.n) != NULL) {
 		kind = parse_postfix(p, end, ev);

@@ -93,6 +93,9 @@ static const struct want rows[] = {
 	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
 	{H "campaign-milter[1]: ABC: tempfail: internal error",
 	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	/* the filter's info line per late-suppressed recipient (full logs) */
+	{H "campaign-filter[1]: ABC: late suppression: to=<a@b> action=550 5.7.1 suppressed: x",
+	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
 	{H "campaign-feed[1]: ABC: campaign=x nrcpt=1 tags=y",
 	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
 	/* unknown programs and other Postfix lines */
