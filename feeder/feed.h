@@ -42,6 +42,8 @@
 #define FEED_TAG_MAX	64		/* a {{tag}} name */
 #define FEED_RCPTS_MAX	1000		/* --rcpts-per-msg upper bound */
 #define FEED_ID_MAX	64		/* campaign id */
+#define FEED_WINDOW	4		/* --window default */
+#define FEED_WINDOW_MAX	16		/* --window upper bound */
 
 /* Exit status (campaign-feed(1) EXIT STATUS) */
 #define FEED_EXIT_OK		0	/* every recipient accepted */
@@ -54,6 +56,7 @@
 #define REPLY_EXT_PIPELINING	1
 #define REPLY_EXT_8BITMIME	2
 #define REPLY_EXT_SIZE		4
+#define REPLY_EXT_CHUNKING	8
 
 struct reply {
 	int	code;			/* 200..599 */
@@ -89,6 +92,7 @@ int	msg_prepare(struct msg *m, const char *raw, size_t n,
 int	msg_load(struct msg *m, const char *path, const char *campaign,
 		 struct cerr *e);
 int	msg_merge(const struct msg *m, char *const *vals, struct buf *out);
+size_t	msg_unstuff(char *p, size_t n);
 void	msg_free(struct msg *m);
 
 /*
@@ -187,6 +191,7 @@ struct feed_opts {
 	const char *helo;
 	int	sessions;
 	int	rcpts_per_msg;
+	int	window;			/* BDAT transactions in flight per session */
 	double	rate;			/* messages/s, 0 = no limit */
 	int	max_tries;		/* 4xx tries before "deferred" */
 	double	retry_delay;		/* first backoff, doubles */

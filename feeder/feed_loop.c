@@ -20,9 +20,10 @@
  *	4. writes each session's queued output.
  *
  *	Because step 3 comes before step 4, a message is never written
- *	while the outcome of the session's previous message is still only
- *	in memory: at any moment at most one transaction per session has
- *	been sent and not journaled (campaign-feed(1), JOURNAL).
+ *	while the outcome of an earlier message is still only in memory
+ *	beyond the window: at any moment at most one transaction per
+ *	session (DATA), or --window of them (BDAT), has been sent and not
+ *	journaled (campaign-feed(1), JOURNAL).
  *
  *	Work: recipients are read from the list only when a session asks,
  *	so memory is bounded by sessions x rcpts-per-msg plus the retry
@@ -407,32 +408,58 @@ loop(struct feed *f)
 	} while (!check_end(f));
 }
 
+/* session_init - one session's buffers: nslots transactions of k */
+static int
+session_init(struct feed *f, struct session *s, int k)
+{
+	int	i;
+
+	s->f = f;
+	s->fd = -1;
+	s->cur = s->dot = -1;
+	s->nslots = f->o->window > 2 ? f->o->window : 2;
+	s->exp_cap = s->nslots * (k + 4);
+	if ((s->exp = calloc((size_t)s->exp_cap, sizeof(*s->exp))) == NULL)
+		return -1;
+	for (i = 0; i < s->nslots; i++)
+		if ((s->txn[i].jobs = calloc((size_t)k, sizeof(struct job *))) == NULL)
+			return -1;
+	buf_init(&s->in, IN_MAX_BYTES);
+	buf_init(&s->out, 2 * FEED_MSG_MAX + (size_t)k * 600 + 65536);
+	return 0;
+}
+
+/* raw_body - the message without dot-stuffing, for BDAT */
+static int
+raw_body(struct feed *f)
+{
+	buf_init(&f->raw, FEED_MSG_MAX);
+	buf_init(&f->scratch, 2 * FEED_MSG_MAX);
+	if (f->m->ntags > 0 || f->o->window < 2)
+		return 0;
+	if (buf_append(&f->raw, f->m->body.data, f->m->body.len) < 0)
+		return -1;
+	f->raw.len = msg_unstuff(f->raw.data, f->raw.len);
+	return 0;
+}
+
 /* setup - sessions, epoll, commands */
 static int
 setup(struct feed *f)
 {
 	int	i, k = f->o->rcpts_per_msg;
-	struct session *s;
 
 	if ((f->ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		return cerr_set(&f->err, "epoll_create1: %s", strerror(errno));
 	if ((f->sess = calloc((size_t)f->nsess, sizeof(*f->sess))) == NULL)
 		return cerr_set(&f->err, "out of memory");
 	for (i = 0; i < f->nsess; i++) {
-		s = f->sess + i;
-		s->f = f;
-		s->fd = -1;
-		s->relay = f->relays + i % f->nrelays;
-		s->cur = s->dot = -1;
-		s->exp_cap = 2 * (k + 4);
-		s->exp = calloc((size_t)s->exp_cap, sizeof(*s->exp));
-		s->txn[0].jobs = calloc((size_t)k, sizeof(struct job *));
-		s->txn[1].jobs = calloc((size_t)k, sizeof(struct job *));
-		buf_init(&s->in, IN_MAX_BYTES);
-		buf_init(&s->out, 2 * FEED_MSG_MAX + (size_t)k * 600 + 65536);
-		if (!s->exp || !s->txn[0].jobs || !s->txn[1].jobs)
+		f->sess[i].relay = f->relays + i % f->nrelays;
+		if (session_init(f, f->sess + i, k) < 0)
 			return cerr_set(&f->err, "out of memory");
 	}
+	if (raw_body(f) < 0)
+		return cerr_set(&f->err, "out of memory");
 	if (asprintf(&f->mail_cmd, "MAIL FROM:<%s>", f->o->sender) < 0
 	    || asprintf(&f->ehlo_cmd, "EHLO %s\r\n", f->o->helo) < 0)
 		return cerr_set(&f->err, "out of memory");
@@ -455,15 +482,15 @@ txn_free_jobs(struct txn *t)
 static void
 teardown(struct feed *f)
 {
-	int	i;
+	int	i, k;
 
 	for (i = 0; f->sess && i < f->nsess; i++) {
 		sess_quit(f->sess + i);
-		txn_free_jobs(&f->sess[i].txn[0]);
-		txn_free_jobs(&f->sess[i].txn[1]);
+		for (k = 0; k < FEED_WINDOW_MAX; k++) {
+			txn_free_jobs(&f->sess[i].txn[k]);
+			free(f->sess[i].txn[k].jobs);
+		}
 		free(f->sess[i].exp);
-		free(f->sess[i].txn[0].jobs);
-		free(f->sess[i].txn[1].jobs);
 		free(f->sess[i].segs);
 		buf_free(&f->sess[i].in);
 		buf_free(&f->sess[i].out);
@@ -475,6 +502,8 @@ teardown(struct feed *f)
 	free(f->sess);
 	free(f->mail_cmd);
 	free(f->ehlo_cmd);
+	buf_free(&f->raw);
+	buf_free(&f->scratch);
 	if (f->ep >= 0)
 		close(f->ep);
 }

@@ -59,6 +59,7 @@ static const char usage_text[] =
 "  -s, --sessions N         concurrent SMTP sessions over all relays (20)\n"
 "  -k, --rcpts-per-msg K    recipients per message without tags (1)\n"
 "      --rate R             at most R messages per second (no limit)\n"
+"      --window N           transactions in flight per session with CHUNKING (4)\n"
 "  -j, --journal FILE       append-only journal; a restart resumes from it\n"
 "  -f, --sender ADDRESS     envelope sender, %c = campaign id, %h = host name\n"
 "                           (" DEFAULT_SENDER ")\n"
@@ -76,7 +77,7 @@ static const char usage_text[] =
 "  -h, --help               this text\n";
 
 enum { O_RATE = 256, O_HELO, O_TRIES, O_DELAY, O_TIMEOUT, O_GIVEUP, O_SYNC,
-	O_STATUS, O_PROGRESS, O_NOPROGRESS, O_STATS };
+	O_STATUS, O_PROGRESS, O_NOPROGRESS, O_STATS, O_WINDOW };
 
 static const struct option longopts[] = {
 	{"campaign", required_argument, NULL, 'C'},
@@ -100,6 +101,7 @@ static const struct option longopts[] = {
 	{"dry-run", no_argument, NULL, 'n'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"stats", no_argument, NULL, O_STATS},
+	{"window", required_argument, NULL, O_WINDOW},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -162,6 +164,7 @@ set_opt(struct args *a, int ch, const char *v)
 	case 'n': o->dry_run = 1; break;
 	case 'q': o->quiet = 1; break;
 	case O_STATS: o->stats = 1; break;
+	case O_WINDOW: o->window = (int)num("window", v, 1, FEED_WINDOW_MAX); break;
 	case 'h': fputs(usage_text, stdout); exit(0);
 	default: usage(NULL);
 	}
@@ -176,6 +179,7 @@ parse_args(struct args *a, int argc, char **argv)
 	memset(a, 0, sizeof(*a));
 	a->o.sessions = 20;
 	a->o.rcpts_per_msg = 1;
+	a->o.window = FEED_WINDOW;
 	a->o.max_tries = 5;
 	a->o.retry_delay = 5;
 	a->o.timeout = 300;
@@ -356,9 +360,9 @@ dry_run(const struct args *a, const struct msg *m, struct rlist *rl,
 	}
 	fprintf(stderr, "campaign-feed: dry run: campaign=%s sender=<%s> message=%zu bytes "
 		"tags=%zu list=%s to_send=%ld already_done=%ld malformed=%ld "
-		"relays=%d sessions=%d\n", a->o.campaign, a->o.sender, m->body.len,
-		m->ntags, rl->csv ? "csv" : "plain", good, c->skipped, c->malformed,
-		a->nrelays, a->o.sessions);
+		"relays=%d sessions=%d window=%d\n", a->o.campaign, a->o.sender,
+		m->body.len, m->ntags, rl->csv ? "csv" : "plain", good, c->skipped,
+		c->malformed, a->nrelays, a->o.sessions, a->o.window);
 	return c->malformed ? FEED_EXIT_REJECTED : FEED_EXIT_OK;
 }
 

@@ -252,6 +252,25 @@ msg_merge(const struct msg *m, char *const *vals, struct buf *out)
 	return 0;
 }
 
+/*
+ * msg_unstuff - undo dot-stuffing in place (BDAT sends the message as
+ * it is); returns the new length
+ */
+size_t
+msg_unstuff(char *p, size_t n)
+{
+	size_t	i, o = 0;
+	int	bol = 1;
+
+	for (i = 0; i < n; i++) {
+		if (bol && p[i] == '.' && i + 1 < n && p[i + 1] == '.')
+			i++;
+		bol = p[i] == '\n';
+		p[o++] = p[i];
+	}
+	return o;
+}
+
 int
 msg_load(struct msg *m, const char *path, const char *campaign, struct cerr *e)
 {

@@ -18,7 +18,7 @@
  *	joined by single spaces, truncated to FEED_TEXT_MAX - 1 bytes, with
  *	every byte outside printable ASCII written as '?'.  For a 250 reply
  *	r->ext has REPLY_EXT_* for the EHLO keywords PIPELINING, 8BITMIME
- *	and SIZE.
+ *	SIZE and CHUNKING.
  * SEE ALSO
  *	RFC 5321 4.2, 4.5.3.1.5; Postfix smtp_chat.c; OpenSMTPD SMTP_LINE_MAX.
  */
@@ -61,6 +61,7 @@ ext_keyword(const char *p, size_t n)
 		{"PIPELINING", REPLY_EXT_PIPELINING},
 		{"8BITMIME", REPLY_EXT_8BITMIME},
 		{"SIZE", REPLY_EXT_SIZE},
+		{"CHUNKING", REPLY_EXT_CHUNKING},
 	};
 	size_t	i, k;
 

@@ -2,11 +2,15 @@
  * NAME
  *	feed_sess - sessions and the event loop's state (feed_smtp.c, feed_loop.c)
  * DESCRIPTION
- *	A session is one SMTP connection to one relay.  It holds at most two
- *	transactions: one whose commands (MAIL, RCPT..., DATA) are being
- *	answered ("cur") and one whose message was sent and whose reply to
- *	"." is awaited ("dot").  Replies are matched to commands through a
- *	ring of expected replies, in order, as PIPELINING requires.
+ *	A session is one SMTP connection to one relay.  With DATA it holds
+ *	at most two transactions: one whose commands (MAIL, RCPT..., DATA)
+ *	are being answered ("cur") and one whose message was sent and whose
+ *	reply to "." is awaited ("dot"): a client must wait for the 354
+ *	(RFC 2920 3.1), so no more can be in flight.  With CHUNKING (RFC
+ *	3030) a transaction is MAIL, RCPT..., "BDAT n LAST" and the message,
+ *	sent in one piece with no reply awaited: up to "nslots" (--window)
+ *	transactions are in flight.  Replies are matched to commands through
+ *	a ring of expected replies, in order, as PIPELINING requires.
  *
  *	Output is a list of segments: pieces of the session's command
  *	buffer and, for a message without tags, the one prepared body
@@ -19,7 +23,8 @@
 
 #define IN_MAX_BYTES	(256 * 1024)	/* unparsed replies of one session */
 
-enum exp_kind { X_GREET, X_EHLO, X_MAIL, X_RCPT, X_DATA, X_DOT, X_RSET, X_QUIT };
+enum exp_kind { X_GREET, X_EHLO, X_MAIL, X_RCPT, X_DATA, X_DOT, X_RSET, X_QUIT,
+	X_BDAT };
 
 struct expect {
 	uint8_t	kind;
@@ -51,7 +56,9 @@ struct session {
 	enum sess_state state;
 	int	ready;			/* EHLO answered */
 	int	pipelining, ext8bit, extsize;
-	struct txn txn[2];
+	int	chunking;		/* BDAT, window of nslots */
+	struct txn txn[FEED_WINDOW_MAX];
+	int	nslots;			/* txn[] slots with jobs arrays */
 	int	cur, dot;		/* txn slots, -1 none */
 	struct expect *exp;
 	int	exp_head, exp_n, exp_cap;
@@ -90,6 +97,8 @@ struct feed {
 	double	last_up;		/* a session was usable then */
 	char   *mail_cmd;		/* "MAIL FROM:<sender>" */
 	char   *ehlo_cmd;		/* "EHLO name\r\n" */
+	struct buf raw;			/* message without dot-stuffing (BDAT) */
+	struct buf scratch;		/* one merged message (BDAT) */
 	struct cerr err;
 	int	fatal;
 };

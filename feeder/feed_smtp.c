@@ -13,7 +13,13 @@
  *	out in one write; after the 354 the message, the final "." and the
  *	next transaction's commands go out in the next one.  Without it
  *	each command waits for the previous reply.  Replies are matched to
- *	commands in order through the expect ring.
+ *	commands in order through the expect ring.  With CHUNKING (RFC
+ *	3030) and --window above 1, a transaction goes out whole: MAIL,
+ *	RCPT..., "BDAT n LAST" and the message without dot-stuffing, and up
+ *	to the window's number of transactions are in flight, so one read
+ *	answers several of them.  The reply to BDAT LAST is taken as the
+ *	reply to "."; after a failed MAIL or with no recipient accepted it
+ *	is ignored (those recipients are already settled).
  *
  *	A 2xx to "." settles every recipient the RCPTs accepted as 'A'; a
  *	4xx to MAIL, RCPT, DATA or "." puts the recipients concerned back in
@@ -176,6 +182,32 @@ put_rcpt(struct session *s, const struct job *jb)
 	OUT_LIT(s, ">\r\n");
 }
 
+/* send_bdat - with CHUNKING: the whole message as the last chunk */
+static void
+send_bdat(struct session *s, int slot)
+{
+	struct feed *f = s->f;
+	const struct buf *body = &f->raw;
+	char	cmd[64];
+	int	n;
+
+	if (f->m->ntags > 0) {
+		buf_reset(&f->scratch);
+		if (msg_merge(f->m, s->txn[slot].jobs[0]->vals, &f->scratch) < 0)
+			f->fatal = cerr_set(&f->err, "merge: %s", strerror(errno));
+		f->scratch.len = msg_unstuff(f->scratch.data, f->scratch.len);
+		body = &f->scratch;
+	}
+	n = snprintf(cmd, sizeof(cmd), "BDAT %zu LAST\r\n", body->len);
+	out_text(s, cmd, (size_t)n);
+	if (body == &f->raw)
+		seg_add(s, body->data, 0, body->len);
+	else
+		out_text(s, body->data, body->len);
+	exp_push(s, X_BDAT, slot, 0);
+	s->cur = -1;
+}
+
 /* txn_emit - send the commands of slot that may go out now */
 static void
 txn_emit(struct session *s, int slot)
@@ -192,6 +224,8 @@ txn_emit(struct session *s, int slot)
 		} else if (c <= t->n) {
 			put_rcpt(s, t->jobs[c - 1]);
 			exp_push(s, X_RCPT, slot, c - 1);
+		} else if (s->chunking) {
+			send_bdat(s, slot);
 		} else if (!s->pipelining && t->nok == 0) {
 			OUT_LIT(s, "RSET\r\n");
 			exp_push(s, X_RSET, slot, 0);
@@ -203,8 +237,21 @@ txn_emit(struct session *s, int slot)
 	}
 }
 
-int
-sess_start_txn(struct session *s)
+/* free_slot - an unused transaction slot, -1 when the window is full */
+static int
+free_slot(const struct session *s)
+{
+	int	i, n = s->chunking ? s->nslots : 2;
+
+	for (i = 0; i < n; i++)
+		if (!s->txn[i].active)
+			return i;
+	return -1;
+}
+
+/* start_one - start one transaction if a slot, work and the rate allow */
+static int
+start_one(struct session *s)
 {
 	struct feed *f = s->f;
 	struct txn *t;
@@ -220,7 +267,8 @@ sess_start_txn(struct session *s)
 		if (f->next_ok > f->now)
 			return 0;
 	}
-	slot = s->dot == 0 ? 1 : 0;
+	if ((slot = free_slot(s)) < 0)
+		return 0;
 	t = s->txn + slot;
 	if ((n = feed_take_jobs(f, t->jobs, f->o->rcpts_per_msg)) == 0)
 		return 0;
@@ -235,6 +283,16 @@ sess_start_txn(struct session *s)
 	s->cur = slot;
 	txn_emit(s, slot);
 	return 1;
+}
+
+int
+sess_start_txn(struct session *s)
+{
+	int	n = 0;
+
+	while (start_one(s))	/* DATA: one (cur is set); BDAT: the window */
+		n++;
+	return n > 0;
 }
 
 /* send_body - after 354: the message and the final "." */
@@ -323,6 +381,14 @@ on_dot(struct session *s, struct txn *t, int slot, const struct reply *r)
 	txn_end(s, slot);
 }
 
+/* on_bdat - reply to BDAT LAST: the message's outcome */
+static void
+on_bdat(struct session *s, struct txn *t, int slot, const struct reply *r)
+{
+	t->discard = t->mail_failed || t->nok == 0;
+	on_dot(s, t, slot, r);
+}
+
 /* on_ehlo - reply to EHLO: the session is ready for work */
 static void
 on_ehlo(struct session *s, const struct reply *r)
@@ -337,6 +403,8 @@ on_ehlo(struct session *s, const struct reply *r)
 	s->pipelining = (r->ext & REPLY_EXT_PIPELINING) != 0;
 	s->ext8bit = (r->ext & REPLY_EXT_8BITMIME) != 0;
 	s->extsize = (r->ext & REPLY_EXT_SIZE) != 0;
+	s->chunking = s->pipelining && (r->ext & REPLY_EXT_CHUNKING) != 0
+	    && s->f->o->window > 1;
 	n = snprintf(s->mail_line, sizeof(s->mail_line), "%s%s", f->mail_cmd,
 		     s->ext8bit && f->m->has8bit ? " BODY=8BITMIME" : "");
 	if (s->extsize && n > 0 && (size_t)n < sizeof(s->mail_line))
@@ -386,6 +454,9 @@ on_reply(struct session *s, const struct reply *r)
 		break;
 	case X_DOT:
 		on_dot(s, t, x.slot, r);
+		break;
+	case X_BDAT:
+		on_bdat(s, t, x.slot, r);
 		break;
 	default:
 		break;
@@ -565,9 +636,10 @@ sess_fail(struct session *s, const char *why)
 {
 	struct feed *f = s->f;
 	struct relay *rl = s->relay;
+	int	i;
 
-	requeue_txn(s, s->txn + 0);
-	requeue_txn(s, s->txn + 1);
+	for (i = 0; i < s->nslots; i++)
+		requeue_txn(s, s->txn + i);
 	if (s->fd >= 0)
 		close(s->fd);		/* also leaves the epoll set */
 	if (s->ready) {

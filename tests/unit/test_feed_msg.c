@@ -65,11 +65,35 @@ test_merge(void)
 	buf_free(&out);
 }
 
+/* test_unstuff - BDAT's copy: dot-stuffing undone at line starts only */
+static void
+test_unstuff(void)
+{
+	static const struct { const char *in, *want; } c[] = {
+		{"", ""},
+		{"..a\r\n", ".a\r\n"},
+		{"a..b\r\n..\r\n...x\r\n", "a..b\r\n.\r\n..x\r\n"},
+		{"x\r\n.", "x\r\n."},
+		{"x\r\n..", "x\r\n."},
+	};
+	char	b[64];
+	size_t	i, n;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		n = strlen(c[i].in);
+		memcpy(b, c[i].in, n);
+		n = msg_unstuff(b, n);
+		b[n] = '\0';
+		CHECK_STR(b, c[i].want, "unstuff case %zu", i);
+	}
+}
+
 int
 main(void)
 {
 	test_prepare();
 	test_merge();
+	test_unstuff();
 	CHECK_INT(msg_valid_id("spring-26.a_b"), 1, "valid id");
 	CHECK_INT(msg_valid_id(""), 0, "empty id");
 	CHECK_INT(msg_valid_id("a/b"), 0, "slash in id");
