@@ -147,14 +147,19 @@ until_sep(const char **pp, const char *end)
 	return v;
 }
 
-/* status_field - "S (text)" up to the end of the line */
-static void
+/* status_field - "S (text)" up to the end of the line; -1 when the line
+ * ends inside or right after the status word (a cut line: "status=se") */
+static int
 status_field(const char *p, const char *end, struct cs_event *ev)
 {
 	struct cs_str w = {p, 0};
 
 	while (p < end && *p != ' ')
 		p++;
+	if (p >= end) {
+		ev->why = "delivery line cut in its status";
+		return -1;
+	}
 	w.n = p - w.p;
 	ev->status = status_of(w);
 	while (p < end && *p == ' ')
@@ -166,6 +171,7 @@ status_field(const char *p, const char *end, struct cs_event *ev)
 	}
 	ev->reason.p = p;
 	ev->reason.n = end - p;
+	return 0;
 }
 
 /* delivery_field - one "key=value"; returns 1 after status (the last) */
@@ -182,10 +188,8 @@ delivery_field(const char **pp, const char *end, struct cs_event *ev)
 	key.p = k;
 	key.n = p - k;
 	p++;
-	if (is_eq(key, LIT("status"))) {
-		status_field(p, end, ev);
-		return 1;
-	}
+	if (is_eq(key, LIT("status")))
+		return status_field(p, end, ev) == 0 ? 1 : -1;
 	if (p < end && *p == '<') {
 		if (angle(&p, end, &dummy) < 0)
 			return -1;
@@ -220,7 +224,8 @@ parse_delivery(const char *p, const char *end, struct cs_event *ev)
 		r = delivery_field(&p, end, ev);
 	}
 	if (r != 1) {
-		ev->why = "delivery line without status=";
+		if (ev->why == NULL)
+			ev->why = "delivery line without status=";
 		return CS_BAD;
 	}
 	return CS_DELIVERY;
@@ -251,6 +256,10 @@ parse_from(const char *p, const char *end, struct cs_event *ev)
 			return CS_BAD;
 		}
 		(void) until_sep(&p, end);
+	}
+	if (p >= end) {		/* every qmgr from= line has nrcpt= or status= */
+		ev->why = "qmgr from= line cut short";
+		return CS_BAD;
 	}
 	return CS_OTHER;
 }

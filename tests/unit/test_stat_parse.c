@@ -93,6 +93,13 @@ static const struct want rows[] = {
 	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
 	{H "campaign-milter[1]: ABC: tempfail: internal error",
 	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	/* cut in the status word, or before nrcpt=: unparsed, not used */
+	{H "postfix/smtp[5]: ABCE01: to=<a@z>, relay=mx.z[10.0.0.1]:25, delay=1, dsn=2.0.0, status=se",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "postfix/smtp[5]: ABCE01: to=<a@z>, relay=x, delay=1, dsn=5.1.1, status=bounced",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "postfix/qmgr[2]: ABCE03: from=<bounces+cut@ex.org>, size=1",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
 	/* the filter's info line per late-suppressed recipient (full logs) */
 	{H "campaign-filter[1]: ABC: late suppression: to=<a@b> action=550 5.7.1 suppressed: x",
 	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
