@@ -548,10 +548,16 @@ on_filter(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 	touch(c, t, host);
 	if (ev->suppressed > 0)
 		c->c.supp_late += (uint64_t) ev->suppressed;
-	if ((m = find(tr, host, ev->qid)) != NULL) {
+	/* without the milter's line (a log starting mid-campaign) the filter's
+	 * line is the first sight of the queue id: its pipe line is a hop of c */
+	if ((m = make(tr, host, ev->qid)) == NULL) {
+		tr->nomem++;
+	} else {
 		m->flags |= F_FILTERED;
 		if (m->camp == NULL)
 			m->camp = c;
+		if (m->nrcpt < 0 && ev->nrcpt >= 0)
+			m->nrcpt = ev->nrcpt;
 	}
 	if (ev->requeued.n == 0)
 		return;
@@ -755,6 +761,7 @@ cs_track_event(struct cs_track *tr, const struct cs_line *l,
 		break;
 	case CS_FILTER:
 		on_filter(tr, ev, host, l->t);
+		release_qid(tr, host, ev->qid);
 		if (ev->requeued.n)
 			release_qid(tr, host, ev->requeued);
 		break;
