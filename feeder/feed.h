@@ -215,6 +215,7 @@ struct feed_counts {
 	double	start, elapsed;
 	double	cpu_write, cpu_read;	/* with --stats */
 	long	writes, reads;
+	long	wakeups;		/* epoll_wait(2) calls */
 	int	interrupted, gave_up, fatal;
 };
 

@@ -397,6 +397,7 @@ loop(struct feed *f)
 
 	do {
 		n = epoll_wait(f->ep, evs, MAX_EVENTS, (int)(TICK * 1000));
+		f->c->wakeups++;
 		f->now = feed_now();
 		for (i = 0; i < n; i++)
 			on_event(evs[i].data.ptr, evs[i].events);

@@ -407,9 +407,10 @@ print_stats(const struct feed_counts *c)
 	fprintf(stderr, "campaign-feed: cpu user=%.3fs sys=%.3fs total=%.3fs "
 		"probes=%.3fs net=%.3fs per_message=%.2fus socket_write=%.3fs "
 		"socket_read=%.3fs outside_write=%.1f%% outside_socket_io=%.1f%% "
-		"writes=%ld reads=%ld\n", u, s, tot, 2 * (pw + pr), net, per, w, r,
-		net > 0 ? 100.0 * (net - w) / net : 0.0,
-		net > 0 ? 100.0 * (net - w - r) / net : 0.0, c->writes, c->reads);
+		"writes=%ld reads=%ld wakeups=%ld\n", u, s, tot, 2 * (pw + pr), net,
+		per, w, r, net > 0 ? 100.0 * (net - w) / net : 0.0,
+		net > 0 ? 100.0 * (net - w - r) / net : 0.0, c->writes, c->reads,
+		c->wakeups);
 }
 
 /* exit_status - what the run's counts mean */
