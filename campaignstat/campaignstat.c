@@ -212,9 +212,10 @@ process(const struct opts *o, struct cs_track *tr, struct cs_linestats *ls,
 	}
 }
 
+/* report - print the report; a refresh (final 0) keeps held lines held */
 static void
 report(const struct opts *o, struct cs_track *tr, struct cs_linestats *ls,
-       struct cs_merge *mg)
+       struct cs_merge *mg, int final)
 {
 	int	i;
 
@@ -227,7 +228,10 @@ report(const struct opts *o, struct cs_track *tr, struct cs_linestats *ls,
 		ls->toolong += mg->in[i]->toolong;
 		ls->bytes += mg->in[i]->bytes;
 	}
-	cs_track_finish(tr);
+	if (final)
+		cs_track_finish(tr);
+	else
+		cs_track_snapshot(tr);
 	if (o->format == FMT_JSON)
 		cs_report_json(stdout, tr, ls, o->top);
 	else if (o->format == FMT_CSV)
@@ -294,7 +298,7 @@ follow(const struct opts *o, struct cs_track *tr, struct cs_linestats *ls,
 		if (now_s() >= next && o->format != FMT_BOUNCED) {
 			if (tty)
 				fputs("\033[H\033[2J", stdout);
-			report(o, tr, ls, mg);
+			report(o, tr, ls, mg, 0);
 			next = now_s() + o->interval;
 		}
 		if (!stop)
@@ -362,7 +366,7 @@ main(int argc, char **argv)
 	if ((st = open_inputs(&o, argc - optind, argv + optind, &mg)) == 0) {
 		ls.inputs = mg.n;
 		st = o.follow ? follow(&o, &tr, &ls, &mg) : drain(&o, &tr, &ls, &mg);
-		report(&o, &tr, &ls, &mg);
+		report(&o, &tr, &ls, &mg, 1);
 	}
 	for (i = 0; i < mg.n; i++)
 		cs_input_close(mg.in[i]);

@@ -773,11 +773,17 @@ cs_track_event(struct cs_track *tr, const struct cs_line *l,
 void
 cs_track_finish(struct cs_track *tr)
 {
+	release_due(tr, -1);
+	cs_track_snapshot(tr);
+}
+
+void
+cs_track_snapshot(struct cs_track *tr)
+{
 	size_t	i;
 	struct cs_msg *m;
 	struct cs_campaign *c;
 
-	release_due(tr, -1);
 	for (i = 0; i < tr->ncamps; i++) {
 		c = tr->camps[i];
 		c->c.end_def_msgs = c->c.end_def_rcpts = c->c.end_live_msgs = 0;

@@ -9,6 +9,7 @@
  *	tr.filter_transport = "campaign";
  *	cs_track_event(&tr, &line, &ev);	once per parsed line
  *	cs_track_finish(&tr);			"still deferred" figures
+ *	cs_track_snapshot(&tr);			the same, held lines kept
  *	... tr.camps[i] ...
  *	cs_track_free(&tr);
  * DESCRIPTION
@@ -37,7 +38,9 @@
  *	line) until a filter line names that id (then it counts for the
  *	filter's campaign), or until lines CS_HOLD_US later in log time come
  *	(then it counts under CS_UNKNOWN); at most CS_HOLD_MAX are held, and
- *	cs_track_finish releases the rest.
+ *	cs_track_finish releases the rest.  cs_track_snapshot computes the
+ *	end-of-log figures without releasing them (a refresh of --follow: a
+ *	held line released then would be counted under CS_UNKNOWN for good).
  *
  *	Injected messages and recipients are counted at the milter line, or
  *	failing that at qmgr's first "from=" line of a queue id; a count made
@@ -130,6 +133,7 @@ int	cs_track_host(struct cs_track *tr, const char *h, size_t n);
 void	cs_track_event(struct cs_track *tr, const struct cs_line *l,
 		       const struct cs_event *ev);
 void	cs_track_finish(struct cs_track *tr);
+void	cs_track_snapshot(struct cs_track *tr);
 int	cs_track_wanted(const struct cs_track *tr, const char *id);
 void	cs_track_free(struct cs_track *tr);
 
