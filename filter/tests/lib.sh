@@ -33,7 +33,7 @@ fl_setup() {
 	sandbox_postconf "mydestination = \$myhostname" || return 1
 	"$FL_SETUP" -c "$SB_CONF" --port "127.0.0.1:$FL_PORT" \
 		--reinject-port "$FL_RPORT" --filter "$FL_FILTER" \
-		--filter-user nobody --milter "unix:$CM_SOCK" \
+		--filter-user nobody --milter-user nobody --milter "unix:$CM_SOCK" \
 		--campaign-conf "$CM_CONF" "$@" > "$SB/setup.out" 2>&1 ||
 		{ sed 's/^/# setup: /' "$SB/setup.out"; return 1; }
 	sandbox_reload && wait_for 20 "campaign ports" fl_ports_ready

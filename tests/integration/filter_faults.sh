@@ -76,7 +76,7 @@ check_eq "down: none bounced" "$(sandbox_log_count 'status=bounced')" 0
 check_eq "down: nothing at the sink" "$(sandbox_sink_count)" "$base"
 check "down: campaign-setup restores the listener" \
 	"$FL_SETUP" -c "$SB_CONF" --port "127.0.0.1:$FL_PORT" --reinject-port "$FL_RPORT" \
-	--filter "$FL_FILTER" --filter-user nobody --milter "unix:$CM_SOCK" \
+	--filter "$FL_FILTER" --filter-user nobody --milter-user nobody --milter "unix:$CM_SOCK" \
 	--campaign-conf "$CM_CONF"
 sandbox_reload && wait_for 20 "listener" fl_ports_ready
 sandbox_postqueue -f

@@ -9,7 +9,11 @@
 #	smtp_destination_concurrency_limit = 0) as an old box would have them.
 #	Runs campaign-setup, then again, then with -n; checks the results with
 #	postconf, postmap -q and postalias -q, never by reading the files.
-#	Needs no running Postfix.
+#	Needs no running Postfix.  The milter's system user: with /etc
+#	replaced by a copy inside ns-exec's private mount namespace only,
+#	-n says it would create campaign-milter, a run creates it (system
+#	uid, no login shell, no home), the next run finds it; --milter none
+#	creates none.
 . "$CAMPAIGN_SRC/tests/lib.sh"
 SETUP=$CAMPAIGN_BUILD/postfix-conf/campaign-setup
 FILTER=$CAMPAIGN_BUILD/filter/campaign-filter
@@ -35,7 +39,7 @@ fresh_config() {
 
 setup() {
 	"$SETUP" -c "$C" --filter "$FILTER" --filter-user nobody \
-		--port 127.0.0.1:2525 "$@"
+		--milter-user nobody --port 127.0.0.1:2525 "$@"
 }
 
 # sums - checksums of everything campaign-setup may change
@@ -117,4 +121,36 @@ out=$("$SETUP" -c "$C" --check-spool 2>&1); st=$?
 echo "$out" | sed 's/^/# /'
 check_eq "--check-spool exits 0" "$st" 0
 check "--check-spool names the file system" grep -q "^queue_directory $W/queue: file system" <<<"$out"
+
+# --- the milter's user, in a private copy of /etc --------------------------
+PETC=$(mktemp -d /tmp/setup-fresh-etc.XXXXXX)
+trap 'umount -l /etc 2>/dev/null; rm -rf "$W" "$PETC"' EXIT
+MU=campaign-milter
+if [ ! -e /dev/.campaign-ns ] || ! { cp -a /etc/. "$PETC/" && mount --bind "$PETC" /etc; }; then
+	fail "private /etc for the milter user" "not inside ns-exec, or bind mount failed"
+	done_testing
+fi
+userdel "$MU" >/dev/null 2>&1
+no_user() { ! id "$1" >/dev/null 2>&1; }
+before=$(sums)
+out=$(setup -n --milter-user "$MU" 2>&1); st=$?
+check_eq "-n with the milter user absent exits 0" "$st" 0
+check "-n says it would create $MU" grep -qx "would change: create system user $MU" <<<"$out"
+check "-n created no user" no_user "$MU"
+check_eq "-n changed no file" "$(sums)" "$before"
+out=$(setup --milter-user "$MU" --milter none 2>&1)
+check "--milter none: no milter user" no_user "$MU"
+out=$(setup --milter-user "$MU" 2>&1); st=$?
+echo "$out" | sed 's/^/# /'
+check_eq "run with the milter user absent exits 0" "$st" 0
+check "says it creates $MU" grep -qx "change: create system user $MU" <<<"$out"
+check "$MU exists" id -u "$MU"
+IFS=: read -r _ _ uid _ _ home shell <<<"$(getent passwd "$MU")"
+check "$MU is a system user (uid $uid)" test "$uid" -lt \
+	"$(awk '$1 == "UID_MIN" { print $2 }' /etc/login.defs)"
+check_eq "$MU has no login shell" "$shell" /usr/sbin/nologin
+check_eq "$MU has no home" "$home" /nonexistent
+check "no home directory made" test ! -e /nonexistent
+out=$(setup --milter-user "$MU" 2>&1)
+check_eq "next run changes nothing" "$(echo "$out" | tail -1)" "0 change(s) made"
 done_testing
