@@ -19,11 +19,11 @@
  *	3. writes the journal records of this turn (journal_flush);
  *	4. writes each session's queued output.
  *
- *	Because step 3 comes before step 4, a message is never written
- *	while the outcome of an earlier message is still only in memory
- *	beyond the window: at any moment at most one transaction per
- *	session (DATA), or --window of them (BDAT), has been sent and not
- *	journaled (campaign-feed(1), JOURNAL).
+ *	Because step 3 comes before step 4, the outcomes read in a turn
+ *	are on disk before any more output goes out: at any moment at most
+ *	one transaction per session (DATA: the next message waits for its
+ *	354), or --window of them (BDAT), has been sent and not journaled
+ *	(campaign-feed(1), JOURNAL).
  *
  *	Work: recipients are read from the list only when a session asks,
  *	so memory is bounded by sessions x rcpts-per-msg plus the retry
