@@ -30,6 +30,7 @@
 #define CM_URL_MAX	512		/* unsubscribe_url, before expansion */
 #define CM_MAILTO_MAX	256		/* unsubscribe_mailto */
 #define CM_FBID_MAX	256		/* feedback_id */
+#define CM_QID_MAX	64		/* the "i" macro (queue id) */
 
 struct cm_config {
 	struct campaign_conf cf;

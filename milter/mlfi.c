@@ -32,7 +32,8 @@
  *	Notice: "QID: campaign=ID from=<orig> return=<rewritten> nrcpt=N
  *	tags=LIST" for every campaign message (LIST: the header names added,
  *	comma-separated, or "none").  Warnings for every tempfail and reject
- *	with the queue id and the reason.
+ *	with the queue id and the reason; a queue id longer than CM_QID_MAX
+ *	(64) bytes is itself a tempfail, logged with its first 16 bytes.
  * SEE ALSO
  *	campaign-milter(8), tag.h, OpenDKIM mlfi_negotiate, dkimf_cleanup.
  */
@@ -441,17 +442,37 @@ tag_message(struct cm_eom *t)
 	return CM_ACCEPT;
 }
 
+/* queue_id - the "i" macro, "NOQUEUE" when absent; NULL (logged) when too long */
+static const char *
+queue_id(SMFICTX *ctx)
+{
+	const char *qid = smfi_getsymval(ctx, "i");
+
+	if (qid == NULL || *qid == '\0')
+		return "NOQUEUE";
+	if (strnlen(qid, CM_QID_MAX + 1) > CM_QID_MAX) {
+		clog_warnx("%.16s...: tempfail: queue id (macro i) longer than %d bytes",
+		    qid, CM_QID_MAX);
+		return NULL;
+	}
+	return qid;
+}
+
 static sfsistat
 mlfi_eom(SMFICTX *ctx)
 {
 	struct cm_eom t;
 	enum cm_result r;
-	const char *qid = smfi_getsymval(ctx, "i");
+	const char *qid = queue_id(ctx);
 
+	if (qid == NULL) {
+		msg_end(ctx);
+		return result_status(ctx, CM_TEMPFAIL);
+	}
 	memset(&t, 0, sizeof(t));
 	t.ctx = ctx;
 	t.m = smfi_getpriv(ctx);
-	t.qid = qid && *qid ? qid : "NOQUEUE";
+	t.qid = qid;
 	buf_init(&t.rp, CM_RP_MAX);
 	buf_init(&t.tags, 256);
 	buf_init(&t.val, CM_HDR_MAX);
