@@ -51,6 +51,12 @@
 
 #define JOURNAL_MAGIC	"# campaign-feed journal 1 campaign="
 #define JOURNAL_OUT_MAX	((size_t)64 << 20)
+/*
+ * A larger line number is junk (a garbled file): it would wrap, marking
+ * some other line done, or size the done bitmap in gigabytes (found by
+ * fuzz_journal).  A dropped record means that recipient is sent again.
+ */
+#define JOURNAL_LINE_MAX 1000000000UL	/* bitmap at most 125 MB */
 
 void
 journal_none(struct journal *j)
@@ -98,10 +104,10 @@ journal_load_line(struct journal *j, const char *p, size_t n)
 
 	if (n < 3 || p[0] == '#' || p[1] != ' ')
 		return 0;
-	for (i = 2; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+	for (i = 2; i < n && p[i] >= '0' && p[i] <= '9' && line <= JOURNAL_LINE_MAX; i++)
 		line = line * 10 + (unsigned long)(p[i] - '0');
 	/* a record cut short (full disk, crash) before its address is junk */
-	if (i == 2 || i + 1 >= n || p[i] != ' ')
+	if (i == 2 || i + 1 >= n || p[i] != ' ' || line > JOURNAL_LINE_MAX)
 		return 0;
 	switch (p[0]) {
 	case 'A':
@@ -164,8 +170,10 @@ load(struct journal *j, const char *campaign, int *last_nl, struct cerr *e)
 		rc = cerr_set(e, "read: %s", strerror(errno));
 	if (rc == 0 && lines == 0 && line.len > 0)
 		rc = check_header(line.data, line.len, campaign, e) ? -2 : 0;
+	if (rc == 0)		/* before buf_free(), which zeroes line.len */
+		rc = lines > 0 || line.len > 0;
 	buf_free(&line);
-	return rc < 0 ? rc : (int)(lines > 0 || line.len > 0);
+	return rc;
 }
 
 /* write_all - write(2) until done */
