@@ -546,6 +546,7 @@ on_filter(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 		return;
 	}
 	touch(c, t, host);
+	tr->filter_seen = 1;
 	if (ev->suppressed > 0)
 		c->c.supp_late += (uint64_t) ev->suppressed;
 	/* without the milter's line (a log starting mid-campaign) the filter's
@@ -730,6 +731,15 @@ release_qid(struct cs_track *tr, int host, struct cs_str qid)
 	}
 }
 
+/* unlinked - may a filter line still claim this queue id?  Not seen at
+ * all, or (in a log with filter lines) seen only in qmgr's from= line */
+static int
+unlinked(const struct cs_track *tr, const struct cs_msg *m)
+{
+	return m == NULL || (tr->filter_seen && (m->flags & (F_INJ_QMGR
+		| F_INJ_MILTER | F_FILTERED | F_CHILD)) == F_INJ_QMGR);
+}
+
 void
 cs_track_event(struct cs_track *tr, const struct cs_line *l,
 	       const struct cs_event *ev)
@@ -740,7 +750,7 @@ cs_track_event(struct cs_track *tr, const struct cs_line *l,
 	release_due(tr, l->t);
 	switch (ev->kind) {
 	case CS_DELIVERY:
-		if (find(tr, host, ev->qid) != NULL || hold(tr, l, ev, host) < 0)
+		if (!unlinked(tr, find(tr, host, ev->qid)) || hold(tr, l, ev, host) < 0)
 			on_delivery(tr, ev, host, l->t);
 		break;
 	case CS_QUEUED:
@@ -750,7 +760,13 @@ cs_track_event(struct cs_track *tr, const struct cs_line *l,
 		on_expired(tr, ev, host, l->t);
 		break;
 	case CS_REMOVED:
-		if ((m = find(tr, host, ev->qid)) != NULL)
+		if ((m = find(tr, host, ev->qid)) == NULL)
+			break;
+		if (tr->nheld && unlinked(tr, m)) {
+			release_qid(tr, host, ev->qid);	/* may drop m */
+			m = find(tr, host, ev->qid);
+		}
+		if (m != NULL)
 			drop(tr, m);
 		break;
 	case CS_REJECT:

@@ -38,7 +38,11 @@
  *	line) until a filter line names that id (then it counts for the
  *	filter's campaign), or until lines CS_HOLD_US later in log time come
  *	(then it counts under CS_UNKNOWN); at most CS_HOLD_MAX are held, and
- *	cs_track_finish releases the rest.  cs_track_snapshot computes the
+ *	cs_track_finish releases the rest.  Once filter lines have been seen,
+ *	a queue id known only from qmgr's "from=" line (which Postfix logs for
+ *	the reinjected copy before the filter's line) is not linked yet
+ *	either: its deliveries are held the same way, and released at its
+ *	"removed".  cs_track_snapshot computes the
  *	end-of-log figures without releasing them (a refresh of --follow: a
  *	held line released then would be counted under CS_UNKNOWN for good).
  *
@@ -126,6 +130,7 @@ struct cs_track {
 	uint64_t bounced_skipped;	/* addresses unfit for the export */
 	struct cs_held *held, *held_tail;	/* unlinked deliveries, oldest first */
 	size_t	nheld;
+	int	filter_seen;		/* a campaign-filter line was read */
 };
 
 void	cs_track_init(struct cs_track *tr);
