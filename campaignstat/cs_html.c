@@ -278,32 +278,23 @@ rate_chart(FILE *fp, const struct cs_rate *r)
 	fputs("</svg>\n", fp);
 }
 
-static void
-domain_table(FILE *fp, const struct cs_cmap *m, int top)
-{
-	struct cs_cent **a;
-	size_t	n = cs_cmap_sorted(m, CS_D_SENT, &a), i;
+/* a ranked table: its title, header row, what its rows are, one row */
+struct ranked {
+	const char *title, *header, *noun;
+	int	sortkey;
+	void	(*row)(FILE *, const struct cs_cent *);
+};
 
-	fputs("<h3>Recipient domains</h3>\n", fp);
-	if (n == 0)
-		fputs("<p>None.</p>\n", fp);
-	else
-		fputs("<table><tr><th class=\"k\">domain</th><th>delivered</th>"
-		      "<th>deferrals</th><th>bounced</th><th>expired</th></tr>\n", fp);
-	for (i = 0; i < n && (top == 0 || i < (size_t) top); i++) {
-		fputs("<tr><td class=\"k\">", fp);
-		html_text(fp, a[i]->key);
-		fprintf(fp, "</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td></tr>\n",
-			(unsigned long long) a[i]->v[CS_D_SENT],
-			(unsigned long long) a[i]->v[CS_D_DEFER],
-			(unsigned long long) a[i]->v[CS_D_BOUNCE],
-			(unsigned long long) a[i]->v[CS_D_EXPIRE]);
-	}
-	if (n > 0)
-		fputs("</table>\n", fp);
-	if (top && n > (size_t) top)
-		fprintf(fp, "<p class=\"meta\">%zu more domains.</p>\n", n - top);
-	free(a);
+static void
+domain_row(FILE *fp, const struct cs_cent *e)
+{
+	fputs("<tr><td class=\"k\">", fp);
+	html_text(fp, e->key);
+	fprintf(fp, "</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td></tr>\n",
+		(unsigned long long) e->v[CS_D_SENT],
+		(unsigned long long) e->v[CS_D_DEFER],
+		(unsigned long long) e->v[CS_D_BOUNCE],
+		(unsigned long long) e->v[CS_D_EXPIRE]);
 }
 
 static void
@@ -322,24 +313,35 @@ reason_row(FILE *fp, const struct cs_cent *e)
 	fputs("</td></tr>\n", fp);
 }
 
+static const struct ranked domains_table = {
+	"Recipient domains", "<th class=\"k\">domain</th><th>delivered</th>"
+	"<th>deferrals</th><th>bounced</th><th>expired</th>", "domains",
+	CS_D_SENT, domain_row,
+};
+static const struct ranked reasons_table = {
+	"DSN codes and reasons", "<th>count</th><th class=\"k\">dsn</th>"
+	"<th class=\"k\">status</th><th class=\"k\">reason</th>", "reasons",
+	0, reason_row,
+};
+
+/* ranked_table - the top rows of m, most first, and how many are left out */
 static void
-reason_table(FILE *fp, const struct cs_cmap *m, int top)
+ranked_table(FILE *fp, const struct ranked *t, const struct cs_cmap *m, int top)
 {
 	struct cs_cent **a;
-	size_t	n = cs_cmap_sorted(m, 0, &a), i;
+	size_t	n = cs_cmap_sorted(m, t->sortkey, &a), i;
 
-	fputs("<h3>DSN codes and reasons</h3>\n", fp);
+	fprintf(fp, "<h3>%s</h3>\n", t->title);
 	if (n == 0)
 		fputs("<p>None.</p>\n", fp);
 	else
-		fputs("<table><tr><th>count</th><th class=\"k\">dsn</th>"
-		      "<th class=\"k\">status</th><th class=\"k\">reason</th></tr>\n", fp);
+		fprintf(fp, "<table><tr>%s</tr>\n", t->header);
 	for (i = 0; i < n && (top == 0 || i < (size_t) top); i++)
-		reason_row(fp, a[i]);
+		t->row(fp, a[i]);
 	if (n > 0)
 		fputs("</table>\n", fp);
 	if (top && n > (size_t) top)
-		fprintf(fp, "<p class=\"meta\">%zu more reasons.</p>\n", n - top);
+		fprintf(fp, "<p class=\"meta\">%zu more %s.</p>\n", n - top, t->noun);
 	free(a);
 }
 
@@ -361,8 +363,8 @@ campaign_section(FILE *fp, const struct cs_track *tr, const struct cs_campaign *
 	fprintf(fp, " (%s).</p>\n", d);
 	delay_table(fp, &c->delay);
 	rate_chart(fp, &c->rate);
-	domain_table(fp, &c->domains, top);
-	reason_table(fp, &c->reasons, top);
+	ranked_table(fp, &domains_table, &c->domains, top);
+	ranked_table(fp, &reasons_table, &c->reasons, top);
 	fputs("</section>\n", fp);
 }
 

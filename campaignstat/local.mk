@@ -18,21 +18,13 @@ campaignstat_campaignstat_LDADD = $(CS_LIBS)
 dist_man_MANS += campaignstat/campaignstat.1
 EXTRA_DIST += campaignstat/campaignstat-json.md
 
-# unit tests of campaignstat's parts (tests/unit/test_stat_*.c)
-STAT_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/campaignstat
+# unit tests of campaignstat's parts (tests/unit/test_stat_*.c, the default
+# source of each; they include the headers as "../../campaignstat/cs_*.h")
 STAT_UNITS = tests/unit/test_stat_line tests/unit/test_stat_parse \
 	tests/unit/test_stat_track tests/unit/test_stat_stats
 check_PROGRAMS += $(STAT_UNITS)
 TESTS += $(STAT_UNITS)
-tests_unit_test_stat_line_SOURCES = tests/unit/test_stat_line.c tests/unit/testhelp.h
-tests_unit_test_stat_line_CPPFLAGS = $(STAT_UNIT_CPPFLAGS)
 tests_unit_test_stat_line_LDADD = $(CS_LIBS)
-tests_unit_test_stat_parse_SOURCES = tests/unit/test_stat_parse.c tests/unit/testhelp.h
-tests_unit_test_stat_parse_CPPFLAGS = $(STAT_UNIT_CPPFLAGS)
 tests_unit_test_stat_parse_LDADD = $(CS_LIBS)
-tests_unit_test_stat_track_SOURCES = tests/unit/test_stat_track.c tests/unit/testhelp.h
-tests_unit_test_stat_track_CPPFLAGS = $(STAT_UNIT_CPPFLAGS)
 tests_unit_test_stat_track_LDADD = $(CS_LIBS)
-tests_unit_test_stat_stats_SOURCES = tests/unit/test_stat_stats.c tests/unit/testhelp.h
-tests_unit_test_stat_stats_CPPFLAGS = $(STAT_UNIT_CPPFLAGS)
 tests_unit_test_stat_stats_LDADD = $(CS_LIBS)

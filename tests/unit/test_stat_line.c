@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "testhelp.h"
-#include "cs_line.h"
+#include "../../campaignstat/cs_line.h"
 
 /* 2026-11-28 00:00:00 UTC */
 #define DAY	1795824000LL

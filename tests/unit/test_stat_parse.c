@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "testhelp.h"
-#include "cs_parse.h"
+#include "../../campaignstat/cs_parse.h"
 
 #define H	"2026-11-28T10:00:00.000001+00:00 mx1 "
 

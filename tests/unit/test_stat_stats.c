@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "testhelp.h"
-#include "cs_stats.h"
-#include "cs_table.h"
+#include "../../campaignstat/cs_stats.h"
+#include "../../campaignstat/cs_table.h"
 
 #define US	1000000LL
 

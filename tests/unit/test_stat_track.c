@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "testhelp.h"
-#include "cs_report.h"
+#include "../../campaignstat/cs_report.h"
 
 #define MAXL	16
 
