@@ -434,8 +434,8 @@ session_init(struct feed *f, struct session *s, int k)
 static int
 raw_body(struct feed *f)
 {
-	buf_init(&f->raw, FEED_MSG_MAX);
-	buf_init(&f->scratch, 2 * FEED_MSG_MAX);
+	buf_init(&f->raw, 2 * FEED_MSG_MAX + 4096);	/* as msg.body */
+	buf_init(&f->scratch, 2 * FEED_MSG_MAX + 65536);	/* as a session's out */
 	if (f->m->ntags > 0 || f->o->window < 2)
 		return 0;
 	if (buf_append(&f->raw, f->m->body.data, f->m->body.len) < 0)
