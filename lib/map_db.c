@@ -49,6 +49,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -106,7 +107,7 @@ struct dbop {
 
 static _Thread_local sigjmp_buf *guard_jmp;
 static struct sigaction guard_old_segv, guard_old_bus;
-static int guard_installed;
+static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
 
 static void
 guard_handler(int sig)
@@ -117,13 +118,15 @@ guard_handler(int sig)
 	sigaction(sig, sig == SIGSEGV ? &guard_old_segv : &guard_old_bus, NULL);
 }
 
+/*
+ * guard_install - once per process; pthread_once() makes a second thread
+ * that opens its first table meanwhile wait until the handler is in place
+ */
 static void
 guard_install(void)
 {
 	struct sigaction sa;
 
-	if (__atomic_exchange_n(&guard_installed, 1, __ATOMIC_SEQ_CST))
-		return;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = guard_handler;
 	sa.sa_flags = SA_NODEFER;
@@ -415,7 +418,7 @@ map_db_open(const char *name, int flags, struct cerr *e)
 		cerr_set(e, "%s: out of memory", name);
 		return NULL;
 	}
-	guard_install();
+	(void)pthread_once(&guard_once, guard_install);
 	m->lock_fd = m->dbfd = -1;
 	m->flags = (flags & MAP_CREATE) ? flags | MAP_RDWR : flags;
 	if ((m->name = strdup(name)) == NULL) {
@@ -571,24 +574,24 @@ db_get(struct map_db *m, const char *key, size_t klen, struct buf *val,
 	return 1;
 }
 
-/* get_folded - try the key with and without the NUL, as dict_db_lookup() */
+/*
+ * by_form - one get (val set) or delete of key in the table's NUL
+ * convention, or in both while it is unknown, as dict_db_lookup() and
+ * dict_db_delete(); remembers the form found.  1 done, 0 not there, -1 error
+ */
 static int
-get_folded(struct map_db *m, const char *key, size_t klen, struct buf *val,
-	   struct cerr *e)
+by_form(struct map_db *m, enum dbop_kind kind, const char *key, size_t klen,
+	struct buf *val, struct cerr *e)
 {
-	int	r = 0;
+	int	r = 0, nul;
 
-	if (m->form != FORM_NONUL) {
-		if ((r = db_get(m, key, klen + 1, val, e)) < 0)
-			return -1;
+	for (nul = 1; nul >= 0 && r == 0; nul--) {
+		if (m->form == (nul ? FORM_NONUL : FORM_NUL))
+			continue;
+		r = kind == OP_GET ? db_get(m, key, klen + nul, val, e)
+		    : db_keyop(m, OP_DEL, key, klen + nul, NULL, "delete from", e);
 		if (r == 1)
-			m->form = FORM_NUL;
-	}
-	if (r == 0 && m->form != FORM_NUL) {
-		if ((r = db_get(m, key, klen, val, e)) < 0)
-			return -1;
-		if (r == 1)
-			m->form = FORM_NONUL;
+			m->form = nul ? FORM_NUL : FORM_NONUL;
 	}
 	return r;
 }
@@ -602,7 +605,7 @@ map_db_lookup(struct map_db *m, const char *key, struct buf *val, struct cerr *e
 
 	if (fold_key(key, k, &klen, e) < 0 || prepare(m, LOCK_SH, e) < 0)
 		return -1;
-	r = get_folded(m, k, klen, val, e);
+	r = by_form(m, OP_GET, k, klen, val, e);
 	(void)finish(m, 0, NULL);
 	return r;
 }
@@ -684,34 +687,6 @@ map_db_update(struct map_db *m, const char *key, const char *value, struct cerr 
 	return r;
 }
 
-/* db_del - delete one key form; 1 deleted, 0 not there, -1 error */
-static int
-db_del(struct map_db *m, const char *key, size_t klen, struct cerr *e)
-{
-	return db_keyop(m, OP_DEL, key, klen, NULL, "delete from", e);
-}
-
-/* del_folded - delete in either convention, as dict_db_delete() */
-static int
-del_folded(struct map_db *m, const char *key, size_t klen, struct cerr *e)
-{
-	int	r = 0;
-
-	if (m->form != FORM_NONUL) {
-		if ((r = db_del(m, key, klen + 1, e)) < 0)
-			return -1;
-		if (r == 1)
-			m->form = FORM_NUL;
-	}
-	if (r == 0 && m->form != FORM_NUL) {
-		if ((r = db_del(m, key, klen, e)) < 0)
-			return -1;
-		if (r == 1)
-			m->form = FORM_NONUL;
-	}
-	return r;
-}
-
 int
 map_db_delete(struct map_db *m, const char *key, struct cerr *e)
 {
@@ -723,7 +698,7 @@ map_db_delete(struct map_db *m, const char *key, struct cerr *e)
 		return -1;
 	if (prepare(m, LOCK_EX, e) < 0)
 		return -1;
-	r = del_folded(m, k, klen, e);
+	r = by_form(m, OP_DEL, k, klen, NULL, e);
 	if (finish(m, r == 1, r == 1 ? e : NULL) < 0)
 		r = -1;
 	return r;
@@ -868,7 +843,7 @@ try_key(struct map_db *m, const char *key, struct buf *val, int *hit,
 
 	if (fold_key(key, k, &klen, e) < 0)
 		return -1;
-	if ((r = get_folded(m, k, klen, val, e)) <= 0)
+	if ((r = by_form(m, OP_GET, k, klen, val, e)) <= 0)
 		return r;
 	*hit = is_reject(buf_cstr(val));
 	return 1;
