@@ -526,9 +526,9 @@ fold_key(const char *key, char out[MAP_KEY_MAX + 1], size_t *len, struct cerr *e
 }
 
 /*
- * db_keyop - one guarded get, put or delete of key (klen bytes) and, for
- * put, value (vlen bytes; for get, v receives it).  1 done, 0 not there,
- * -1 error (the handle is then reopened before the next use).
+ * db_keyop - one guarded get, put or delete of key (klen bytes); v is the
+ * value to put, or receives the one got (NULL for delete).  1 done, 0 not
+ * there, -1 error (the handle is then reopened before the next use).
  */
 static int
 db_keyop(struct map_db *m, enum dbop_kind kind, const char *key, size_t klen,
@@ -555,6 +555,15 @@ db_keyop(struct map_db *m, enum dbop_kind kind, const char *key, size_t klen,
 	return 1;
 }
 
+/* strip_nul - length without one trailing NUL */
+static size_t
+strip_nul(const DBT *d)
+{
+	if (d->size > 0 && ((const char *)d->data)[d->size - 1] == '\0')
+		return d->size - 1;
+	return d->size;
+}
+
 /* db_get - one get; 1 found (val set), 0 not, -1 error */
 static int
 db_get(struct map_db *m, const char *key, size_t klen, struct buf *val,
@@ -566,9 +575,7 @@ db_get(struct map_db *m, const char *key, size_t klen, struct buf *val,
 	memset(&v, 0, sizeof(v));
 	if ((r = db_keyop(m, OP_GET, key, klen, &v, "read", e)) != 1)
 		return r;
-	if (v.size > 0 && ((char *)v.data)[v.size - 1] == '\0')
-		v.size--;
-	if (buf_set(val, v.data, v.size) < 0)
+	if (buf_set(val, v.data, strip_nul(&v)) < 0)
 		return cerr_set(e, "%s: value of \"%s\" longer than %zu bytes",
 				m->path, key, val->max);
 	return 1;
@@ -702,15 +709,6 @@ map_db_delete(struct map_db *m, const char *key, struct cerr *e)
 	if (finish(m, r == 1, r == 1 ? e : NULL) < 0)
 		r = -1;
 	return r;
-}
-
-/* strip_nul - length without one trailing NUL */
-static size_t
-strip_nul(const DBT *d)
-{
-	if (d->size > 0 && ((const char *)d->data)[d->size - 1] == '\0')
-		return d->size - 1;
-	return d->size;
 }
 
 /* walk_cursor - call fn for each pair; the caller holds the lock */
