@@ -16,16 +16,17 @@
  *	(A, R or D by the first byte; line number from the other two), at
  *	most RECS_MAX.  A fresh journal gets the records, is cut at the
  *	offset (what a crash leaves: any prefix of what was written) and
- *	opened again.  Invariants: cut inside the header line, it is refused
- *	as not a journal (its newline alone may be missing), else it opens; a line is done exactly when an A or
- *	R record for it is complete (newline included) before the cut: a
- *	cut record never counts (no recipient skipped), a complete one always
- *	does (no recipient sent twice); the counts agree; a record added
- *	after the reopen reads back on the next open, and then the torn
- *	last record counts too when its type, line number, the space and at
- *	least one byte after it were written (the newline written after it at the first
- *	open completes it; the number cannot be a cut one, so that line was
- *	accepted or rejected: it is sent at most twice, never lost).
+ *	opened again.  Invariants: cut inside the header line, it is
+ *	refused as not a journal (only its newline may be missing), else it
+ *	opens; a line is done exactly when an A or R record for it is
+ *	complete (newline included) before the cut: a cut record never
+ *	counts (no recipient skipped), a complete one always does (no
+ *	recipient sent twice); the counts agree; a record added after the
+ *	reopen reads back on the next open, and then the torn last record
+ *	counts too when its type, line number, the space and at least one
+ *	byte after it were written (the newline written after it at the
+ *	first open completes it; the number cannot be a cut one, so that
+ *	line was accepted or rejected: it is sent at most twice, never lost).
  */
 #include <stdint.h>
 #include <stdio.h>
