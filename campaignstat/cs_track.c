@@ -21,6 +21,7 @@
 #define F_CHILD		0x08		/* reinjected by campaign-filter */
 #define F_DEFERRED	0x10		/* deferred at least once */
 #define F_BYDELIVERY	0x20		/* first seen at a delivery line */
+#define F_GONE		0x40		/* removed while a delivery was held */
 
 struct cs_msg {
 	struct cs_tabent te;		/* hash of (host, qid); first */
@@ -676,14 +677,40 @@ hold(struct cs_track *tr, const struct cs_line *l, const struct cs_event *ev,
 	return 0;
 }
 
-/* release - count a held delivery now (parsed again from its copy) */
+/* held_is - is h a delivery of (host, qid)? */
+static int
+held_is(const struct cs_held *h, int host, struct cs_str qid)
+{
+	return h->host == host && h->qid.n == qid.n
+	    && memcmp(h->qid.p, qid.p, qid.n) == 0;
+}
+
+/* has_held - is a delivery of (host, qid) held? */
+static int
+has_held(const struct cs_track *tr, int host, struct cs_str qid)
+{
+	const struct cs_held *h;
+
+	for (h = tr->held; h; h = h->next)
+		if (held_is(h, host, qid))
+			return 1;
+	return 0;
+}
+
+/* release - count a held delivery now (parsed again from its copy); an
+ * entry already removed goes with its last held delivery */
 static void
 release(struct cs_track *tr, struct cs_held *h)
 {
 	struct cs_event ev;
+	struct cs_msg *m;
 
-	if (cs_parse_msg(&h->l, &ev) == CS_DELIVERY)
+	if (cs_parse_msg(&h->l, &ev) == CS_DELIVERY) {
 		on_delivery(tr, &ev, h->host, h->l.t);
+		if ((m = find(tr, h->host, ev.qid)) != NULL && (m->flags & F_GONE)
+		    && !has_held(tr, h->host, ev.qid))
+			drop(tr, m);
+	}
 	free(h);
 }
 
@@ -721,8 +748,7 @@ release_qid(struct cs_track *tr, int host, struct cs_str qid)
 
 	for (h = tr->held; h; h = next) {
 		next = h->next;
-		if (h->host == host && h->qid.n == qid.n
-		    && memcmp(h->qid.p, qid.p, qid.n) == 0) {
+		if (held_is(h, host, qid)) {
 			unlink_held(tr, prev, h);
 			release(tr, h);
 		} else {
@@ -762,11 +788,11 @@ cs_track_event(struct cs_track *tr, const struct cs_line *l,
 	case CS_REMOVED:
 		if ((m = find(tr, host, ev->qid)) == NULL)
 			break;
-		if (tr->nheld && unlinked(tr, m)) {
-			release_qid(tr, host, ev->qid);	/* may drop m */
-			m = find(tr, host, ev->qid);
-		}
-		if (m != NULL)
+		/* the filter line naming a reinjected copy may come after
+		 * its removed line: keep the entry for its held deliveries */
+		if (tr->nheld && unlinked(tr, m) && has_held(tr, host, ev->qid))
+			m->flags |= F_GONE;
+		else
 			drop(tr, m);
 		break;
 	case CS_REJECT:
@@ -810,7 +836,7 @@ cs_track_snapshot(struct cs_track *tr)
 		if (m->ndef) {
 			c->c.end_def_msgs++;
 			c->c.end_def_rcpts += m->ndef;
-		} else if (!(m->flags & F_FILTERED)) {
+		} else if (!(m->flags & (F_FILTERED | F_GONE))) {
 			c->c.end_live_msgs++;
 		}
 	}

@@ -41,8 +41,8 @@
  *	cs_track_finish releases the rest.  Once filter lines have been seen,
  *	a queue id known only from qmgr's "from=" line (which Postfix logs for
  *	the reinjected copy before the filter's line) is not linked yet
- *	either: its deliveries are held the same way, and released at its
- *	"removed".  cs_track_snapshot computes the
+ *	either: its deliveries are held the same way (also past its
+ *	"removed", which may come first).  cs_track_snapshot computes the
  *	end-of-log figures without releasing them (a refresh of --follow: a
  *	held line released then would be counted under CS_UNKNOWN for good).
  *

@@ -69,13 +69,26 @@ static const struct scenario scen[] = {
 		SMTP("03.000000", "BBB2", "v@d.example", "2.0.0", "sent")},
 	 {"c1: messages_injected=2 delivered=2 deferral_events=1 deferred_messages=1",
 	  "(none): messages_injected=0 deferral_events=0"}, 0},
-	{"plain mail in a log with filter lines: held, released at removed", {
+	{"plain mail in a log with filter lines: held past removed, by its sender", {
 		MILTER("00.000000", "AAA1", "c1", "1"),
 		FILTER("00.100000", "AAA1", "c1", "1", "0", "1", "\"\""),
+		HOP("00.110000", "AAA1", "u@d.example"),
 		QMGR("00.200000", "NNN1", "someone@example.com", "1"),
 		SMTP("00.300000", "NNN1", "x@d.example", "2.0.0", "sent"),
 		T("00.400000") "postfix/qmgr[3]: NNN1: removed"},
-	 {"(none): messages_injected=1 delivered=1", "(unknown): delivered=0"}, -1},
+	 {"(none): messages_injected=1 delivered=1 in_queue_messages=0", "(unknown): delivered=0"}, 0},
+	{"reinjected copy delivered and removed before the filter's line", {
+		MILTER("00.000000", "AAA1", "c1", "1"),
+		FILTER("00.100000", "AAA1", "c1", "1", "0", "1", "\"\""),
+		HOP("00.110000", "AAA1", "u@d.example"),
+		MILTER("01.000000", "AAA2", "c1", "1"),
+		QMGR("01.100000", "BBB2", "bounces+v=d.example@example.com", "1"),
+		SMTP("01.200000", "BBB2", "v@d.example", "2.0.0", "sent"),
+		T("01.250000") "postfix/qmgr[3]: BBB2: removed",
+		FILTER("01.300000", "AAA2", "c1", "1", "1", "0", "BBB2"),
+		HOP("01.310000", "AAA2", "v@d.example"),
+		T("01.400000") "postfix/qmgr[3]: AAA2: removed"},
+	 {"c1: messages_injected=2 delivered=1 in_queue_messages=0", "(none): delivered=0 messages_injected=0"}, 0},
 	{"an unlinked delivery counts as (unknown) after 5 s of log time", {
 		MILTER("00.000000", "AAA1", "c1", "1"),
 		SMTP("00.500000", "CCC3", "u@d.example", "2.0.0", "sent"),
