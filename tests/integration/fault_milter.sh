@@ -11,18 +11,25 @@
 #	exactly once (Postfix never queued a message it answered 4xx to, so
 #	no duplicate is allowed), every message at the sink carries the
 #	milter's tag (none slipped through untagged), none bounced.
-. "$CAMPAIGN_SRC/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
-. "$CAMPAIGN_SRC/milter/tests/lib.sh"
-. "$CAMPAIGN_SRC/filter/tests/lib.sh"
+#
+#	Postfix keeps a milter that failed off for the rest of the SMTP
+#	session: a feeder session opened before the kill answers 451 to
+#	every MAIL FROM, even after the restart, until smtpd ends it after
+#	smtpd_hard_error_limit errors (1000 on the campaign service).  With
+#	200 recipients, those 451s only come from retries, whose delay
+#	doubles, so the run took minutes; here the campaign service ends
+#	such a session after 5 errors, the feeder reconnects (a lost session
+#	costs no try) and the new session reaches the restarted milter.
 . "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
 
-ft_start || { fail "campaign path starts"; done_testing; }
+ft_begin
+svc=127.0.0.1:$FL_PORT/inet
+check "campaign smtpd drops a session after 5 errors" postconf -c "$SB_CONF" \
+	-P "$svc/smtpd_soft_error_limit=4" "$svc/smtpd_hard_error_limit=5"
+check "reload" sandbox_reload
 N=200
-ft_list m $N
 tempfails() { sandbox_log_count 'milter-reject: END-OF-MESSAGE|Service unavailable|451 4\.7\.1'; }
-ft_feed_bg m --rate 60
-check "60 accepted before the kill" wait_for 60 "60 accepted" ft_accepted_ge m 60
+ft_feed_start "before the kill" m $N 60 60
 old=$CM_PID
 kill -KILL "$CM_PID"
 check "milter is gone" wait_for 10 "milter gone" cm_dead "$old"
@@ -30,13 +37,7 @@ before=$(tempfails)
 tempfailed() { [ "$(tempfails)" -gt "$before" ]; }
 check "campaign smtpd tempfails while the milter is down" wait_for 30 "4xx" tempfailed
 check "milter restarts on the same socket" cm_start
-ft_feed_wait
-check_eq "feeder exit status" "$FT_FEED_ST" 0
-[ "$FT_FEED_ST" = 0 ] || ft_show_feed m
+ft_feed_end "milter killed" m
 check "feeder retried" grep -Eq 'retries=[1-9]' "$FT/m.out"
-check "queue empties" sandbox_wait_queue_empty 120
 ft_check_once "milter killed" m $N 0
-check_eq "every message at the sink is tagged" "$(ft_untagged)" 0
-check_eq "none bounced" "$(ft_bounced)" 0
-check "restarted milter left no sanitizer report" cm_san_clean
-done_testing
+ft_end

@@ -15,10 +15,7 @@
 #	   delays its DATA reply; the running filter is killed with SIGKILL;
 #	   pipe(8) defers; with the real listener back every message arrives
 #	   exactly once and the slow sink holds no message.
-. "$CAMPAIGN_SRC/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
-. "$CAMPAIGN_SRC/milter/tests/lib.sh"
-. "$CAMPAIGN_SRC/filter/tests/lib.sh"
+. "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
 
 sandbox_start || { fail "sandbox starts"; done_testing; }
 fl_setup || { fail "campaign-setup configures the sandbox"; done_testing; }
@@ -96,18 +93,8 @@ base=$(sandbox_sink_count)
 fl_inject "$FL_PORT" "$MSG" 'k%d@sink.test' 1 1
 check_eq "kill: accepted" "$FL_ACCEPTED" 1
 
-# filter_pid - the running campaign-filter of this sandbox
-filter_pid() {
-	local p
-	for p in /proc/[0-9]*; do
-		tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q "^$FL_FILTER -c $CM_CONF -f" &&
-			{ echo "${p#/proc/}"; return 0; }
-	done
-	return 1
-}
-filter_running() { filter_pid >/dev/null; }
-check "kill: filter is waiting for the slow listener" wait_for 20 "filter running" filter_running
-pid=$(filter_pid) && kill -KILL "$pid"
+check "kill: filter is waiting for the slow listener" wait_for 20 "filter running" ft_filter_running
+pid=$(ft_filter_pid) && kill -KILL "$pid"
 check "kill: pipe defers on the signal" \
 	sandbox_wait_log 'relay=campaign, .*status=deferred \(.*(signal|Command died)' 20
 check_eq "kill: not bounced" "$(sandbox_log_count 'status=bounced')" 0

@@ -25,10 +25,7 @@
 #	5. The unsubscribe secret with mode 0644, 0640 or 0604: campaign-milter
 #	   -n exits 78 and names the file and the mode; 0600 exits 0.  SIGHUP
 #	   with a readable secret keeps the daemon and its old settings.
-. "$CAMPAIGN_SRC/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
-. "$CAMPAIGN_SRC/milter/tests/lib.sh"
-. "$CAMPAIGN_SRC/filter/tests/lib.sh"
+. "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
 
 PETC=$(mktemp -d /tmp/campaign-priv-etc.XXXXXX)
 etc_restore() { umount -l /etc 2>/dev/null; rm -rf "$PETC"; }
@@ -109,18 +106,9 @@ HOLD_PID=$SB_BG
 wait_for 10 "holding listener" sb_listens "$HOLD_PID" "$HOLD_PORT"
 cp "$CM_CONF" "$SB/campaign.conf.orig"
 echo "reinject_to = 127.0.0.1:$HOLD_PORT" >> "$CM_CONF"
-filter_pid() {
-	local p
-	for p in /proc/[0-9]*; do
-		tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q "^$FL_FILTER -c $CM_CONF -f" &&
-			{ echo "${p#/proc/}"; return 0; }
-	done
-	return 1
-}
-filter_running() { filter_pid > /dev/null; }
 sandbox_smtp "$FL_PORT" sender@campaign.test p2@sink.test < "$SB/msg" > /dev/null
-check "a filter runs" wait_for 30 "filter running" filter_running
-fpid=$(filter_pid)
+check "a filter runs" wait_for 30 "filter running" ft_filter_running
+fpid=$(ft_filter_pid)
 if [ -n "$fpid" ]; then
 	check_eq "filter uids" "$(status_ids "$fpid" Uid)" "$fuid $fuid $fuid $fuid"
 	check_eq "filter has no capability" "$(cap_eff "$fpid")" 0000000000000000
