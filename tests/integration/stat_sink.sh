@@ -53,10 +53,11 @@ check "campaign-testsink is the relay" testsink_start -r "$FT/rules"
 holds=$(for p in a b; do for ((n = 1; n <= LATE; n++)); do printf '{%s-late-%d@sink.test=HOLD},' $p $n; done; done)
 check "late recipients are held" sandbox_postconf \
 	"smtpd_end_of_data_restrictions = check_recipient_access inline:{${holds%,}}"
+list a; list b
+# smtpd notices a changed table only after its current session: fill it before the reload
+check "early recipients are in the table" fl_suppress $(grep -h -- '-early-' "$FT"/[ab].list)
 check "Postfix reloads" sandbox_reload
 for p in a b; do
-	list $p
-	fl_suppress $(grep -- '-early-' "$FT/$p.list") > /dev/null
 	ft_feed $p -f 'bounces+%c@campaign.test'
 	# exit 2: finished, some recipients rejected (the early ones)
 	check_eq "feeder ft-$p ends" "$FT_FEED_ST" 2 || ft_show_feed $p
@@ -117,6 +118,11 @@ for p in a b; do
 		"$(grep -c '^R ' "$FT/$p.journal")" $EARLY
 done
 
+both() { echo $(($(cs "$FT/full.json" ft-a "$1") + $(cs "$FT/full.json" ft-b "$1"))); }
+check_eq "the sink's messages = delivered of both campaigns" "$(testsink_msg_count)" "$(both delivered)"
+check_eq "the sink's rcpt_4xx counter = deferral events of both" "$(testsink_counter rcpt_4xx)" "$(both deferral_events)"
+check_eq "the sink's rcpt_5xx counter = bounced of both" "$(testsink_counter rcpt_5xx)" "$(both bounced)"
+
 /usr/sbin/pflogsumm "$SB_LOG" > "$FT/pf.txt" 2> /dev/null
 pf() { awk -v w="$1" '$2 == w { print $1; exit }' "$FT/pf.txt"; }
 # tot KEY... - the sum of these totals in the full log's report
@@ -131,4 +137,9 @@ check_eq "bounced = pflogsumm's bounced" "$(tot bounced)" "$(pf bounced)"
 check_eq "no unparsed line in the full log" "$(cs "$FT/full.json" lines unparsed)" 0
 sed 's/^/# unparsed: /' "$FT/full.err"
 echo "# $(date +%T) full log $(wc -l < "$SB_LOG") lines, maillog $(wc -l < "$MAILLOG"), delivery log $(wc -l < "$DLOG")"
+if [ "$T_FAILED" -gt 0 ]; then
+	keep=$(mktemp -d "${TMPDIR:-/tmp}/stat_sink.XXXXXX")
+	cp "$SB_LOG" "$MAILLOG" "$DLOG" "$TESTSINK_LOG" "$FT"/*.json "$keep"/
+	echo "# logs kept in $keep"
+fi
 done_testing
