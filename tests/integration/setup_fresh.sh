@@ -32,7 +32,8 @@ fresh_config() {
 		html_directory=no sample_directory=/usr/share/doc/postfix \
 		readme_directory=no myhostname=relay.campaign.test \
 		"qmgr_site_hog_factor = 100" "virtual_maps = hash:$C/oldvirtual" \
-		"smtp_destination_concurrency_limit = 0" "trigger_timeout = 5" &&
+		"smtp_destination_concurrency_limit = 0" "trigger_timeout = 5" \
+		"default_process_limit = 1000" &&
 	printf 'old@campaign.test kept@campaign.test\n' > "$C/oldvirtual" &&
 	postmap -c "$C" "hash:$C/oldvirtual"
 }
@@ -62,8 +63,9 @@ check_eq "old virtual entry still resolves" \
 check_eq "smtp_destination_concurrency_limit = 0 dropped" \
 	"$(postconf -c "$C" -nh smtp_destination_concurrency_limit)" ""
 check_eq "administrator's trigger_timeout kept" "$(postconf -c "$C" -h trigger_timeout)" 5
-check_eq "hash_queue_names" "$(postconf -c "$C" -h hash_queue_names)" \
-	"deferred, defer, incoming, active"
+check_eq "hash_queue_names: Postfix's default" "$(postconf -c "$C" -nh hash_queue_names)" ""
+check_eq "HOWTO's default_process_limit = 1000 dropped" \
+	"$(postconf -c "$C" -nh default_process_limit)" ""
 check_eq "recipient_delimiter for the VERP return path" \
 	"$(postconf -c "$C" -h recipient_delimiter)" +
 check_eq "discard alias -> devnull" \
