@@ -55,6 +55,7 @@ struct session {
 	struct relay *relay;
 	enum sess_state state;
 	int	ready;			/* EHLO answered */
+	int	retire;			/* 4xx to MAIL: no new work, reconnect */
 	int	pipelining, ext8bit, extsize;
 	int	chunking;		/* BDAT, window of nslots */
 	struct txn txn[FEED_WINDOW_MAX];

@@ -257,7 +257,8 @@ start_one(struct session *s)
 	struct txn *t;
 	int	slot, n;
 
-	if (s->state != S_OPEN || !s->ready || s->cur >= 0 || f->stopping
+	if (s->state != S_OPEN || !s->ready || s->retire || s->cur >= 0
+	    || f->stopping
 	    || (!s->pipelining && (s->exp_n > 0 || s->dot >= 0)))
 		return 0;
 	if (f->o->rate > 0) {
@@ -327,6 +328,8 @@ on_mail(struct session *s, struct txn *t, int slot, const struct reply *r)
 {
 	if (r->code / 100 == 2)
 		return;
+	if (r->code / 100 == 4)
+		s->retire = 1;	/* e.g. smtpd keeps a failed milter off */
 	t->mail_failed = 1;
 	settle_all(s, t, r);
 	if (!s->pipelining)
@@ -420,6 +423,27 @@ on_ehlo(struct session *s, const struct reply *r)
 	}
 }
 
+/*
+ * sess_recycle - end a session whose MAIL got a 4xx, once every reply is
+ * in, and connect again at once: Postfix's smtpd keeps a milter that
+ * failed off for the rest of the session (451 4.7.1 to every MAIL), so
+ * only a new session sees the milter restarted.  The recipients are
+ * already back in the retry queue with their backoff.
+ */
+static void
+sess_recycle(struct session *s)
+{
+	sess_quit(s);
+	s->retire = 0;
+	s->cur = s->dot = -1;
+	s->exp_n = s->exp_head = 0;
+	s->nsegs = 0;
+	s->want_out = 0;
+	buf_reset(&s->in);
+	buf_reset(&s->out);
+	s->reconnect_at = s->f->now;
+}
+
 /* on_reply - act on one complete reply */
 static void
 on_reply(struct session *s, const struct reply *r)
@@ -463,7 +487,9 @@ on_reply(struct session *s, const struct reply *r)
 	}
 	if (s->state == S_OPEN && s->cur >= 0)
 		txn_emit(s, s->cur);
-	if (s->state == S_OPEN)
+	if (s->state == S_OPEN && s->retire && sess_idle(s))
+		sess_recycle(s);
+	else if (s->state == S_OPEN)
 		sess_start_txn(s);
 }
 
@@ -600,6 +626,7 @@ sess_connected(struct session *s)
 {
 	s->state = S_OPEN;
 	s->ready = 0;
+	s->retire = 0;
 	feed_epoll_out(s, 0);
 	exp_push(s, X_GREET, 0, 0);
 }
