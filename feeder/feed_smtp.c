@@ -423,6 +423,20 @@ on_ehlo(struct session *s, const struct reply *r)
 	}
 }
 
+/* sess_reset - a closed session: no transaction, no I/O; connect at WHEN */
+static void
+sess_reset(struct session *s, double when)
+{
+	s->retire = 0;
+	s->cur = s->dot = -1;
+	s->exp_n = s->exp_head = 0;
+	s->nsegs = 0;
+	s->want_out = 0;
+	buf_reset(&s->in);
+	buf_reset(&s->out);
+	s->reconnect_at = when;
+}
+
 /*
  * sess_recycle - end a session whose MAIL got a 4xx, once every reply is
  * in, and connect again at once: Postfix's smtpd keeps a milter that
@@ -434,14 +448,7 @@ static void
 sess_recycle(struct session *s)
 {
 	sess_quit(s);
-	s->retire = 0;
-	s->cur = s->dot = -1;
-	s->exp_n = s->exp_head = 0;
-	s->nsegs = 0;
-	s->want_out = 0;
-	buf_reset(&s->in);
-	buf_reset(&s->out);
-	s->reconnect_at = s->f->now;
+	sess_reset(s, s->f->now);
 }
 
 /* on_reply - act on one complete reply */
@@ -681,13 +688,7 @@ sess_fail(struct session *s, const char *why)
 	s->fd = -1;
 	s->state = S_DOWN;
 	s->ready = 0;
-	s->cur = s->dot = -1;
-	s->exp_n = s->exp_head = 0;
-	s->nsegs = 0;
-	s->want_out = 0;
-	buf_reset(&s->in);
-	buf_reset(&s->out);
-	s->reconnect_at = rl->retry_at;
+	sess_reset(s, rl->retry_at);
 }
 
 void
