@@ -53,12 +53,14 @@ timeout -s TERM 2 "$NS" bash -c 'trap "sleep 0.5; echo cleaned > '"$tmp"'/term; 
 check_eq "SIGTERM reaches the command and its trap finishes" "$(cat "$tmp/term" 2>/dev/null)" cleaned
 
 # a sandbox killed by SIGTERM still stops everything
-# (TERM once the sandbox has started, whatever the load; at most 60 s)
+# (TERM once the sandbox has started, whatever the load; at most 60 s;
+# "wait" lets bash run the sandbox's TERM trap at once, a foreground
+# sleep would hold it back)
 "$NS" bash -c '
 	. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
 	sandbox_start || exit 1
 	echo "$SB" > '"$tmp"'/sb
-	sleep 60' > /dev/null 2>&1 &
+	sleep 60 & wait' > /dev/null 2>&1 &
 nspid=$!
 wait_for 60 "the sandbox to start" test -s "$tmp/sb"
 kill -TERM "$nspid" 2>/dev/null
