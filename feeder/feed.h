@@ -44,6 +44,8 @@
 #define FEED_ID_MAX	64		/* campaign id */
 #define FEED_WINDOW	4		/* --window default */
 #define FEED_WINDOW_MAX	16		/* --window upper bound */
+#define FEED_COALESCE	500		/* --coalesce default, microseconds */
+#define FEED_COALESCE_MAX 50000	/* --coalesce upper bound, microseconds */
 
 /* Exit status (campaign-feed(1) EXIT STATUS) */
 #define FEED_EXIT_OK		0	/* every recipient accepted */
@@ -193,6 +195,7 @@ struct feed_opts {
 	int	rcpts_per_msg;
 	int	window;			/* BDAT transactions in flight per session */
 	double	rate;			/* messages/s, 0 = no limit */
+	double	coalesce;		/* longest pause gathering replies, s; 0 off */
 	int	max_tries;		/* 4xx tries before "deferred" */
 	double	retry_delay;		/* first backoff, doubles */
 	double	timeout;		/* per reply */
@@ -216,6 +219,7 @@ struct feed_counts {
 	double	cpu_write, cpu_read;	/* with --stats */
 	long	writes, reads;
 	long	wakeups;		/* epoll_wait(2) calls */
+	long	pauses;			/* nanosleep(2) calls gathering replies */
 	int	interrupted, gave_up, fatal;
 };
 

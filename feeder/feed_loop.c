@@ -60,6 +60,8 @@
 #define MAX_EVENTS	256
 #define BAD_REPORT_MAX	100
 #define RETRY_QUEUE_MAX	100000		/* recipients waiting for a retry */
+#define GATHER_MIN	5e-6		/* a shorter pause is not taken, s */
+#define GATHER_STEP	2e-6		/* the least a pause grows by, s */
 
 static volatile sig_atomic_t got_signal;
 
@@ -387,17 +389,59 @@ check_end(struct feed *f)
 	return 0;
 }
 
+/*
+ * gather_pause - before a wait: sleep f->pause when at least two sessions
+ * await replies, so that the wait finds many ready at once (one wake-up
+ * for many replies instead of one each).
+ */
+static int
+gather_pause(struct feed *f)
+{
+	struct timespec ts;
+
+	if (f->pause < GATHER_MIN || f->awaiting < 2)
+		return 0;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)(f->pause * 1e9);
+	nanosleep(&ts, NULL);
+	f->c->pauses++;
+	return 1;
+}
+
+/*
+ * gather_adapt - the next pause, from what a wait found: n sessions
+ * ready out of awaiting.  All of them ready: the relays were waiting
+ * on us; one or none after a pause: replies come too seldom for a pause
+ * to gather them; either way halve it.  Fewer than half ready: lengthen
+ * it by an eighth, up to --coalesce.
+ */
+static void
+gather_adapt(struct feed *f, int n, int awaiting, int paused)
+{
+	if (awaiting < 2)
+		return;
+	if (n >= awaiting || (paused && n <= 1))
+		f->pause /= 2;
+	else if (2 * n < awaiting)
+		f->pause += f->pause / 8 + GATHER_STEP;
+	if (f->pause > f->o->coalesce)
+		f->pause = f->o->coalesce;
+}
+
 /* loop - run until done */
 static void
 loop(struct feed *f)
 {
 	struct epoll_event evs[MAX_EVENTS];
 	double	next_tick = 0, next_timeout = 0;
-	int	i, n;
+	int	i, n, awaiting, paused;
 
 	do {
+		awaiting = f->awaiting;
+		paused = gather_pause(f);
 		n = epoll_wait(f->ep, evs, MAX_EVENTS, (int)(TICK * 1000));
 		f->c->wakeups++;
+		gather_adapt(f, n, awaiting, paused);
 		f->now = feed_now();
 		for (i = 0; i < n; i++)
 			on_event(evs[i].data.ptr, evs[i].events);

@@ -93,7 +93,7 @@ add_line(struct reply *r, const char *p, size_t n, struct cerr *e)
 		text_add(r, " ", 1);
 		text_add(r, p + 4, n - 4);
 	}
-	if (code == 250 && n > 4)
+	if (code == 250 && r->nlines > 1 && n > 4)	/* line 1: the domain */
 		r->ext |= ext_keyword(p + 4, n - 4);
 	return 0;
 }

@@ -94,6 +94,8 @@ struct feed {
 	double	now, next_ok;		/* --rate */
 	long	inflight;		/* jobs in transactions */
 	struct session *dirty;
+	int	awaiting;		/* sessions with replies outstanding */
+	double	pause;			/* next gathering pause, s (--coalesce) */
 	int	stopping;
 	double	last_up;		/* a session was usable then */
 	char   *mail_cmd;		/* "MAIL FROM:<sender>" */

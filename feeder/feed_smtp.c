@@ -111,7 +111,8 @@ exp_push(struct session *s, int kind, int slot, int idx)
 		return;
 	}
 	s->exp[i] = (struct expect) {(uint8_t)kind, (uint8_t)slot, (uint16_t)idx};
-	s->exp_n++;
+	if (s->exp_n++ == 0)
+		s->f->awaiting++;
 	s->deadline = s->f->now + s->f->o->timeout;
 }
 
@@ -122,7 +123,8 @@ exp_pop(struct session *s)
 	struct expect x = s->exp[s->exp_head];
 
 	s->exp_head = (s->exp_head + 1) % s->exp_cap;
-	s->exp_n--;
+	if (--s->exp_n == 0)
+		s->f->awaiting--;
 	return x;
 }
 
@@ -429,6 +431,8 @@ sess_reset(struct session *s, double when)
 {
 	s->retire = 0;
 	s->cur = s->dot = -1;
+	if (s->exp_n > 0)
+		s->f->awaiting--;
 	s->exp_n = s->exp_head = 0;
 	s->nsegs = 0;
 	s->want_out = 0;

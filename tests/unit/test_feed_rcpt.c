@@ -23,6 +23,7 @@ static const struct {
 	{"\n# c\n<a@x.org>\r\n  b@y.org  \nbad\n<>\na@x.org junk\n",
 	 "3:a@x.org 4:b@y.org 5:! 6:! 7:!", 0},
 	{"c@z.org", "1:c@z.org", 0},
+	{"x+tag@sub.x.org\nA.B@Y.Org\n", "1:x+tag@sub.x.org 2:A.B@Y.Org", 0},
 	{"name,EMAIL\nAnn,a@x.org\n\"B, b\",b@y.org\n", "2:a@x.org 3:b@y.org", 1},
 	{"email,n\na@x.org,\"two\nlines\"\nb@y.org,x\n", "2:a@x.org 4:b@y.org", 1},
 	{"email,n\na@x.org\nb@y.org,x,y\nc@z.org,x\"y\nd@w.org,\"x\"y\ne@v.org,ok\n",

@@ -24,6 +24,7 @@ static const struct {
 	{"250-a\r\n250 PIPELININGX\r\n", 24, 250, "250-a PIPELININGX", 0},
 	{"250-a\r\n250-CHUNKING\r\n250 PIPELINING\r\n", 37, 250,
 	 "250-a CHUNKING PIPELINING", REPLY_EXT_CHUNKING | REPLY_EXT_PIPELINING},
+	{"250 PIPELINING\r\n", 16, 250, "250 PIPELINING", 0},	/* line 1: domain */
 	{"550 5.1.1 no\x01 such\r\n", 20, 550, "550 5.1.1 no? such", 0},
 	{"250\r\n", 5, 250, "250", 0},
 	{"250\n", 4, 250, "250", 0},
