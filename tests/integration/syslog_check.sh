@@ -47,10 +47,12 @@ debian_conf() {
 		/etc/syslog-ng/syslog-ng.conf
 }
 
-# syntax_ok CONF - syslog-ng -s passes, quietly (no warning either)
+# syntax_ok CONF - syslog-ng -s passes, quietly: no warning but the one
+# the sending-box files document (pass-unix-credentials is "obsoleted")
 syntax_ok() {
 	local out
 	out=$(syslog-ng -s -f "$1" 2>&1) || { echo "$out" >&2; return 1; }
+	out=$(printf '%s\n' "$out" | grep -v "obsoleted keyword.*keyword='pass_unix_credentials'")
 	[ -z "$out" ] || { echo "$out" >&2; return 1; }
 }
 
@@ -116,7 +118,13 @@ EOF
 
 sed "s|/var/log/|$T/out/|g" "$FRAG" > "$T/frag.conf"
 mkdir -p "$T/out"
-main_conf "$T/frag.conf" > "$T/ng.conf"
+# cred_probe OUT - a path writing every line's sender PID as syslog-ng saw
+# it through SO_PASSCRED (empty when the fragment switched that off)
+cred_probe() {
+	printf 'destination d_cred { file("%s" template("pid=${.unix.pid} ${MSG}\\n")); };\n' "$1"
+	printf 'log { source(s_src); destination(d_cred); };\n'
+}
+{ main_conf "$T/frag.conf"; cred_probe "$T/out/cred"; } > "$T/ng.conf"
 syslog-ng -F -f "$T/ng.conf" -p "$T/ng.pid" -c "$T/ng.ctl" -R "$T/ng.persist" \
 	--no-caps > "$T/ng.out" 2>&1 &
 NG_PID=$!
@@ -150,6 +158,26 @@ check_eq "every line is in the documented format" \
 	"$(cat "$T/out/maillog-campaign" "$T/out/maillog-delivery" | grep -cvE "$STAMP_RE")" 0
 check_eq "host is this host's short name" \
 	"$(cut -d' ' -f2 "$T/out/maillog-delivery" | sort -u)" "$(hostname -s)"
+check_eq "the fragment switches sender credentials off: no line has a PID" \
+	"$(grep -c '^pid=[0-9]' "$T/out/cred")" 0
+# (the probe also gets syslog-ng's own internal() lines: at least)
+check "every table line reached the credentials probe" \
+	test "$(grep -c '^pid= ' "$T/out/cred")" -ge "$(( $(wc -l < "$T/table") + 2 ))"
+kill "$NG_PID" && wait "$NG_PID" 2>/dev/null
+NG_PID=
+
+# the control: without the fragment's options block syslog-ng does look
+# the sender up, so the probe above can fail
+sed '/^options { pass-unix-credentials(no); };$/d' "$T/frag.conf" > "$T/frag-cred.conf"
+{ main_conf "$T/frag-cred.conf"; cred_probe "$T/out/cred-on"; } > "$T/ng-cred.conf"
+rm -f "$T/log"
+syslog-ng -F -f "$T/ng-cred.conf" -p "$T/ng.pid" -c "$T/ng.ctl" -R "$T/ng.persist" \
+	--no-caps > "$T/ng.out" 2>&1 &
+NG_PID=$!
+check "control syslog-ng listens" wait_for 20 "socket $T/log" test -S "$T/log"
+send notice campaign-test "CRED-CONTROL"
+check "without the option the sender's PID is there" \
+	wait_for 20 "control line" grep -q '^pid=[0-9][0-9]* CRED-CONTROL' "$T/out/cred-on"
 kill "$NG_PID" && wait "$NG_PID" 2>/dev/null
 NG_PID=
 
