@@ -390,16 +390,56 @@ check_end(struct feed *f)
 }
 
 /*
- * gather_pause - before a wait: sleep f->pause when at least two sessions
- * await replies, so that the wait finds many ready at once (one wake-up
- * for many replies instead of one each).
+ * gather_rate - sessions that became ready per second, estimated over
+ * the last turns (events and turn lengths both averaged, weight 1/8);
+ * n is what the last wait found
+ */
+static double
+gather_rate(struct feed *f, int n)
+{
+	double	t = feed_now();
+
+	f->g_events += (n - f->g_events) / 8;
+	f->g_time += (t - f->g_last - f->g_time) / 8;
+	f->g_last = t;
+	return f->g_time > 0 ? f->g_events / f->g_time : 0;
+}
+
+/*
+ * gather_adapt - the next pause from what the last wait found: n of the
+ * awaiting sessions ready.  Three quarters of them or more ready after a
+ * pause: the relays are running out of work while we sleep, halve it;
+ * fewer than half: lengthen it by an eighth, up to --coalesce.
+ */
+static void
+gather_adapt(struct feed *f, int n, int awaiting, int paused)
+{
+	if (awaiting < 2)
+		return;
+	if (paused && 4 * n >= 3 * awaiting)
+		f->pause /= 2;
+	else if (2 * n < awaiting)
+		f->pause += f->pause / 8 + GATHER_STEP;
+	if (f->pause > f->o->coalesce)
+		f->pause = f->o->coalesce;
+}
+
+/*
+ * gather_pause - before a wait: sleep f->pause so that the wait finds
+ * several sessions ready (one wake-up for several replies instead of
+ * one each).  Taken only when at least two sessions await replies and
+ * they become ready often enough for the pause to gather one more at
+ * the current rate: never for one session, never against replies too
+ * sparse for a pause to save a wake-up (Postfix's smtpd with a few
+ * sessions).  Returns 1 when it paused.
  */
 static int
-gather_pause(struct feed *f)
+gather_pause(struct feed *f, int n)
 {
 	struct timespec ts;
+	double	rate = gather_rate(f, n);
 
-	if (f->pause < GATHER_MIN || f->awaiting < 2)
+	if (f->awaiting < 2 || f->pause < GATHER_MIN || f->pause * rate < 1)
 		return 0;
 	ts.tv_sec = 0;
 	ts.tv_nsec = (long)(f->pause * 1e9);
@@ -408,37 +448,18 @@ gather_pause(struct feed *f)
 	return 1;
 }
 
-/*
- * gather_adapt - the next pause, from what a wait found: n sessions
- * ready out of awaiting.  All of them ready: the relays were waiting
- * on us; one or none after a pause: replies come too seldom for a pause
- * to gather them; either way halve it.  Fewer than half ready: lengthen
- * it by an eighth, up to --coalesce.
- */
-static void
-gather_adapt(struct feed *f, int n, int awaiting, int paused)
-{
-	if (awaiting < 2)
-		return;
-	if (n >= awaiting || (paused && n <= 1))
-		f->pause /= 2;
-	else if (2 * n < awaiting)
-		f->pause += f->pause / 8 + GATHER_STEP;
-	if (f->pause > f->o->coalesce)
-		f->pause = f->o->coalesce;
-}
-
 /* loop - run until done */
 static void
 loop(struct feed *f)
 {
 	struct epoll_event evs[MAX_EVENTS];
 	double	next_tick = 0, next_timeout = 0;
-	int	i, n, awaiting, paused;
+	int	i, n = 0, awaiting, paused;
 
+	f->g_last = feed_now();
 	do {
 		awaiting = f->awaiting;
-		paused = gather_pause(f);
+		paused = gather_pause(f, n);
 		n = epoll_wait(f->ep, evs, MAX_EVENTS, (int)(TICK * 1000));
 		f->c->wakeups++;
 		gather_adapt(f, n, awaiting, paused);

@@ -96,6 +96,8 @@ struct feed {
 	struct session *dirty;
 	int	awaiting;		/* sessions with replies outstanding */
 	double	pause;			/* next gathering pause, s (--coalesce) */
+	double	g_events, g_time;	/* sessions ready a turn, turn length (s) */
+	double	g_last;			/* start of the last wait */
 	int	stopping;
 	double	last_up;		/* a session was usable then */
 	char   *mail_cmd;		/* "MAIL FROM:<sender>" */
