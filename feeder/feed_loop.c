@@ -10,8 +10,11 @@
  *	One epoll(7) loop drives opts->sessions non-blocking sessions,
  *	session i going to relay i modulo nrelays.  Each turn of the loop:
  *
- *	1. waits for socket events and reads and acts on every complete
- *	   reply, which queues output but writes nothing;
+ *	1. waits for socket events, after a short pause when replies come
+ *	   fast enough for one (gather_pause: one wake-up then serves the
+ *	   replies of several sessions, campaign-feed(1) PERFORMANCE), and
+ *	   reads and acts on every complete reply, which queues output but
+ *	   writes nothing;
  *	2. every 50 ms: connects the sessions whose relay's backoff has
  *	   passed, gives work to idle sessions (retries that are due, then
  *	   new recipients read from the list), checks reply timeouts, and
