@@ -136,7 +136,8 @@ SB_PORTS_GIVEN=" "
 sb_err() { echo "sandbox: $*" >&2; }
 
 # sb_now_ms - milliseconds since the epoch
-sb_now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# (bash's EPOCHREALTIME, "SECONDS.MICROSECONDS": no date process per poll)
+sb_now_ms() { local t=${EPOCHREALTIME//[.,]/}; echo $(( 10#$t / 1000 )); }
 
 # sb_poll SECS CMD... - run CMD every 0.1 s until it succeeds or SECS
 # (may have decimals) pass
