@@ -545,7 +545,7 @@ sess_read(struct session *s)
 		room = s->in.cap - s->in.len - 1;
 		if (s->f->o->stats)
 			t0 = cpu_now();
-		n = read(s->fd, s->in.data + s->in.len, room);
+		n = recv(s->fd, s->in.data + s->in.len, room, MSG_DONTWAIT);
 		if (s->f->o->stats)
 			c->cpu_read += cpu_now() - t0;
 		c->reads++;
