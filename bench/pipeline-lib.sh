@@ -70,17 +70,9 @@ pl_campaign_path() {
 	fl_setup "$@"
 }
 
-# pl_sink_count - messages smtp-sink -c counted ("... mesg=N" lines)
-# (polled ten times a second while the benchmark runs: one tail process,
-# the rest in bash, so the poll takes little CPU from the run it measures)
-pl_sink_count() {
-	local t n
-	t=$(tail -c 256 "$SB/sink.out" 2>/dev/null)
-	case $t in *mesg=[0-9]*) ;; *) echo 0; return ;; esac
-	t=${t##*mesg=}
-	n=${t%%[!0-9]*}
-	echo $(( 10#$n ))
-}
+# pl_sink_count - messages smtp-sink -c counted (sandbox_sink_count reads
+# only the sink log's tail: polled ten times a second during a run)
+pl_sink_count() { sandbox_sink_count; }
 pl_done() { [ "$(pl_sink_count)" -ge "$1" ] && sb_queue_empty; }
 
 # pl_sample - one sample: "pid comm own_ticks child_ticks" per process
