@@ -13,6 +13,7 @@
  *			line, or CSV (RFC 4180) with an "email" column.
  *	feed_reply.c	SMTP reply parsing, bounded and length-checked.
  *	feed_journal.c	the append-only journal that makes a restart resume.
+ *	feed_gather.c	the pause that lets replies gather before a wait.
  *	feed_smtp.c	one SMTP session: the pipelined protocol engine.
  *	feed_loop.c	the event loop: relays, sessions, work, retries.
  *	feed_progress.c	progress bar, status lines, summary.
@@ -222,6 +223,20 @@ struct feed_counts {
 	long	pauses;			/* nanosleep(2) calls gathering replies */
 	int	interrupted, gave_up, fatal;
 };
+
+/*
+ * feed_gather.c
+ */
+struct gather {
+	double	max;			/* --coalesce, s */
+	double	pause;			/* the next pause, s */
+	double	events, turn;		/* averages: sessions ready a turn, turn length */
+	double	last;			/* start of the last turn */
+};
+
+void	gather_init(struct gather *g, double max, double now);
+double	gather_before(struct gather *g, int n, int awaiting, double now);
+void	gather_after(struct gather *g, int n, int awaiting, int paused);
 
 struct feed;
 int	feed_run(const struct feed_opts *o, struct relay *relays, int nrelays,

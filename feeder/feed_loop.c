@@ -11,7 +11,7 @@
  *	session i going to relay i modulo nrelays.  Each turn of the loop:
  *
  *	1. waits for socket events, after a short pause when replies come
- *	   fast enough for one (gather_pause: one wake-up then serves the
+ *	   fast enough for one (feed_gather.c: one wake-up then serves the
  *	   replies of several sessions, campaign-feed(1) PERFORMANCE), and
  *	   reads and acts on every complete reply, which queues output but
  *	   writes nothing;
@@ -63,8 +63,6 @@
 #define MAX_EVENTS	256
 #define BAD_REPORT_MAX	100
 #define RETRY_QUEUE_MAX	100000		/* recipients waiting for a retry */
-#define GATHER_MIN	5e-6		/* a shorter pause is not taken, s */
-#define GATHER_STEP	2e-6		/* the least a pause grows by, s */
 
 static volatile sig_atomic_t got_signal;
 
@@ -392,63 +390,16 @@ check_end(struct feed *f)
 	return 0;
 }
 
-/*
- * gather_rate - sessions that became ready per second, estimated over
- * the last turns (events and turn lengths both averaged, weight 1/8);
- * n is what the last wait found
- */
-static double
-gather_rate(struct feed *f, int n)
-{
-	double	t = feed_now();
-
-	f->g_events += (n - f->g_events) / 8;
-	f->g_time += (t - f->g_last - f->g_time) / 8;
-	f->g_last = t;
-	return f->g_time > 0 ? f->g_events / f->g_time : 0;
-}
-
-/*
- * gather_adapt - the next pause from what the last wait found: n of the
- * awaiting sessions ready.  Three quarters of them or more ready after a
- * pause: the relays are running out of work while we sleep, halve it;
- * fewer than half: lengthen it by an eighth, up to --coalesce.
- */
+/* pause_for - sleep s seconds (less than one: --coalesce is at most 50 ms) */
 static void
-gather_adapt(struct feed *f, int n, int awaiting, int paused)
-{
-	if (awaiting < 2)
-		return;
-	if (paused && 4 * n >= 3 * awaiting)
-		f->pause /= 2;
-	else if (2 * n < awaiting)
-		f->pause += f->pause / 8 + GATHER_STEP;
-	if (f->pause > f->o->coalesce)
-		f->pause = f->o->coalesce;
-}
-
-/*
- * gather_pause - before a wait: sleep f->pause so that the wait finds
- * several sessions ready (one wake-up for several replies instead of
- * one each).  Taken only when at least two sessions await replies and
- * they become ready often enough for the pause to gather one more at
- * the current rate: never for one session, never against replies too
- * sparse for a pause to save a wake-up (Postfix's smtpd with a few
- * sessions).  Returns 1 when it paused.
- */
-static int
-gather_pause(struct feed *f, int n)
+pause_for(struct feed *f, double s)
 {
 	struct timespec ts;
-	double	rate = gather_rate(f, n);
 
-	if (f->awaiting < 2 || f->pause < GATHER_MIN || f->pause * rate < 1)
-		return 0;
 	ts.tv_sec = 0;
-	ts.tv_nsec = (long)(f->pause * 1e9);
+	ts.tv_nsec = (long)(s * 1e9);
 	nanosleep(&ts, NULL);
 	f->c->pauses++;
-	return 1;
 }
 
 /* loop - run until done */
@@ -457,15 +408,17 @@ loop(struct feed *f)
 {
 	struct epoll_event evs[MAX_EVENTS];
 	double	next_tick = 0, next_timeout = 0;
-	int	i, n = 0, awaiting, paused;
+	int	i, n = 0, awaiting;
+	double	p;
 
-	f->g_last = feed_now();
+	gather_init(&f->gather, f->o->coalesce, feed_now());
 	do {
 		awaiting = f->awaiting;
-		paused = gather_pause(f, n);
+		if ((p = gather_before(&f->gather, n, awaiting, feed_now())) > 0)
+			pause_for(f, p);
 		n = epoll_wait(f->ep, evs, MAX_EVENTS, (int)(TICK * 1000));
 		f->c->wakeups++;
-		gather_adapt(f, n, awaiting, paused);
+		gather_after(&f->gather, n, awaiting, p > 0);
 		f->now = feed_now();
 		for (i = 0; i < n; i++)
 			on_event(evs[i].data.ptr, evs[i].events);

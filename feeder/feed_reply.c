@@ -18,7 +18,8 @@
  *	joined by single spaces, truncated to FEED_TEXT_MAX - 1 bytes, with
  *	every byte outside printable ASCII written as '?'.  For a 250 reply
  *	r->ext has REPLY_EXT_* for the EHLO keywords PIPELINING, 8BITMIME
- *	SIZE and CHUNKING.
+ *	SIZE and CHUNKING, looked for on the lines after the first (the
+ *	first names the server: RFC 5321 4.1.1.1).
  * SEE ALSO
  *	RFC 5321 4.2, 4.5.3.1.5; Postfix smtp_chat.c; OpenSMTPD SMTP_LINE_MAX.
  */

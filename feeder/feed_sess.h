@@ -95,9 +95,7 @@ struct feed {
 	long	inflight;		/* jobs in transactions */
 	struct session *dirty;
 	int	awaiting;		/* sessions with replies outstanding */
-	double	pause;			/* next gathering pause, s (--coalesce) */
-	double	g_events, g_time;	/* sessions ready a turn, turn length (s) */
-	double	g_last;			/* start of the last wait */
+	struct gather gather;		/* the pause before a wait (feed_gather.c) */
 	int	stopping;
 	double	last_up;		/* a session was usable then */
 	char   *mail_cmd;		/* "MAIL FROM:<sender>" */
