@@ -5,7 +5,8 @@
 #	The pause (--coalesce, campaign-feed(1) PERFORMANCE) must save
 #	wake-ups where replies come fast and never stall a run where they
 #	come slowly.  Every run is bounded by timeout(1) and checked with
-#	--stats (pauses=, wakeups=) and its summary (elapsed=):
+#	--stats (pauses=, wakeups=) and its summary (elapsed=).  First,
+#	--coalesce out of range is a usage error and --dry-run shows it.
 #	1. One session, 300 messages into smtp-sink, the longest pause
 #	   allowed (--coalesce 50000): no pause at all (one session has
 #	   nobody to wait for), every message accepted, the run ends within
@@ -51,6 +52,12 @@ run() {
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 # bound A K C - A * K + C
 bound() { awk -v a="$1" -v k="$2" -v c="$3" 'BEGIN { print a * k + c }'; }
+
+# --- usage ----------------------------------------------------------------------
+"$FEED" -C co -m "$W/msg" -r "$W/list150" -R 127.0.0.1:1 --coalesce 50001 > /dev/null 2>&1
+check_eq "--coalesce above 50000 exits 64" "$?" 64
+"$FEED" -C co -m "$W/msg" -r "$W/list150" -n --coalesce 250 > "$W/dry.out" 2>&1
+check "--dry-run shows the pause" grep -q ' coalesce=250us$' "$W/dry.out"
 
 # --- 1. one session ------------------------------------------------------------
 run one "$SB_SINK_PORT" 300 -s 1 --coalesce 50000
