@@ -23,7 +23,9 @@
 #	filter runs).  The clock runs from the first connection of
 #	smtp-source until smtp-sink has counted every message and the queue
 #	is empty.  R_CPU holds "name seconds" lines, largest first.  Times
-#	are measured, never asserted.
+#	are measured, never asserted.  PL_KEEP=yes: smtp-source -d, each
+#	session keeps its connection for all its messages (as campaign-feed
+#	does) instead of one per message.
 #
 #	pl_measure_box counts recipients, not messages (one multi-recipient
 #	message reaches the sink as one or several transactions): the
@@ -119,7 +121,7 @@ pl_measure() {
 	pl_sampler "$SB/cpu.samples" &
 	spid=$!
 	t0=$(pl_now_ms)
-	smtp-source -m "$n" -s "$sessions" -r "$rcpts" -N -M sandbox.campaign.test \
+	smtp-source ${PL_KEEP:+-d} -m "$n" -s "$sessions" -r "$rcpts" -N -M sandbox.campaign.test \
 		-F "$file" -f sender@campaign.test -t rcpt@sink.test "127.0.0.1:$port" ||
 		{ kill "$spid"; wait "$spid" 2>/dev/null; echo "# smtp-source failed" >&2; return 1; }
 	if ! sb_poll "$limit" pl_done "$(( n * rcpts ))"; then
@@ -174,7 +176,7 @@ pl_measure_box() {
 	pl_sampler "$SB/cpu.samples" &
 	spid=$!
 	t0=$(pl_now_ms)
-	timeout "$limit" smtp-source -m "$n" -s "$sessions" -r "$rcpts" -N \
+	timeout "$limit" smtp-source ${PL_KEEP:+-d} -m "$n" -s "$sessions" -r "$rcpts" -N \
 		-M sandbox.campaign.test -F "$file" -f sender@campaign.test \
 		-t rcpt@sink.test "127.0.0.1:$port"
 	R_DONE=no
