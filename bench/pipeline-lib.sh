@@ -72,6 +72,14 @@ pl_campaign_path() {
 	fl_setup "$@"
 }
 
+# pl_smtp_hop - after pl_campaign_path: the campaign smtpd's content filter
+# becomes Postfix's smtp client to the reinjection listener (bench/pipeline
+# x-smtphop: the floor of a design without a filter exec per message)
+pl_smtp_hop() {
+	postconf -c "$SB_CONF" -P \
+		"127.0.0.1:$FL_PORT/inet/content_filter=smtp:[127.0.0.1]:$FL_RPORT"
+}
+
 # pl_sink_count - messages smtp-sink -c counted (sandbox_sink_count reads
 # only the sink log's tail: polled ten times a second during a run)
 pl_sink_count() { sandbox_sink_count; }
