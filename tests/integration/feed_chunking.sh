@@ -16,6 +16,7 @@
 #	4. --window 1: DATA is used (smtpd logs data=, no bdat=).
 . "$CAMPAIGN_SRC/tests/lib.sh"
 . "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
+. "$CAMPAIGN_SRC/feeder/tests/lib.sh"
 FEED=$CAMPAIGN_BUILD/feeder/campaign-feed
 sandbox_start || { fail "sandbox" "did not start"; done_testing; }
 : > "$SB/rules"
@@ -27,16 +28,11 @@ W=$SB/feed
 mkdir -p "$W"
 RELAY=127.0.0.1:$SB_SMTP_PORT
 
-# accepted_at_sink - recipients the test sink accepted (with repeats)
-accepted_at_sink() { grep -c ' stage=data .*reply=250' "$TESTSINK_LOG"; }
-# unique_at_sink - distinct recipients the test sink accepted
-unique_at_sink() {
-	grep ' stage=data .*reply=250' "$TESTSINK_LOG" | sed 's/.* to=<\([^>]*\)>.*/\1/' | sort -u | wc -l
-}
-# sink_has N - the test sink accepted at least N recipients
+# accepted_at_sink, unique_at_sink - recipients the test sink accepted
+# (with repeats, distinct); sink_has N - at least N accepted
+accepted_at_sink() { fd_accepted "$TESTSINK_LOG"; }
+unique_at_sink() { fd_unique "$TESTSINK_LOG"; }
 sink_has() { [ "$(accepted_at_sink)" -ge "$1" ]; }
-# journal_accepted FILE N - FILE has N accepted records
-journal_accepted() { [ "$(grep -c '^A ' "$1" 2>/dev/null)" -ge "$2" ]; }
 
 # --- 1. BDAT window, dots, a refused recipient ---------------------------------
 N=600
@@ -73,11 +69,7 @@ seq 1 $N | sed 's/.*/k&@sink.test/' > "$W/list3"
 printf 'From: news@campaign.test\nSubject: kill\n\nhello\n' > "$W/msg3"
 args=(-C ch3 -m "$W/msg3" -r "$W/list3" -j "$W/j3" -R "$RELAY" -s $S --window $WIN
 	--no-progress --give-up 30)
-"$FEED" "${args[@]}" --rate 400 > "$W/out3" 2>&1 &
-fpid=$!
-wait_for 30 "600 accepted" journal_accepted "$W/j3" 600
-kill -KILL $fpid
-wait $fpid 2>/dev/null
+fd_kill_mid_run "$W/j3" 600 "$W/out3" "${args[@]}" --rate 400
 check "kill: stopped mid-run" test "$(grep -c '^A ' "$W/j3")" -lt $N
 "$FEED" "${args[@]}" > "$W/out4" 2>&1
 check_eq "kill: resume exit 0" "$?" 0

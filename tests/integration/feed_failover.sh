@@ -16,6 +16,7 @@
 #	4. On a terminal the progress bar is drawn.
 .  "$CAMPAIGN_SRC/tests/lib.sh"
 . "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
+. "$CAMPAIGN_SRC/feeder/tests/lib.sh"
 FEED=$CAMPAIGN_BUILD/feeder/campaign-feed
 SINK=$CAMPAIGN_BUILD/tests/sink/campaign-testsink
 SB_POSTFIX=no SB_SINK=no sandbox_start || { fail "sandbox" "did not start"; done_testing; }
@@ -32,10 +33,8 @@ start_sink() {
 	sb_wait_daemon "$SB_BG" "$port" 10
 }
 
-# accepted LOG... - accepted-recipient lines; unique LOG... - distinct recipients
-accepted() { cat "$@" | grep -c ' stage=data .*reply=250'; }
-unique() { cat "$@" | grep ' stage=data .*reply=250' | sed 's/.* to=<\([^>]*\)>.*/\1/' | sort -u | wc -l; }
-journal_accepted() { local n; n=$(grep -c '^A ' "$1" 2>/dev/null); [ "${n:-0}" -ge "$2" ]; }
+accepted() { fd_accepted "$@"; }
+unique() { fd_unique "$@"; }
 
 printf 'From: news@example.com\nSubject: failover\n\nhello\n' > "$W/msg"
 
@@ -47,12 +46,12 @@ start_sink a && start_sink b || fail "sinks" "did not start"
 	-R "127.0.0.1:$(cat "$W/a.port")" -R "127.0.0.1:$(cat "$W/b.port")" \
 	--no-progress --give-up 30 > "$W/out1" 2>&1 &
 fpid=$!
-wait_for 20 "3000 accepted" journal_accepted "$W/j1" 3000
+wait_for 20 "3000 accepted" fd_journal_accepted "$W/j1" 3000
 kill -KILL "$(cat "$W/a.pid")"
 wait "$(cat "$W/a.pid")" 2>/dev/null
 mv "$W/a.log" "$W/a1.log"
 killed_at=$(grep -c '^A ' "$W/j1")
-wait_for 10 "another 2000 through relay b" journal_accepted "$W/j1" $((killed_at + 2000))
+wait_for 10 "another 2000 through relay b" fd_journal_accepted "$W/j1" $((killed_at + 2000))
 start_sink a "$(cat "$W/a.port")" || fail "sink a restart" "did not start"
 wait "$fpid"
 check_eq "relay restart: exit 0" "$?" 0
@@ -71,11 +70,7 @@ for x in c d; do start_sink $x || fail "sink $x" "did not start"; done
 args2=(-C fo2 -m "$W/msg" -r "$W/list2" -j "$W/j2" -s $S -k $K
 	-R "127.0.0.1:$(cat "$W/c.port")" -R "127.0.0.1:$(cat "$W/d.port")"
 	--no-progress --give-up 30)
-"$FEED" "${args2[@]}" --rate 2000 > "$W/out2" 2>&1 &
-fpid=$!
-wait_for 20 "9000 accepted" journal_accepted "$W/j2" 9000
-kill -KILL $fpid
-wait $fpid 2>/dev/null
+fd_kill_mid_run "$W/j2" 9000 "$W/out2" "${args2[@]}" --rate 2000
 check "killed mid-run" test "$(grep -c '^A ' "$W/j2")" -lt $N
 "$FEED" "${args2[@]}" > "$W/out3" 2>&1
 check_eq "resume: exit 0" "$?" 0
@@ -96,7 +91,7 @@ args3=(-C fo3 -m "$W/msg" -r "$W/list3" -j "$W/j3" -s 4 -k 2
 	-R "127.0.0.1:$(cat "$W/e.port")" --no-progress --give-up 30)
 "$FEED" "${args3[@]}" --rate 1000 > "$W/out5" 2>&1 &
 fpid=$!
-wait_for 20 "1000 accepted" journal_accepted "$W/j3" 1000
+wait_for 20 "1000 accepted" fd_journal_accepted "$W/j3" 1000
 kill -TERM $fpid
 wait $fpid
 check_eq "SIGTERM: exit 75" "$?" 75
