@@ -205,21 +205,6 @@ trim(const char *p, size_t *n)
 	return p;
 }
 
-/* join_addr - "local@domain" into out (addr_format without printf: one a
- * recipient); -1 when it does not fit */
-static int
-join_addr(const struct addr *a, char *out, size_t outlen)
-{
-	size_t	nl = strlen(a->local), nd = strlen(a->domain);
-
-	if (nl + 1 + nd >= outlen)
-		return -1;
-	memcpy(out, a->local, nl);
-	out[nl] = '@';
-	memcpy(out + nl + 1, a->domain, nd + 1);
-	return 0;
-}
-
 /* check_addr - parse an address into out->addr; 0 or -1 with out->why */
 static int
 check_addr(const char *s, size_t n, struct rrec *out)
@@ -240,7 +225,7 @@ check_addr(const char *s, size_t n, struct rrec *out)
 		return snprintf(out->why, sizeof(out->why), "text after the address"), -1;
 	if (a.null)
 		return snprintf(out->why, sizeof(out->why), "null address"), -1;
-	if (join_addr(&a, out->addr, sizeof(out->addr)) < 0)
+	if (addr_format(&a, out->addr, sizeof(out->addr)) < 0)
 		return snprintf(out->why, sizeof(out->why), "address too long"), -1;
 	return 0;
 }

@@ -516,10 +516,11 @@ addr_verp(const struct addr *a, char *out, size_t outlen)
 	return join(a, '=', 0, out, outlen);
 }
 
+/* (no printf: the feeder formats every recipient it reads) */
 int
 addr_format(const struct addr *a, char *out, size_t outlen)
 {
-	int	n;
+	size_t	nl, nd;
 
 	if (outlen == 0)
 		return -1;
@@ -527,8 +528,14 @@ addr_format(const struct addr *a, char *out, size_t outlen)
 		out[0] = '\0';
 		return 0;
 	}
-	n = snprintf(out, outlen, "%s@%s", a->local, a->domain);
-	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+	nl = strlen(a->local);
+	nd = strlen(a->domain);
+	if (nl + 1 + nd >= outlen)
+		return -1;
+	memcpy(out, a->local, nl);
+	out[nl] = '@';
+	memcpy(out + nl + 1, a->domain, nd + 1);
+	return 0;
 }
 
 const char *
