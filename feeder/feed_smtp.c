@@ -195,8 +195,11 @@ send_bdat(struct session *s, int slot)
 
 	if (f->m->ntags > 0) {
 		buf_reset(&f->scratch);
-		if (msg_merge(f->m, s->txn[slot].jobs[0]->vals, &f->scratch) < 0)
+		if (msg_merge(f->m, s->txn[slot].jobs[0]->vals, &f->scratch) < 0) {
+			/* fatal: the loop ends before this turn's output is written */
 			f->fatal = cerr_set(&f->err, "merge: %s", strerror(errno));
+			return;
+		}
 		f->scratch.len = msg_unstuff(f->scratch.data, f->scratch.len);
 		body = &f->scratch;
 	}
