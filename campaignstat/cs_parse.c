@@ -243,8 +243,9 @@ parse_from(const char *p, const char *end, struct cs_event *ev)
 	}
 	while (starts(p, end, LIT(", "))) {
 		p += 2;
-		if (starts(p, end, LIT("status=expired")))
-			return CS_EXPIRED;
+		if (starts(p, end, LIT("status=expired"))
+		    || starts(p, end, LIT("status=force-expired")))
+			return CS_EXPIRED;	/* force: postsuper -e */
 		if (starts(p, end, LIT("nrcpt="))) {
 			p += 6;
 			for (v.p = p; p < end && *p >= '0' && *p <= '9'; p++)

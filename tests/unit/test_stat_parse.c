@@ -62,6 +62,8 @@ static const struct want rows[] = {
 	 CS_QUEUED, "ABC", NULL, "", NULL, NULL, NULL, NULL, 0, -1, 1, -1, -1},
 	{H "postfix/qmgr[9]: ABC: from=<bounce+c1@example.com>, status=expired, returned to sender",
 	 CS_EXPIRED, "ABC", NULL, "bounce+c1@example.com", NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
+	{H "postfix/qmgr[9]: ABC: from=<bounce+c1@example.com>, status=force-expired, returned to sender",
+	 CS_EXPIRED, "ABC", NULL, "bounce+c1@example.com", NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
 	{H "postfix/qmgr[9]: ABC: removed",
 	 CS_REMOVED, "ABC", NULL, NULL, NULL, NULL, NULL, NULL, 0, -1, -1, -1, -1},
 	{H "postfix/qmgr[9]: ABC: removed later",
