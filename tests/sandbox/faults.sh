@@ -182,12 +182,10 @@ ft_end() {
 }
 
 # ft_filter_pid - print the pid of the running campaign-filter of $CM_CONF
+# (one pgrep, not two processes per /proc entry: it is polled)
 ft_filter_pid() {
 	local p
-	for p in /proc/[0-9]*; do
-		tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q "^$FL_FILTER -c $CM_CONF -f" &&
-			{ echo "${p#/proc/}"; return 0; }
-	done
-	return 1
+	p=$(pgrep -f -- "^$FL_FILTER -c $CM_CONF -f") || return 1
+	echo "${p%%$'\n'*}"
 }
 ft_filter_running() { ft_filter_pid > /dev/null; }
