@@ -9,8 +9,8 @@ lib_libcampaign_a_SOURCES = \
 	lib/addr.c lib/addr.h \
 	lib/map_db.c lib/map_db.h
 
-# Every program links this, then its own needs.
-CAMPAIGN_LIBS = lib/libcampaign.a $(LIBS) $(CRYPTO_LIBS)
+# Every program links this, then its own needs (map_db.c calls pthread_once).
+CAMPAIGN_LIBS = lib/libcampaign.a $(LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 
 # Unit tests of addr.c and map_db.c
 check_PROGRAMS += tests/unit/test_addr tests/unit/test_map_db
