@@ -740,15 +740,16 @@ release_due(struct cs_track *tr, long long now)
 	}
 }
 
-/* release_qid - the held deliveries of (host, qid), now that it is linked */
+/* release_qid - the held deliveries of (host, qid) and of (host, also) if
+ * also.n, now that they are linked: one pass over the list */
 static void
-release_qid(struct cs_track *tr, int host, struct cs_str qid)
+release_qid(struct cs_track *tr, int host, struct cs_str qid, struct cs_str also)
 {
 	struct cs_held *h, *prev = NULL, *next;
 
 	for (h = tr->held; h; h = next) {
 		next = h->next;
-		if (held_is(h, host, qid)) {
+		if (held_is(h, host, qid) || (also.n && held_is(h, host, also))) {
 			unlink_held(tr, prev, h);
 			release(tr, h);
 		} else {
@@ -803,9 +804,7 @@ cs_track_event(struct cs_track *tr, const struct cs_line *l,
 		break;
 	case CS_FILTER:
 		on_filter(tr, ev, host, l->t);
-		release_qid(tr, host, ev->qid);
-		if (ev->requeued.n)
-			release_qid(tr, host, ev->requeued);
+		release_qid(tr, host, ev->qid, ev->requeued);
 		break;
 	default:
 		break;
