@@ -70,24 +70,9 @@ cb_qsampler() {
 	while :; do cb_queue_files >> "$1"; sleep 1; done
 }
 
-# cb_sample - "pid comm own_ticks child_ticks write_bytes" per process
-cb_sample() {
-	local p files=()
-	for p in ${SB_SYSLOG_PID:-} ${SB_SINK_PID:-} "${CB_PIDS[@]}" $(find /proc \
-		-mindepth 2 -maxdepth 2 -name cwd \( -lname "$SB" -o -lname "$SB/*" \) \
-		2>/dev/null | cut -d/ -f3); do
-		files+=("/proc/$p/stat" "/proc/$p/io")
-	done
-	awk '
-	FILENAME ~ /\/stat$/ {
-		i = index($0, ") "); rest = substr($0, i + 2); c = substr($0, 1, i - 1)
-		sub(/^[0-9]+ \(/, "", c); gsub(/ /, "_", c); split(rest, a, " ")
-		line[$1] = $1 " " c " " (a[12] + a[13]) " " (a[14] + a[15]); next
-	}
-	$1 == "write_bytes:" { split(FILENAME, f, "/"); wb[f[3]] += $2 }
-	$1 == "cancelled_write_bytes:" { split(FILENAME, f, "/"); wb[f[3]] -= $2 }
-	END { for (p in line) print line[p], wb[p] + 0 }' "${files[@]}" 2>/dev/null
-}
+# cb_sample - "pid comm own_ticks child_ticks write_bytes" per process:
+# pl_sample's processes plus every campaign-milter in CB_PIDS
+cb_sample() { pl_sample_of --io $(pl_pids "${CB_PIDS[@]}"); }
 
 cb_sampler() {
 	while :; do cb_sample >> "$1"; sleep 1; done

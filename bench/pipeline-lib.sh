@@ -85,23 +85,47 @@ pl_smtp_hop() {
 pl_sink_count() { sandbox_sink_count; }
 pl_done() { [ "$(pl_sink_count)" -ge "$1" ] && sb_queue_empty; }
 
-# pl_sample - one sample: "pid comm own_ticks child_ticks" per process
-# (one find and one awk, so the sampler itself costs little)
-pl_sample() {
-	local p files=()
-	for p in ${SB_SYSLOG_PID:-} ${SB_SINK_PID:-} ${CM_PID:-} $(find /proc -mindepth 2 \
-		-maxdepth 2 -name cwd \( -lname "$SB" -o -lname "$SB/*" \) 2>/dev/null |
-		cut -d/ -f3); do
-		files+=("/proc/$p/stat")
-	done
-	# cat, not awk FILE...: awk stops at the first file that is gone (a
-	# process that ended, a milter PID left from an earlier run)
-	cat "${files[@]}" 2>/dev/null | awk '{
+# pl_pids [PID...] - the processes a sample covers: syslog-ng, the sink,
+# the milter, the PIDs given and every process working under $SB
+# (Postfix's daemons run in its queue directory)
+pl_pids() {
+	echo ${SB_SYSLOG_PID:-} ${SB_SINK_PID:-} ${CM_PID:-} "$@"
+	find /proc -mindepth 2 -maxdepth 2 -name cwd \( -lname "$SB" -o -lname "$SB/*" \) \
+		2>/dev/null | cut -d/ -f3
+}
+
+# pl_sample_of [--io] PID... - one sample: "pid comm own_ticks child_ticks"
+# per process, with --io its bytes written to storage too (write_bytes
+# less cancelled_write_bytes).  /proc is read with bash's read, so a
+# process that has ended (or a milter PID left from an earlier run) is
+# skipped, and the sample costs one awk.
+pl_sample_of() {
+	local io=0 p st k v wb
+	[ "${1:-}" = --io ] && { io=1; shift; }
+	for p in "$@"; do
+		{ read -r st < "/proc/$p/stat"; } 2>/dev/null || continue
+		wb=
+		if [ $io = 1 ]; then
+			wb=0
+			while read -r k v; do
+				case $k in
+				write_bytes:) wb=$((wb + v)) ;;
+				cancelled_write_bytes:) wb=$((wb - v)) ;;
+				esac
+			done 2>/dev/null < "/proc/$p/io"
+		fi
+		printf '%s %s\n' "${wb:--}" "$st"
+	done | awk -v io=$io '{
 		i = index($0, ") "); rest = substr($0, i + 2); c = substr($0, 1, i - 1)
-		sub(/^[0-9]+ \(/, "", c); gsub(/ /, "_", c); split(rest, a, " ")
-		print $1, c, a[12] + a[13], a[14] + a[15]
+		sub(/^[^ ]+ [0-9]+ \(/, "", c); gsub(/ /, "_", c); split(rest, a, " ")
+		printf "%s %s %d %d", $2, c, a[12] + a[13], a[14] + a[15]
+		if (io) printf " %s", $1
+		printf "\n"
 	}'
 }
+
+# pl_sample - one sample of pl_pids
+pl_sample() { pl_sample_of $(pl_pids); }
 
 # pl_sampler OUT - sample once a second until killed
 pl_sampler() {
