@@ -451,7 +451,7 @@ session_init(struct feed *f, struct session *s, int k)
 	return 0;
 }
 
-/* raw_body - the message without dot-stuffing, for BDAT */
+/* raw_body - the message without dot-stuffing and its BDAT command */
 static int
 raw_body(struct feed *f)
 {
@@ -462,6 +462,8 @@ raw_body(struct feed *f)
 	if (buf_append(&f->raw, f->m->body.data, f->m->body.len) < 0)
 		return -1;
 	f->raw.len = msg_unstuff(f->raw.data, f->raw.len);
+	f->bdat_cmd_len = (size_t)snprintf(f->bdat_cmd, sizeof(f->bdat_cmd),
+	    "BDAT %zu LAST\r\n", f->raw.len);
 	return 0;
 }
 

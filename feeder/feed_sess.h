@@ -22,6 +22,7 @@
 #include "feed.h"
 
 #define IN_MAX_BYTES	(256 * 1024)	/* unparsed replies of one session */
+#define FEED_BDAT_CMD_MAX 48		/* "BDAT <size_t> LAST\r\n" */
 
 enum exp_kind { X_GREET, X_EHLO, X_MAIL, X_RCPT, X_DATA, X_DOT, X_RSET, X_QUIT,
 	X_BDAT };
@@ -101,6 +102,8 @@ struct feed {
 	char   *mail_cmd;		/* "MAIL FROM:<sender>" */
 	char   *ehlo_cmd;		/* "EHLO name\r\n" */
 	struct buf raw;			/* message without dot-stuffing (BDAT) */
+	char	bdat_cmd[FEED_BDAT_CMD_MAX];	/* "BDAT <raw.len> LAST\r\n" */
+	size_t	bdat_cmd_len;
 	struct buf scratch;		/* one merged message (BDAT) */
 	struct cerr err;
 	int	fatal;

@@ -189,11 +189,13 @@ static void
 send_bdat(struct session *s, int slot)
 {
 	struct feed *f = s->f;
-	const struct buf *body = &f->raw;
-	char	cmd[64];
+	char	cmd[FEED_BDAT_CMD_MAX];
 	int	n;
 
-	if (f->m->ntags > 0) {
+	if (f->m->ntags == 0) {		/* the one body, its command made once */
+		out_text(s, f->bdat_cmd, f->bdat_cmd_len);
+		seg_add(s, f->raw.data, 0, f->raw.len);
+	} else {
 		buf_reset(&f->scratch);
 		if (msg_merge(f->m, s->txn[slot].jobs[0]->vals, &f->scratch) < 0) {
 			/* fatal: the loop ends before this turn's output is written */
@@ -201,14 +203,10 @@ send_bdat(struct session *s, int slot)
 			return;
 		}
 		f->scratch.len = msg_unstuff(f->scratch.data, f->scratch.len);
-		body = &f->scratch;
+		n = snprintf(cmd, sizeof(cmd), "BDAT %zu LAST\r\n", f->scratch.len);
+		out_text(s, cmd, (size_t)n);
+		out_text(s, f->scratch.data, f->scratch.len);
 	}
-	n = snprintf(cmd, sizeof(cmd), "BDAT %zu LAST\r\n", body->len);
-	out_text(s, cmd, (size_t)n);
-	if (body == &f->raw)
-		seg_add(s, body->data, 0, body->len);
-	else
-		out_text(s, body->data, body->len);
 	exp_push(s, X_BDAT, slot, 0);
 	s->cur = -1;
 }
