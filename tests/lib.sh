@@ -37,12 +37,16 @@ check_eq() {
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', want '$3'"; fi
 }
 
+# now_ms - milliseconds since the epoch, from bash's EPOCHREALTIME
+# ("SECONDS.MICROSECONDS"): no date process on every poll
+now_ms() { local t=${EPOCHREALTIME//[.,]/}; echo $(( 10#$t / 1000 )); }
+
 # wait_for TIMEOUT WHAT CMD... - bounded poll
 wait_for() {
 	local timeout=$1 what=$2 deadline; shift 2
-	deadline=$(( $(date +%s%N) / 1000000 + timeout * 1000 ))
+	deadline=$(( $(now_ms) + timeout * 1000 ))
 	while ! "$@"; do
-		if [ $(( $(date +%s%N) / 1000000 )) -ge "$deadline" ]; then
+		if [ "$(now_ms)" -ge "$deadline" ]; then
 			echo "# timed out after ${timeout}s waiting for: $what" >&2
 			return 1
 		fi
