@@ -7,7 +7,8 @@ lib_libcampaign_a_SOURCES = \
 	lib/conf.c lib/conf.h \
 	lib/hmac.c lib/hmac.h \
 	lib/addr.c lib/addr.h \
-	lib/map_db.c lib/map_db.h
+	lib/map_db.c lib/map_db.h \
+	lib/classify.c lib/classify.h
 
 # Every program links this, then its own needs (map_db.c calls pthread_once).
 CAMPAIGN_LIBS = lib/libcampaign.a $(LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
@@ -19,3 +20,10 @@ tests_unit_test_addr_LDADD = $(CAMPAIGN_LIBS)
 tests_unit_test_map_db_SOURCES = tests/unit/test_map_db.c tests/unit/testhelp.h
 tests_unit_test_map_db_LDADD = $(CAMPAIGN_LIBS)
 TESTS += tests/unit/test_addr tests/unit/test_map_db
+
+# The bounce classifier (lib/classify.c) and the shipped rules
+check_PROGRAMS += tests/unit/test_classify
+tests_unit_test_classify_SOURCES = tests/unit/test_classify.c tests/unit/testhelp.h
+tests_unit_test_classify_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_classify_LDADD = $(CAMPAIGN_LIBS)
+TESTS += tests/unit/test_classify
