@@ -18,6 +18,7 @@
 
 #include "clog.h"
 #include "conf.h"
+#include "policy.h"
 
 enum conf_type { T_STR, T_INT, T_TIME, T_SIZE, T_BOOL };
 
@@ -35,6 +36,7 @@ static const char *check_facility(const char *);
 static const char *check_hostport(const char *);
 static const char *check_table(const char *);
 static const char *check_socket(const char *);
+static const char *check_policy(const char *);
 
 #define F(field) offsetof(struct campaign_conf, field)
 
@@ -55,6 +57,14 @@ static const struct setting settings[] = {
 	{"filter_deadline", T_TIME, "300s", 1, 86400, F(filter_deadline), NULL},
 	{"filter_memory_limit", T_SIZE, "1m", 4096, 1L << 30, F(filter_memory_limit), NULL},
 	{"syslog_facility", T_STR, "mail", 0, 0, F(syslog_facility), check_facility},
+	{"bounce_rules", T_STR, "/etc/postfix/campaign/bounce-rules", 0, 0, F(bounce_rules), NULL},
+	{"bounce_policy", T_STR, "bad-mailbox=suppress bad-domain=suppress complaint=suppress "
+	 "unsubscribe=suppress inactive-mailbox=soft quota=soft", 0, 0, F(bounce_policy),
+	 check_policy},
+	{"bounce_soft_limit", T_INT, "3", 1, 1000, F(bounce_soft_limit), NULL},
+	{"bounce_soft_window", T_TIME, "7d", 60, 366L * 86400, F(bounce_soft_window), NULL},
+	{"bounce_state_table", T_STR, "hash:/etc/postfix/campaign/bounce-state", 0, 0,
+	 F(bounce_state_table), check_table},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -108,6 +118,20 @@ check_socket(const char *v)
 	    || strncmp(v, "inet:", 5) == 0 || strncmp(v, "inet6:", 6) == 0)
 		return NULL;
 	return "must be unix:/path or inet:port@host";
+}
+
+/* check_policy - bounce_policy: CATEGORY=suppress|soft|count words */
+static const char *
+check_policy(const char *v)
+{
+	static _Thread_local char why[CERR_MAX];
+	struct policy p;
+	struct cerr e;
+
+	if (policy_parse(&p, v, &e) == 0)
+		return NULL;
+	snprintf(why, sizeof(why), "%s", e.msg);
+	return why;
 }
 
 static const struct setting *

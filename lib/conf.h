@@ -63,6 +63,12 @@ struct campaign_conf {
 	char   *reinject_to;
 	long	filter_deadline;
 	long	filter_memory_limit;
+	/* campaign-bounce: classifier rules and suppression policy */
+	char   *bounce_rules;
+	char   *bounce_policy;
+	long	bounce_soft_limit;
+	long	bounce_soft_window;
+	char   *bounce_state_table;
 	/* all */
 	char   *syslog_facility;
 };

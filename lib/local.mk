@@ -8,7 +8,9 @@ lib_libcampaign_a_SOURCES = \
 	lib/hmac.c lib/hmac.h \
 	lib/addr.c lib/addr.h \
 	lib/map_db.c lib/map_db.h \
-	lib/classify.c lib/classify.h
+	lib/classify.c lib/classify.h \
+	lib/policy.c lib/policy.h \
+	lib/suppress_entry.c lib/suppress_entry.h
 
 # Every program links this, then its own needs (map_db.c calls pthread_once).
 CAMPAIGN_LIBS = lib/libcampaign.a $(LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
@@ -27,3 +29,9 @@ tests_unit_test_classify_SOURCES = tests/unit/test_classify.c tests/unit/testhel
 tests_unit_test_classify_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_classify_LDADD = $(CAMPAIGN_LIBS)
 TESTS += tests/unit/test_classify
+
+# The suppression policy (lib/policy.c) and entry writer (lib/suppress_entry.c)
+check_PROGRAMS += tests/unit/test_policy
+tests_unit_test_policy_SOURCES = tests/unit/test_policy.c tests/unit/testhelp.h
+tests_unit_test_policy_LDADD = $(CAMPAIGN_LIBS)
+TESTS += tests/unit/test_policy

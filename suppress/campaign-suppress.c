@@ -9,7 +9,7 @@
  * DESCRIPTION
  *	Commands: add ADDRESS [REASON...], remove ADDRESS, check ADDRESS,
  *	check -, import FILE|-, export, list, token CAMPAIGN RECIPIENT,
- *	verify-token CAMPAIGN RECIPIENT TOKEN.  The table is a Postfix
+ *	verify-token CAMPAIGN RECIPIENT TOKEN, why ADDRESS, lift ADDRESS.  The table is a Postfix
  *	hash: table (lib/map_db.c), so postmap -q and check_recipient_access
  *	read what this writes, and this reads what postmap writes.
  *
@@ -19,7 +19,7 @@
  *	settings in effect and exits.
  * DIAGNOSTICS
  *	Messages on stderr.  Exit status per sysexits(3): 0 success (check:
- *	suppressed; verify-token: valid), 1 check: not suppressed and
+ *	suppressed; verify-token: valid), 1 check and why: not suppressed and
  *	verify-token: invalid, 64 usage, 65 bad data, 66 missing table or
  *	input, 74 database or I/O error, 77 permission, 78 configuration.
  * SEE ALSO
@@ -48,6 +48,8 @@ static const struct command {
 	{"list", cmd_list},
 	{"token", cmd_token},
 	{"verify-token", cmd_verify_token},
+	{"why", cmd_why},
+	{"lift", cmd_lift},
 };
 
 static void
@@ -67,6 +69,8 @@ usage(FILE *fp)
 		"  list                      print the addresses\n"
 		"  token CAMPAIGN RECIPIENT  print the unsubscribe token\n"
 		"  verify-token CAMPAIGN RECIPIENT TOKEN   exit 0 valid, 1 invalid\n"
+		"  why ADDRESS               category, campaign and time of the entry (1: none)\n"
+		"  lift ADDRESS              remove the entry and its soft-failure count\n"
 		"TABLE is hash:/path/name (default: suppression_table in campaign.conf)\n");
 }
 
@@ -171,6 +175,7 @@ main(int argc, char **argv)
 	}
 	s.table = o.table ? o.table : cf.suppression_table;
 	s.secret_file = o.secret ? o.secret : cf.unsubscribe_secret_file;
+	s.state_table = cf.bounce_state_table;
 	set_date(&s);
 	status = run(&s, argc - optind, argv + optind);
 	conf_free(&cf);

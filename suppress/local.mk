@@ -2,7 +2,7 @@
 sbin_PROGRAMS += suppress/campaign-suppress
 suppress_campaign_suppress_SOURCES = \
 	suppress/campaign-suppress.c suppress/suppress.h \
-	suppress/edit.c suppress/query.c suppress/import.c
+	suppress/edit.c suppress/query.c suppress/import.c suppress/why.c
 suppress_campaign_suppress_LDADD = $(CAMPAIGN_LIBS)
 dist_man_MANS += suppress/campaign-suppress.1
 EXTRA_DIST += tests/integration/suppress_postmap_interop.sh

@@ -56,14 +56,7 @@ lookup_arg(struct map_db *m, const char *arg, size_t n, struct buf *val,
 static struct map_db *
 open_ro(const struct sup *s, int *status)
 {
-	struct cerr e;
-	struct map_db *m;
-
-	if ((m = map_db_open(s->table, MAP_RDONLY, &e)) == NULL) {
-		*status = sup_open_status(errno);
-		clog_warnx("%s", e.msg);
-	}
-	return m;
+	return sup_open(s->table, MAP_RDONLY, status);
 }
 
 /* answer_line - one "check -" line: strip the newline, answer it */
