@@ -9,11 +9,13 @@
  *	message/feedback-report body (no GMime; pure string work).
  *	verp.c: campaign and recipient from a VERP return path.
  *	apply.c: the policy applied to a verdict, and the notice line.
+ *	lmtp.c: the LMTP server of campaign-bounce -l (spawn(8)).
  */
 #ifndef BOUNCE_H
 #define BOUNCE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "addr.h"
 #include "buf.h"
@@ -87,5 +89,12 @@ int	bounce_category(const struct classify *rules, const struct verdict *v,
 			char out[CLASSIFY_NAME_MAX + 1]);
 int	bounce_apply(const struct bounce_apply *ba, const struct verdict *v,
 		     const char *qid);
+
+/* lmtp.c: campaign-bounce -l, many messages per process */
+struct bounce_run {
+	struct bounce_ctx bc;
+	struct bounce_apply ba;
+};
+int	lmtp_serve(const struct bounce_run *run, FILE *in, FILE *out);
 
 #endif

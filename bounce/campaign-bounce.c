@@ -5,6 +5,7 @@
  * SYNOPSIS
  *	campaign-bounce [-c campaign.conf] [-o name=value] [-q QUEUE_ID]
  *		[-f SENDER] -- RECIPIENT	(message on stdin)
+ *	campaign-bounce [-c campaign.conf] [-o name=value] -l	(LMTP on stdin/stdout)
  *	campaign-bounce [-c campaign.conf] [-o name=value] -n
  *	campaign-bounce --help
  * DESCRIPTION
@@ -15,6 +16,9 @@
  *	It reads the message once (the first BOUNCE_READ_MAX bytes are
  *	parsed, the rest is read and dropped), keeps nothing of it, decides
  *	(report.c), applies the policy (apply.c) and logs one notice line.
+ *	-l serves LMTP on stdin and stdout instead (lmtp.c; Postfix runs it
+ *	through spawn(8), campaign-setup --bounce-lmtp): one process for many
+ *	messages, the same verdict per message and recipient.
  *
  *	Reads campaign.conf: return_path, unsubscribe_secret_file,
  *	suppression_table, bounce_rules, bounce_policy, bounce_soft_limit,
@@ -29,7 +33,9 @@
  *	for anything else, a bad configuration or rules file, a database
  *	error, a read error, no memory: Postfix keeps the message and tries
  *	again.  Never another status, which would make pipe(8) bounce the
- *	bounce.  Without a RECIPIENT: --help 0, usage error 64, -n 0 or 78.
+ *	bounce.  With -l: 0 at the end of the session, 75 when the
+ *	configuration is bad (after a 421 reply) or output failed.
+ *	Otherwise: --help 0, usage error 64, -n 0 or 78.
  * SEE ALSO
  *	campaign-bounce(8), pipe(8), bounce/report.c, lib/classify.h,
  *	lib/policy.h.
@@ -52,7 +58,7 @@
 struct opts {
 	const char *conf, *qid, *rcpt;
 	char   *overrides[32];
-	int	noverrides, explicit_conf, check;
+	int	noverrides, explicit_conf, check, lmtp;
 };
 
 struct setup {
@@ -69,6 +75,7 @@ usage(FILE *fp)
 	fprintf(fp,
 		"usage: campaign-bounce [-c campaign.conf] [-o name=value] [-q QUEUE_ID]\n"
 		"                       [-f SENDER] -- RECIPIENT   < message\n"
+		"       campaign-bounce [-c campaign.conf] [-o name=value] -l   (LMTP on stdin/stdout)\n"
 		"       campaign-bounce [-c campaign.conf] [-o name=value] -n\n"
 		"Reads one DSN, ARF complaint or reply sent to the VERP return path\n"
 		"RECIPIENT, logs the verdict and applies bounce_policy (see campaign-bounce(8)).\n"
@@ -81,12 +88,13 @@ parse_opts(struct opts *o, int argc, char **argv)
 {
 	int	c;
 
-	while ((c = getopt(argc, argv, "c:o:q:f:n")) != -1) {
+	while ((c = getopt(argc, argv, "c:o:q:f:nl")) != -1) {
 		switch (c) {
 		case 'c': o->conf = optarg; o->explicit_conf = 1; break;
 		case 'q': o->qid = optarg; break;
 		case 'f': break;	/* the sender: the null sender, as a rule */
 		case 'n': o->check = 1; break;
+		case 'l': o->lmtp = 1; break;
 		case 'o':
 			if (o->noverrides >= 32)
 				return -1;
@@ -98,7 +106,7 @@ parse_opts(struct opts *o, int argc, char **argv)
 	}
 	if (optind < argc)
 		o->rcpt = argv[optind++];
-	return optind == argc && (o->rcpt != NULL) != o->check ? 0 : -1;
+	return optind == argc && (o->rcpt != NULL) + o->check + o->lmtp == 1 ? 0 : -1;
 }
 
 /* load - campaign.conf, overrides, rules, policy, secret; 0 or -1 */
@@ -149,13 +157,24 @@ read_message(struct buf *msg)
 	return 0;
 }
 
+/* make_run - what parsing and applying need, from the setup */
+static void
+make_run(struct setup *s, struct bounce_run *run)
+{
+	struct bounce_run r = {
+		{s->cf.return_path, s->have_secret ? &s->secret : NULL},
+		{s->rules, &s->policy, s->cf.suppression_table, s->cf.bounce_state_table,
+		 (long)time(NULL)},
+	};
+
+	*run = r;
+}
+
 /* deliver - the pipe(8) case; EX_OK or EX_TEMPFAIL */
 static int
 deliver(struct setup *s, const struct opts *o)
 {
-	struct bounce_ctx bc = {s->cf.return_path, s->have_secret ? &s->secret : NULL};
-	struct bounce_apply ba = {s->rules, &s->policy, s->cf.suppression_table,
-	    s->cf.bounce_state_table, (long)time(NULL)};
+	struct bounce_run run;
 	const char *qid = o->qid ? o->qid : "NOQUEUE";
 	struct verdict v;
 	struct buf msg;
@@ -165,18 +184,28 @@ deliver(struct setup *s, const struct opts *o)
 	if (read_message(&msg) < 0) {
 		clog_warn("%s: read message", qid);
 		status = EX_TEMPFAIL;
-	} else if (bounce_parse(&bc, msg.data ? msg.data : "", msg.len, o->rcpt, &v) < 0
-		   || bounce_apply(&ba, &v, qid) < 0) {
+	} else if (make_run(s, &run), bounce_parse(&run.bc, msg.data ? msg.data : "",
+		       msg.len, o->rcpt, &v) < 0 || bounce_apply(&run.ba, &v, qid) < 0) {
 		status = EX_TEMPFAIL;
 	}
 	buf_free(&msg);
 	return status;
 }
 
+/* serve - the spawn(8) case: an LMTP session on stdin/stdout */
+static int
+serve(struct setup *s)
+{
+	struct bounce_run run;
+
+	make_run(s, &run);
+	return lmtp_serve(&run, stdin, stdout);
+}
+
 int
 main(int argc, char **argv)
 {
-	struct opts o = {CAMPAIGN_CONF_DEFAULT, NULL, NULL, {0}, 0, 0, 0};
+	struct opts o = {CAMPAIGN_CONF_DEFAULT, NULL, NULL, {0}, 0, 0, 0, 0};
 	struct setup s;
 	struct buf errs;
 	int	status, bad;
@@ -187,13 +216,15 @@ main(int argc, char **argv)
 	}
 	if (parse_opts(&o, argc, argv) < 0) {
 		usage(stderr);
-		return o.rcpt ? EX_TEMPFAIL : EX_USAGE;
+		return o.rcpt || o.lmtp ? EX_TEMPFAIL : EX_USAGE;
 	}
 	memset(&s, 0, sizeof(s));
 	buf_init(&s.secret, 4096);
 	buf_init(&errs, 1 << 16);
 	bad = load(&s, &o, &errs) < 0;
 	clog_open("campaign-bounce", o.check, s.cf.syslog_facility ? s.cf.syslog_facility : "mail");
+	if (bad && o.lmtp)
+		printf("421 4.3.0 campaign-bounce: configuration error\r\n");
 	if (bad) {
 		for (char *p = errs.data; p && (p = strchr(p, '\n')) != NULL; )
 			*p = p[1] ? ';' : '\0';
@@ -205,7 +236,7 @@ main(int argc, char **argv)
 		status = EX_OK;
 	} else {
 		g_mime_init();
-		status = deliver(&s, &o);
+		status = o.lmtp ? serve(&s) : deliver(&s, &o);
 		g_mime_shutdown();
 	}
 	classify_free(s.rules);

@@ -20,12 +20,19 @@
 #	campaign-suppress why and lift; an ARF complaint sent to the return
 #	path through the ordinary smtpd suppresses its recipient; nothing is
 #	deferred, nothing bounces twice.
+#	BD_MODE=lmtp (tests/integration/bounce_lmtp.sh) runs the same checks
+#	with campaign-setup --bounce-lmtp: lmtp(8) to campaign-bounce -l
+#	under spawn(8) instead of pipe(8).
 . "$CAMPAIGN_SRC/tests/lib.sh"
 . "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
 . "$CAMPAIGN_SRC/milter/tests/lib.sh"
 . "$CAMPAIGN_SRC/filter/tests/lib.sh"
 
 BPROG=$CAMPAIGN_BUILD/bounce/campaign-bounce
+BD_MODE=${BD_MODE:-pipe}
+BD_OPT=--bounce BD_RELAY='relay=campaign-bounce,'
+[ "$BD_MODE" = lmtp ] && BD_OPT=--bounce-lmtp BD_RELAY='relay=[^ ]*private/campaign-bounce[^ ]*,'
+
 SUP=$CAMPAIGN_BUILD/suppress/campaign-suppress
 
 # bd_conf - campaign.conf gets the bounce settings too (cm_write_conf's
@@ -58,12 +65,12 @@ data: full-*@sink.test 552 5.2.2 Mailbox full
 data: blocked-*@sink.test 554 5.7.1 Service unavailable; client host blocked using zen.spamhaus.example
 EOF
 check "campaign-testsink is the relay" testsink_start -r "$BD/sink-rules"
-fl_setup --bounce --bounce-program "$BPROG" --bounce-user nobody ||
+fl_setup "$BD_OPT" --bounce-program "$BPROG" --bounce-user nobody ||
 	{ fail "campaign-setup --bounce configures the sandbox"; done_testing; }
 pass "campaign-setup --bounce configures the sandbox"
 check "the discard alias goes to campaign-bounce" \
 	grep -q 'campaign-bounce@campaign-bounce.invalid' "$SB_CONF/campaign/virtual"
-check "the campaign-bounce pipe transport is in master.cf" \
+check "the campaign-bounce $BD_MODE transport is in master.cf" \
 	grep -q "argv=$BPROG " "$SB_CONF/master.cf"
 check "campaign-bounce -n accepts the configuration" "$BPROG" -c "$CM_CONF" -n
 chown nobody "$FL_TABLE.db"
@@ -87,9 +94,9 @@ check "quota: soft 1/2, not suppressed" grep -qE \
 check "5.7.1 spam block: counted" grep -qE \
 	'recipient=<blocked-1@sink.test> kind=dsn category=spam-related status=5\.7\.1 code=554 action=counted ' <<<"$lines"
 check "Postfix delivered each DSN to campaign-bounce" \
-	test "$(sandbox_log_count 'relay=campaign-bounce, .*status=sent')" -eq 4
+	test "$(sandbox_log_count "$BD_RELAY .*status=sent")" -eq 4
 check_eq "no DSN deferred or bounced by campaign-bounce" \
-	"$(sandbox_log_count 'relay=campaign-bounce, .*status=(deferred|bounced)')" 0
+	"$(sandbox_log_count "$BD_RELAY .*status=(deferred|bounced)")" 0
 
 v=$(bd_query gone-1@sink.test)
 check "gone-1 suppressed: category, campaign, time" grep -qE \

@@ -9,7 +9,8 @@
  *	DSN without the returned headers), a List-Unsubscribe token, and
  *	hostile MIME; then bounce_apply() against real hash: tables: a bad
  *	mailbox is suppressed with its reason, a 5.7.x block is not, quota
- *	is suppressed at the third soft failure, a complaint is suppressed.
+ *	is suppressed at the third soft failure, a complaint is suppressed;
+ *	an LMTP session (lmtp_serve()) on memory streams.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,6 +285,45 @@ test_apply(const struct classify *rules, const char *dir)
 	buf_free(&val);
 }
 
+/* test_lmtp - one session through lmtp_serve() on memory streams */
+static void
+test_lmtp(const struct classify *rules, const char *dir)
+{
+	static const char session[] =
+	    "LHLO postfix\r\nXFORWARD IDENT=ABC123\r\nMAIL FROM:<>\r\n"
+	    "RCPT TO:<campaign-bounce+x@campaign-bounce.invalid> "
+	    "ORCPT=rfc822;bounces+2Bs9+2Bpat+3Dexample.net@campaign.test\r\n"
+	    "DATA\r\nContent-Type: multipart/report; boundary=B\r\n\r\n--B\r\n"
+	    "Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; x\r\n\r\n"
+	    "Action: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 no such user\r\n"
+	    "..\r\n--B--\r\n.\r\nRCPT TO:<a@b>\r\nFOO\r\nRSET\r\nQUIT\r\nNOOP\r\n";
+	char	sup[512], state[512], out[4096];
+	struct policy p;
+	struct cerr e;
+	struct buf val;
+	struct bounce_run run = {{RP, NULL}, {rules, &p, sup, state, 1800000000}};
+	FILE   *in = fmemopen((void *)session, sizeof(session) - 1, "r");
+	FILE   *o = fmemopen(out, sizeof(out), "w");
+
+	snprintf(sup, sizeof(sup), "hash:%s/lmtp-suppression", dir);
+	snprintf(state, sizeof(state), "hash:%s/lmtp-state", dir);
+	buf_init(&val, MAP_VALUE_MAX);
+	policy_parse(&p, "bad-mailbox=suppress", &e);
+	CHECK_INT(lmtp_serve(&run, in, o), 0, "lmtp session");
+	fclose(in);
+	fclose(o);
+	CHECK(strstr(out, "250-XFORWARD IDENT\r\n250 DSN\r\n") != NULL, "LHLO: DSN, XFORWARD");
+	CHECK(strstr(out, "354 End data") != NULL, "DATA");
+	CHECK(strstr(out, "250 2.0.0 Ok: handled as ABC123\r\n") != NULL, "per-recipient reply, queue id");
+	CHECK(strstr(out, "503 5.5.1 MAIL first") != NULL, "RCPT without MAIL");
+	CHECK(strstr(out, "502 5.5.2") != NULL, "unknown command");
+	CHECK(strstr(out, "221 2.0.0 Bye\r\n") != NULL && strstr(out, "221 2.0.0 Bye\r\n250") == NULL,
+	    "QUIT ends the session");
+	CHECK(strstr(lookup(sup, "pat@example.net", &val), "category=bad-mailbox campaign=s9") != NULL,
+	    "ORCPT xtext decoded: VERP recipient suppressed");
+	buf_free(&val);
+}
+
 int
 main(void)
 {
@@ -301,6 +341,7 @@ main(void)
 	test_token();
 	test_hostile();
 	test_apply(rules, dir);
+	test_lmtp(rules, dir);
 	classify_free(rules);
 	g_mime_shutdown();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
