@@ -14,3 +14,10 @@ bench_nullmilter_CFLAGS = $(AM_CFLAGS) $(MILTER_CFLAGS) -pthread
 bench_nullmilter_LDADD = $(MILTER_LIBS) $(PTHREAD_LIBS)
 dist_noinst_SCRIPTS += bench/campaign
 EXTRA_DIST += bench/campaign-lib.sh bench/CAMPAIGN.md
+# bench/bounce: DSNs through campaign-bounce (bench/BOUNCE.md)
+dist_noinst_SCRIPTS += bench/bounce
+EXTRA_DIST += bench/BOUNCE.md
+noinst_PROGRAMS += bench/bounce-drive
+bench_bounce_drive_SOURCES = bench/bounce-drive.c $(BOUNCE_SRCS)
+bench_bounce_drive_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bounce $(GMIME_CFLAGS)
+bench_bounce_drive_LDADD = $(CAMPAIGN_LIBS) $(GMIME_LIBS)

@@ -16,7 +16,10 @@
  *	complaint; auth-failure is policy-related; not-spam is other.
  *	Auto-replies are autoreply, the rest other.
  *
- *	bounce_apply() acts only on a failed DSN or a complaint whose
+ *	bounce_apply() keeps the two tables open from their first use to
+ *	bounce_apply_close() (an LMTP session writes many entries; the map
+ *	notices a rebuilt file by itself).  It acts only on a failed DSN or
+ *	a complaint whose
  *	recipient is known: policy_action() says suppress (write the entry
  *	through lib/suppress_entry, keeping an older one), soft (count it in
  *	bounce_state_table; at bounce_soft_limit within bounce_soft_window,
@@ -35,6 +38,7 @@
  *	lib/policy.h, lib/suppress_entry.h, lib/clog.h, campaign-bounce(8).
  */
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include "bounce.h"
@@ -84,35 +88,61 @@ actionable(const struct verdict *v)
 	return v->kind == BK_ARF || (v->kind == BK_DSN && !strcasecmp(v->action, "failed"));
 }
 
+/* table - the kept map, opened (or created) on first use */
+static struct map_db *
+table(struct map_db **m, const char *name, struct cerr *e)
+{
+	if (*m == NULL)
+		*m = map_db_open(name, MAP_RDWR | MAP_CREATE, e);
+	return *m;
+}
+
+/* when - the verdict's time */
+static time_t
+when(const struct bounce_apply *ba)
+{
+	return ba->now ? (time_t)ba->now : time(NULL);
+}
+
 /* suppress - write the entry; "suppressed" or "already-suppressed" */
 static const char *
-suppress(const struct bounce_apply *ba, const struct verdict *v, const char *cat,
+suppress(struct bounce_apply *ba, const struct verdict *v, const char *cat,
 	 struct cerr *e)
 {
+	struct map_db *m = table(&ba->sup, ba->suppression_table, e);
 	struct buf val;
 	int	r;
 
+	if (m == NULL)
+		return NULL;
 	buf_init(&val, 1024);
-	r = suppress_entry_reason(&val, cat, v->campaign, ba->now) < 0 ? -1
-	    : suppress_entry_put(ba->suppression_table, v->recipient, buf_cstr(&val), SE_KEEP, e);
+	r = suppress_entry_reason(&val, cat, v->campaign, when(ba)) < 0 ? -1
+	    : suppress_entry_put_map(m, v->recipient, buf_cstr(&val), SE_KEEP, e);
 	buf_free(&val);
 	return r < 0 ? NULL : r == 1 ? "suppressed" : "already-suppressed";
 }
 
 /* soft - count one soft failure; suppress at the limit */
 static const char *
-soft(const struct bounce_apply *ba, const struct verdict *v, const char *cat,
+soft(struct bounce_apply *ba, const struct verdict *v, const char *cat,
      long *count, struct cerr *e)
 {
-	struct map_db *m = map_db_open(ba->state_table, MAP_RDWR | MAP_CREATE, e);
+	struct map_db *m = table(&ba->state, ba->state_table, e);
 
 	if (m == NULL)
 		return NULL;
-	*count = policy_soft_note(m, v->recipient, ba->policy, ba->now, e);
-	map_db_close(m);
+	*count = policy_soft_note(m, v->recipient, ba->policy, when(ba), e);
 	if (*count < 0)
 		return NULL;
 	return *count >= ba->policy->soft_limit ? suppress(ba, v, cat, e) : "soft";
+}
+
+void
+bounce_apply_close(struct bounce_apply *ba)
+{
+	map_db_close(ba->sup);
+	map_db_close(ba->state);
+	ba->sup = ba->state = NULL;
 }
 
 /* log_verdict - the one notice line */
@@ -142,7 +172,7 @@ log_verdict(const struct bounce_apply *ba, const struct verdict *v, const char *
 }
 
 int
-bounce_apply(const struct bounce_apply *ba, const struct verdict *v, const char *qid)
+bounce_apply(struct bounce_apply *ba, const struct verdict *v, const char *qid)
 {
 	char	cat[CLASSIFY_NAME_MAX + 1];
 	const char *action = "ignored";

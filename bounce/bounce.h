@@ -78,23 +78,26 @@ int	unsub_decode(const char *header, char campaign[BOUNCE_ID_MAX + 1],
 		     char rcpt[ADDR_KEY_MAX + 1], char token[64]);
 
 /* apply.c */
+struct map_db;
 struct bounce_apply {
 	const struct classify *rules;
 	const struct policy *policy;
 	const char *suppression_table;
 	const char *state_table;
-	long	now;
+	long	now;			/* 0: the clock at each verdict */
+	struct map_db *sup, *state;	/* opened on first use, kept */
 };
 int	bounce_category(const struct classify *rules, const struct verdict *v,
 			char out[CLASSIFY_NAME_MAX + 1]);
-int	bounce_apply(const struct bounce_apply *ba, const struct verdict *v,
+int	bounce_apply(struct bounce_apply *ba, const struct verdict *v,
 		     const char *qid);
+void	bounce_apply_close(struct bounce_apply *ba);
 
 /* lmtp.c: campaign-bounce -l, many messages per process */
 struct bounce_run {
 	struct bounce_ctx bc;
 	struct bounce_apply ba;
 };
-int	lmtp_serve(const struct bounce_run *run, FILE *in, FILE *out);
+int	lmtp_serve(struct bounce_run *run, FILE *in, FILE *out);
 
 #endif

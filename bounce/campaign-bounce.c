@@ -45,7 +45,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <gmime/gmime.h>
@@ -164,7 +163,7 @@ make_run(struct setup *s, struct bounce_run *run)
 	struct bounce_run r = {
 		{s->cf.return_path, s->have_secret ? &s->secret : NULL},
 		{s->rules, &s->policy, s->cf.suppression_table, s->cf.bounce_state_table,
-		 (long)time(NULL)},
+		 0, NULL, NULL},
 	};
 
 	*run = r;
@@ -188,6 +187,7 @@ deliver(struct setup *s, const struct opts *o)
 		       msg.len, o->rcpt, &v) < 0 || bounce_apply(&run.ba, &v, qid) < 0) {
 		status = EX_TEMPFAIL;
 	}
+	bounce_apply_close(&run.ba);
 	buf_free(&msg);
 	return status;
 }
@@ -197,9 +197,12 @@ static int
 serve(struct setup *s)
 {
 	struct bounce_run run;
+	int	status;
 
 	make_run(s, &run);
-	return lmtp_serve(&run, stdin, stdout);
+	status = lmtp_serve(&run, stdin, stdout);
+	bounce_apply_close(&run.ba);
+	return status;
 }
 
 int

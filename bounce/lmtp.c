@@ -49,7 +49,7 @@
 #define LMTP_RCPT_MAX	100
 
 struct lmtp {
-	const struct bounce_run *run;
+	struct bounce_run *run;
 	FILE   *in, *out;
 	struct buf line, msg;
 	char	rcpt[LMTP_RCPT_MAX][ADDR_PATH_MAX + 1];
@@ -221,7 +221,7 @@ command(struct lmtp *l)
 }
 
 int
-lmtp_serve(const struct bounce_run *run, FILE *in, FILE *out)
+lmtp_serve(struct bounce_run *run, FILE *in, FILE *out)
 {
 	struct lmtp l;
 	int	r, status = EX_OK;

@@ -27,7 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct policy p;
 	static FILE *null;
 	struct bounce_run run = {{"bounces+%c+%r@campaign.test", NULL},
-	    {NULL, &p, "hash:/nonexistent/s", "hash:/nonexistent/t", 1800000000}};
+	    {NULL, &p, "hash:/nonexistent/s", "hash:/nonexistent/t", 1800000000, NULL, NULL}};
 	struct cerr e;
 	FILE   *in;
 

@@ -50,25 +50,33 @@ put_locked(struct map_db *m, const char *key, const char *value, int flags,
 }
 
 int
+suppress_entry_put_map(struct map_db *m, const char *key, const char *value, int flags,
+		       struct cerr *e)
+{
+	struct cerr e2;
+	int	r;
+
+	if (map_db_begin(m, e) < 0)
+		return -1;
+	r = put_locked(m, key, value, flags, e);
+	if (map_db_commit(m, r < 0 ? &e2 : e) < 0)
+		r = -1;
+	return r;
+}
+
+int
 suppress_entry_put(const char *table, const char *key, const char *value, int flags,
 		   struct cerr *e)
 {
 	struct map_db *m;
-	struct cerr e2;
 	int	r, saved;
 
 	if ((m = map_db_open(table, MAP_RDWR | MAP_CREATE, e)) == NULL)
 		return -1;
-	if (map_db_begin(m, e) < 0) {
-		saved = errno;
-		map_db_close(m);
-		errno = saved;
-		return -1;
-	}
-	r = put_locked(m, key, value, flags, e);
-	if (map_db_commit(m, r < 0 ? &e2 : e) < 0)
-		r = -1;
+	r = suppress_entry_put_map(m, key, value, flags, e);
+	saved = errno;
 	map_db_close(m);
+	errno = saved;
 	return r;
 }
 

@@ -23,6 +23,8 @@
  *	is written and 1 returned.  Lookup and write happen under one
  *	exclusive lock.  -1 with e filled on failure; errno is that of
  *	map_db_open() when the table could not be opened.
+ *	suppress_entry_put_map() does the same on a table the caller keeps
+ *	open (MAP_RDWR), for a process that writes many entries.
  *	suppress_entry_why() reads category, campaign and time back from a
  *	value written by suppress_entry_reason() (fields found anywhere in
  *	the text, each up to the next space); 1 when a category was found, 0
@@ -51,6 +53,9 @@ int	suppress_entry_reason(struct buf *out, const char *category,
 			      const char *campaign, time_t when);
 int	suppress_entry_put(const char *table, const char *key, const char *value,
 			   int flags, struct cerr *e);
+struct map_db;
+int	suppress_entry_put_map(struct map_db *m, const char *key, const char *value,
+			       int flags, struct cerr *e);
 int	suppress_entry_why(const char *value, struct suppress_why *w);
 
 #endif

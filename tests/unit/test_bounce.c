@@ -247,7 +247,7 @@ test_apply(const struct classify *rules, const char *dir)
 	struct cerr e;
 	struct verdict v;
 	struct buf val;
-	struct bounce_apply ba = {rules, &p, sup, state, 1800000000};
+	struct bounce_apply ba = {rules, &p, sup, state, 1800000000, NULL, NULL};
 	int	i;
 
 	snprintf(sup, sizeof(sup), "hash:%s/suppression", dir);
@@ -279,9 +279,11 @@ test_apply(const struct classify *rules, const char *dir)
 	parse_file("autoreply.eml", "bounces+spring24+kim=example.net@campaign.test", NULL, &v);
 	bounce_apply(&ba, &v, "Q7");
 	CHECK_STR(lookup(sup, "kim@example.net", &val), "", "auto-reply ignored");
+	bounce_apply_close(&ba);
 	ba.suppression_table = "hash:/nonexistent/dir/suppression";
 	parse_file("stripped.eml", "bounces+spring24+mia=example.net@campaign.test", NULL, &v);
 	CHECK_INT(bounce_apply(&ba, &v, "Q8"), -1, "unwritable table: tempfail");
+	bounce_apply_close(&ba);
 	buf_free(&val);
 }
 
@@ -301,7 +303,7 @@ test_lmtp(const struct classify *rules, const char *dir)
 	struct policy p;
 	struct cerr e;
 	struct buf val;
-	struct bounce_run run = {{RP, NULL}, {rules, &p, sup, state, 1800000000}};
+	struct bounce_run run = {{RP, NULL}, {rules, &p, sup, state, 1800000000, NULL, NULL}};
 	FILE   *in = fmemopen((void *)session, sizeof(session) - 1, "r");
 	FILE   *o = fmemopen(out, sizeof(out), "w");
 
@@ -310,6 +312,7 @@ test_lmtp(const struct classify *rules, const char *dir)
 	buf_init(&val, MAP_VALUE_MAX);
 	policy_parse(&p, "bad-mailbox=suppress", &e);
 	CHECK_INT(lmtp_serve(&run, in, o), 0, "lmtp session");
+	bounce_apply_close(&run.ba);
 	fclose(in);
 	fclose(o);
 	CHECK(strstr(out, "250-XFORWARD IDENT\r\n250 DSN\r\n") != NULL, "LHLO: DSN, XFORWARD");
