@@ -21,7 +21,8 @@
  *	the first '+' that leaves a valid rest.  Returns 1 when the address
  *	matches (campaign and/or rcpt filled, "" for a placeholder the
  *	template does not have), 0 when it does not.  rcpt is a lookup key
- *	(lower case).
+ *	(lower case).  An address longer than 512 bytes never matches (the
+ *	milter writes none, and it bounds the backtracking).
  *
  *	unsub_decode() reads c=, r= and t= from the query of the first
  *	http(s) URL of a List-Unsubscribe value (campaign-milter writes them
@@ -37,6 +38,7 @@
 #include "bounce.h"
 
 #define VERP_DEPTH	4		/* placeholders in a template, at most */
+#define VERP_ADDR_MAX	(2 * ADDR_PATH_MAX)	/* bounds the backtracking */
 
 static int
 id_char(int c)
@@ -144,8 +146,8 @@ verp_decode(const char *tmpl, const char *addr, size_t n,
 	char	shorter[512];
 
 	campaign[0] = rcpt[0] = '\0';
-	if (tmpl == NULL || n == 0)
-		return 0;
+	if (tmpl == NULL || n == 0 || n > VERP_ADDR_MAX)
+		return 0;		/* longer than any address the milter writes */
 	if (!match(tmpl, addr, n, &m, 0)
 	    && (short_form(tmpl, shorter, sizeof(shorter)) < 0
 		|| !match(shorter, addr, n, &m, 0)))

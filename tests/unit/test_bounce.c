@@ -47,9 +47,12 @@ test_verp(void)
 		{RP, "bounces+c1+noequals@campaign.test", "", "", 0},
 		{NULL, "bounces+c1+a=b@campaign.test", "", "", 0},
 	};
-	char	c[BOUNCE_ID_MAX + 1], r[ADDR_KEY_MAX + 1];
+	char	c[BOUNCE_ID_MAX + 1], r[ADDR_KEY_MAX + 1], big[4096];
 	size_t	i;
 
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "bounces+", 8);
+	CHECK_INT(verp_decode(RP, big, sizeof(big), c, r), 0, "4 kB address: no match, no backtracking");
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int	got = verp_decode(cases[i].tmpl, cases[i].addr, strlen(cases[i].addr), c, r);
 
