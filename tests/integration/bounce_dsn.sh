@@ -73,6 +73,12 @@ check "the discard alias goes to campaign-bounce" \
 check "the campaign-bounce $BD_MODE transport is in master.cf" \
 	grep -q "argv=$BPROG " "$SB_CONF/master.cf"
 check "campaign-bounce -n accepts the configuration" "$BPROG" -c "$CM_CONF" -n
+"$BPROG" --help > /dev/null; check_eq "campaign-bounce --help: exit 0" "$?" 0
+"$BPROG" 2>/dev/null; check_eq "campaign-bounce without arguments: exit 64" "$?" 64
+"$BPROG" -c "$SB/nonexistent.conf" -q T1 -- x@y < /dev/null 2>/dev/null
+check_eq "delivery with a missing configuration: exit 75, never 1" "$?" 75
+head -c 20000 /dev/urandom | "$BPROG" -c "$CM_CONF" -q T2 -- bounces@bounce.campaign.test 2>/dev/null
+check_eq "delivery of random bytes: handled, exit 0" "$?" 0
 chown nobody "$FL_TABLE.db"
 
 MSG=$SB/campaign.msg
