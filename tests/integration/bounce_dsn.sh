@@ -45,10 +45,11 @@ cm_write_conf() {
 		"bounce_soft_limit = 2"
 }
 
-# bd_lines - campaign-bounce's verdict lines (without the prefix)
+# bd_lines - campaign-bounce's verdict lines (without the prefix), but
+# those of the exit status checks run by hand (queue ids T1, T2)
 bd_lines() {
 	grep -E 'campaign-bounce\[[0-9]+\]: [0-9A-Za-z]+: campaign=' "$SB_LOG" |
-		sed 's/.*campaign-bounce\[[0-9]*\]: //'
+		sed 's/.*campaign-bounce\[[0-9]*\]: //' | grep -v '^T[0-9]: '
 }
 bd_count_ge() { [ "$(bd_lines | wc -l)" -ge "$1" ]; }
 
