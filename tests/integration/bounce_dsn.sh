@@ -8,14 +8,17 @@
 #	path of fl_setup, and the discard alias delivered by pipe(8) to
 #	campaign-bounce as nobody).  campaign-testsink is the relay and
 #	answers the end of DATA with 550 5.1.1 for gone-*, 552 5.2.2 for
-#	full-* and 554 5.7.1 (a Spamhaus block) for blocked-*, 250 for the
-#	rest: Postfix itself bounces those messages, and its DSNs go to the
+#	full-*, 554 5.7.1 (a Spamhaus block) for blocked-* and 451 4.3.0 for
+#	late-* (with maximal_queue_lifetime = 0, so Postfix gives up at once,
+#	as at the end of the queue lifetime), 250 for the rest: Postfix
+#	itself bounces those messages, and its DSNs go to the
 #	VERP return path bounces+CAMPAIGN+LOCAL=DOMAIN@bounce.campaign.test, through
 #	virtual_alias_maps and transport_maps, to campaign-bounce.  Then:
 #	one verdict line per DSN, in the documented format; the bad
 #	mailboxes are in the suppression table (postmap -q) with category,
 #	campaign and time; the quota address only after its second failure
-#	(bounce_soft_limit = 2); the 5.7.1 block never; a next campaign
+#	(bounce_soft_limit = 2); the expired one is message-expired, counted
+#	soft; the 5.7.1 block never; a next campaign
 #	message to a suppressed address is refused at the campaign smtpd;
 #	campaign-suppress why and lift; an ARF complaint sent to the return
 #	path through the ordinary smtpd suppresses its recipient; nothing is
@@ -64,8 +67,12 @@ cat > "$BD/sink-rules" <<'EOF'
 data: gone-*@sink.test 550 5.1.1 <gone>: Recipient address rejected: User unknown
 data: full-*@sink.test 552 5.2.2 Mailbox full
 data: blocked-*@sink.test 554 5.7.1 Service unavailable; client host blocked using zen.spamhaus.example
+data: late-*@sink.test 451 4.3.0 Temporary local problem
 EOF
 check "campaign-testsink is the relay" testsink_start -r "$BD/sink-rules"
+# one delivery attempt: a 4xx makes Postfix return the message at once
+# with Action: failed and the 4.X.X status, as at the end of its lifetime
+check "maximal_queue_lifetime = 0" sandbox_postconf "maximal_queue_lifetime = 0"
 fl_setup "$BD_OPT" --bounce-program "$BPROG" --bounce-user nobody ||
 	{ fail "campaign-setup --bounce configures the sandbox"; done_testing; }
 pass "campaign-setup --bounce configures the sandbox"
@@ -88,20 +95,23 @@ fl_inject "$FL_PORT" "$MSG" 'gone-%d@sink.test' 1 2
 fl_inject "$FL_PORT" "$MSG" 'full-%d@sink.test' 1 1
 fl_inject "$FL_PORT" "$MSG" 'blocked-%d@sink.test' 1 1
 fl_inject "$FL_PORT" "$MSG" 'ok-%d@sink.test' 1 2
-check "four DSNs reach campaign-bounce" wait_for 60 "4 verdict lines" bd_count_ge 4
+fl_inject "$FL_PORT" "$MSG" 'late-%d@sink.test' 1 1
+check "five DSNs reach campaign-bounce" wait_for 60 "5 verdict lines" bd_count_ge 5
 check "the good recipients reach the sink" sandbox_wait_log 'to=<ok-2@sink.test>.*status=sent' 30
 
 lines=$(bd_lines)
 echo "$lines" | sed 's/^/# /'
-check_eq "one verdict line per DSN" "$(wc -l <<<"$lines")" 4
+check_eq "one verdict line per DSN" "$(wc -l <<<"$lines")" 5
 check "line format (gone-1)" grep -qE \
 	'^[0-9A-Za-z]+: campaign=spring-2026 recipient=<gone-1@sink.test> kind=dsn category=bad-mailbox status=5\.1\.1 code=550 action=suppressed rcpt_via=verp campaign_via=verp$' <<<"$lines"
 check "quota: soft 1/2, not suppressed" grep -qE \
 	'recipient=<full-1@sink.test> kind=dsn category=quota status=5\.2\.2 code=552 action=soft soft=1/2 ' <<<"$lines"
+check "expired (failed, 4.3.0): message-expired, soft 1/2" grep -qE \
+	'recipient=<late-1@sink.test> kind=dsn category=message-expired status=4\.3\.0 code=451 action=soft soft=1/2 ' <<<"$lines"
 check "5.7.1 spam block: counted" grep -qE \
 	'recipient=<blocked-1@sink.test> kind=dsn category=spam-related status=5\.7\.1 code=554 action=counted ' <<<"$lines"
 check "Postfix delivered each DSN to campaign-bounce" \
-	test "$(sandbox_log_count "$BD_RELAY .*status=sent")" -eq 4
+	test "$(sandbox_log_count "$BD_RELAY .*status=sent")" -eq 5
 check_eq "no DSN deferred or bounced by campaign-bounce" \
 	"$(sandbox_log_count "$BD_RELAY .*status=(deferred|bounced)")" 0
 
@@ -117,13 +127,13 @@ fl_inject "$FL_PORT" "$MSG" 'gone-%d@sink.test' 1 1
 check_eq "next message to gone-1 refused at the campaign smtpd" "$FL_REFUSED/$FL_ACCEPTED" "1/0"
 fl_inject "$FL_PORT" "$MSG" 'full-%d@sink.test' 1 1
 check_eq "second message to full-1 accepted" "$FL_ACCEPTED" 1
-check "second quota DSN" wait_for 60 "5 verdict lines" bd_count_ge 5
+check "second quota DSN" wait_for 60 "6 verdict lines" bd_count_ge 6
 check "quota: suppressed at 2/2" grep -qE \
 	'recipient=<full-1@sink.test> kind=dsn category=quota status=5\.2\.2 code=552 action=suppressed soft=2/2 ' <<<"$(bd_lines)"
 check "full-1 now suppressed as quota" grep -q 'category=quota campaign=spring-2026' <<<"$(bd_query full-1@sink.test)"
 fl_inject "$FL_PORT" "$MSG" 'blocked-%d@sink.test' 1 1
 check_eq "blocked-1 still accepted" "$FL_ACCEPTED" 1
-check "second block DSN" wait_for 60 "6 verdict lines" bd_count_ge 6
+check "second block DSN" wait_for 60 "7 verdict lines" bd_count_ge 7
 check "blocked-1 still not suppressed" test -z "$(bd_query blocked-1@sink.test)"
 
 why=$("$SUP" -c "$CM_CONF" why gone-2@sink.test)
@@ -166,7 +176,7 @@ X-Campaign-ID: spring-2026
 EOF
 check "complaint accepted by the ordinary smtpd" \
 	sandbox_smtp "$SB_SMTP_PORT" fbl@isp.example bounces+spring-2026+ok-1=sink.test@bounce.campaign.test < "$ARF"
-check "complaint verdict" wait_for 60 "7 verdict lines" bd_count_ge 7
+check "complaint verdict" wait_for 60 "8 verdict lines" bd_count_ge 8
 check "complaint line" grep -qE \
 	'recipient=<ok-1@sink.test> kind=arf category=complaint status="" code="" action=suppressed rcpt_via=verp campaign_via=verp' <<<"$(bd_lines)"
 check "ok-1 suppressed as complaint" grep -q 'category=complaint campaign=spring-2026' <<<"$(bd_query ok-1@sink.test)"
