@@ -34,6 +34,9 @@
  *	came from (verp, returned, report, token, header, none).
  *	A database error is logged as a warning and returns -1: the caller
  *	exits 75 and Postfix delivers the report again later.
+ * DIAGNOSTICS
+ *	The verdict line (notice) and, for a database error, one warning
+ *	naming the queue id, recipient and category (clog).
  * SEE ALSO
  *	lib/policy.h, lib/suppress_entry.h, lib/clog.h, campaign-bounce(8).
  */

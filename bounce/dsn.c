@@ -31,6 +31,8 @@
  *
  *	Values longer than their field are cut; bytes are never interpreted
  *	beyond n.  Pure string work: no allocation, no GMime.
+ * DIAGNOSTICS
+ *	None: malformed fields leave their struct members empty.
  * SEE ALSO
  *	RFC 3464 2.2 and 2.3, RFC 5965 3.1, RFC 3463.
  */

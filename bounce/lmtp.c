@@ -31,6 +31,8 @@
  *	A command line over LMTP_LINE_MAX bytes gets 500 and the session
  *	goes on; anything unknown gets 502.
  *	Returns 0 at QUIT or end of input, 75 on a write error.
+ * DIAGNOSTICS
+ *	LMTP replies on out; the verdict lines and warnings are apply.c's.
  * SEE ALSO
  *	RFC 2033, RFC 3461 (ORCPT, xtext), spawn(8), lmtp(8), apply.c.
  */

@@ -36,6 +36,8 @@
  *	part), a walk of at most 8 levels and 64 parts, and each report part
  *	decoded up to 64 kB.  Returns 0; -1 only when GMime could not be
  *	used at all (out of memory), which the caller tempfails.
+ * DIAGNOSTICS
+ *	Nothing is logged here; what cannot be parsed is kind "other".
  * SEE ALSO
  *	RFC 3464, RFC 5965, RFC 3834, RFC 6522 (multipart/report), GMime 3.
  */

@@ -28,6 +28,8 @@
  *	http(s) URL of a List-Unsubscribe value (campaign-milter writes them
  *	percent-encoded: tag_unsub_url()); returns 1 when c and r were found
  *	and are valid, 0 otherwise.  token is "" when there was no t=.
+ * DIAGNOSTICS
+ *	None: a non-matching address gives 0.
  * SEE ALSO
  *	milter/tag.c, lib/addr.c (addr_verp), RFC 8058.
  */
