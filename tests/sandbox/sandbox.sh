@@ -90,11 +90,15 @@
 #	sb_wait_daemon PID PORT SECS	wait for sb_ready, fail fast if PID exits
 #	sb_pf_master_pid CONF		the running master of that Postfix
 #	sb_pids_under DIR		PIDs whose cwd or command line names DIR
+#	sb_prog PATH			the sandbox's installed copy of a program
+#					of the build tree (PATH relative to
+#					CAMPAIGN_BUILD, e.g. filter/campaign-filter),
+#					or the build tree's own when not installed
 #	fd 7 SMTP dialogue: sb_reply (reads one reply into SB_REPLY),
 #	sb_cmd CODE LINE (sends LINE, expects CODE)
 # VARIABLES (set by sandbox_start)
 #	SB SB_CONF SB_QUEUE SB_LOG SB_LOGDIR SB_SMTP_PORT SB_SINK_PORT
-#	SB_SINK_DIR SB_SYSLOG_PID SB_SINK_PID SB_MASTER_PID
+#	SB_SINK_DIR SB_SYSLOG_PID SB_SINK_PID SB_MASTER_PID SB_BIN
 # ENVIRONMENT (read by sandbox_start)
 #	SB_SYSLOG_FRAGMENT=FILE	a syslog-ng conf.d fragment (such as
 #		syslog/'s) included after the sandbox's own catch-all path.
@@ -113,7 +117,14 @@
 #		benchmarks); sandbox_sink_count then reads its counters.
 #	SB_KEEP=1		keep $SB after sandbox_stop (it is removed
 #		otherwise); on a failure the tail of $SB_LOG is printed.
-#	CAMPAIGN_BUILD		where campaign-testsink is built.
+#	CAMPAIGN_BUILD		where campaign-testsink and the project's
+#		programs are built.  sandbox_start installs every program of
+#		it (campaign-* and campaignstat, tests excepted) into $SB_BIN
+#		($SB/bin, mode 755 in the world-traversable $SB), because
+#		Postfix runs some of them as unprivileged users (pipe(8) runs
+#		campaign-filter as the filter user) who cannot reach a build
+#		tree in a 0700 directory such as /root.  The permissions of
+#		the user's own directories are never changed.
 #	ASAN_OPTIONS, UBSAN_OPTIONS, LSAN_OPTIONS: when set, each Postfix
 #		instance is configured (import_environment,
 #		export_environment) to pass them on to pipe(8)'s commands, so a
@@ -601,6 +612,34 @@ testsink_counter() {
 		"$TESTSINK_COUNTS" 2>/dev/null || echo 0
 }
 
+# --- the programs, where unprivileged users reach them -----------------
+
+# sb_install_programs - copy the build tree's programs into $SB_BIN,
+# keeping their relative paths (filter/campaign-filter); a program that
+# is not built is simply not there
+sb_install_programs() {
+	local f rel
+	SB_BIN=$SB/bin
+	mkdir -p "$SB_BIN" && chmod 755 "$SB_BIN" || return 1
+	[ -d "$CAMPAIGN_BUILD" ] || return 0
+	for f in "$CAMPAIGN_BUILD"/*/campaign-* "$CAMPAIGN_BUILD"/*/campaignstat; do
+		[ -f "$f" ] && [ -x "$f" ] || continue
+		rel=${f#"$CAMPAIGN_BUILD"/}
+		mkdir -p "$SB_BIN/${rel%/*}" && chmod 755 "$SB_BIN/${rel%/*}" &&
+			install -m 755 "$f" "$SB_BIN/$rel" ||
+			{ sb_err "cannot install $f into $SB_BIN"; return 1; }
+	done
+}
+
+# sb_prog PATH - the installed copy of CAMPAIGN_BUILD/PATH, else the original
+sb_prog() {
+	if [ -n "${SB_BIN:-}" ] && [ -x "$SB_BIN/$1" ]; then
+		echo "$SB_BIN/$1"
+	else
+		echo "$CAMPAIGN_BUILD/$1"
+	fi
+}
+
 # --- start and stop -------------------------------------------------------
 
 # sb_on_signal STATUS - exit (which runs sandbox_stop); a second signal
@@ -627,6 +666,7 @@ sandbox_start() {
 	SB_LOGDIR=$SB/log SB_LOG=$SB/log/all.log
 	SB_CONF=$SB/conf SB_QUEUE=$SB/queue
 	mkdir -p "$SB_LOGDIR" || return 1
+	sb_install_programs || return 1
 	sb_start_syslog || return 1
 	if [ "${SB_SINK:-yes}" != no ]; then
 		sb_start_sink || return 1
@@ -636,7 +676,7 @@ sandbox_start() {
 		SB_SMTP_PORT=$SB_PF_PORT
 		SB_MASTER_PID=$(sb_pf_master_pid "$SB_CONF")
 	fi
-	export SB SB_CONF SB_QUEUE SB_LOG SB_LOGDIR SB_SMTP_PORT SB_SINK_PORT SB_SINK_DIR
+	export SB SB_CONF SB_QUEUE SB_LOG SB_LOGDIR SB_SMTP_PORT SB_SINK_PORT SB_SINK_DIR SB_BIN
 }
 
 # sb_pids_under DIR - PIDs of processes whose cwd or command line names DIR
