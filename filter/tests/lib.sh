@@ -11,20 +11,30 @@
 #	fl_message FILE CAMPAIGN		a campaign message with feed headers
 #	fl_rcpts_at_sink			"count recipient" of every dump
 #	fl_filter_lines				campaign-filter notice lines
+#	fl_probe [SECS]				one message through the campaign
+#						path; the reason when it fails
 # DESCRIPTION
 #	fl_setup writes campaign.conf (milter settings from cm_write_conf,
 #	plus reinject_to and suppression_table on free ports / the sandbox's
 #	config directory), starts campaign-milter, and lets campaign-setup
 #	itself configure the sandbox Postfix: the campaign smtpd on
-#	$FL_PORT, the pipe transport running $CAMPAIGN_BUILD's campaign-filter
-#	as nobody, the reinjection listener on $FL_RPORT.  mydestination is
-#	$myhostname so that devnull is local.
-FL_FILTER=$CAMPAIGN_BUILD/filter/campaign-filter
-FL_SETUP=$CAMPAIGN_BUILD/postfix-conf/campaign-setup
+#	$FL_PORT, the pipe transport running campaign-filter as nobody (the
+#	sandbox's installed copy, $SB_BIN: pipe(8) runs it as nobody, who
+#	cannot reach a build tree under /root), the reinjection listener on
+#	$FL_RPORT.  mydestination is $myhostname so that devnull is local.
+#	Then fl_probe sends one message through the whole path; when it does
+#	not arrive, fl_setup prints why (the smtpd's reply or the deferral
+#	reason Postfix logged, e.g. pipe(8)'s "execvp ...: Permission
+#	denied") and fails, within seconds instead of a test's whole wait.
+#	FL_PROBE=no skips the probe (a test that breaks the path on purpose).
+#	FL_FILTER_CHMOD=MODE: after campaign-setup, chmod the directory of the
+#	installed filter to MODE (700 breaks pipe(8)'s exec on purpose).
 
 fl_ports_ready() { sb_smtp_ready "$FL_PORT" && sb_smtp_ready "$FL_RPORT"; }
 
 fl_setup() {
+	FL_FILTER=$(sb_prog filter/campaign-filter)
+	FL_SETUP=$(sb_prog postfix-conf/campaign-setup)
 	FL_PORT=$(sandbox_free_port) && FL_RPORT=$(sandbox_free_port) || return 1
 	FL_TABLE=$SB_CONF/campaign/suppression
 	cm_write_conf "reinject_to = 127.0.0.1:$FL_RPORT" \
@@ -36,7 +46,58 @@ fl_setup() {
 		--filter-user nobody --milter-user nobody --milter "unix:$CM_SOCK" \
 		--campaign-conf "$CM_CONF" "$@" > "$SB/setup.out" 2>&1 ||
 		{ sed 's/^/# setup: /' "$SB/setup.out"; return 1; }
-	sandbox_reload && wait_for 20 "campaign ports" fl_ports_ready
+	sandbox_reload && wait_for 20 "campaign ports" fl_ports_ready || return 1
+	[ -z "${FL_FILTER_CHMOD:-}" ] || chmod "$FL_FILTER_CHMOD" "${FL_FILTER%/*}" || return 1
+	[ "${FL_PROBE:-yes}" = no ] || fl_probe
+}
+
+FL_PROBE_CAMPAIGN=setup-probe
+
+# fl_log_lines REGEX - lines of every sandbox log file matching REGEX (the
+# catch-all log, or the fragment's logs when SB_SYSLOG_ALL=no)
+fl_log_lines() { cat "$SB_LOGDIR"/* 2>/dev/null | grep -E -- "$1"; }
+
+# fl_probe_done QID - 0 delivered, 2 failed (reason in FL_PROBE_WHY), 1 not yet
+fl_probe_done() {
+	local line
+	line=$(fl_log_lines " $1: .*status=(deferred|bounced)" | head -1)
+	if [ -n "$line" ]; then
+		FL_PROBE_WHY=$(sed 's/.*status=[a-z]* (\(.*\))$/\1/' <<< "$line")
+		return 2
+	fi
+	FL_PROBE_NEW=$(fl_log_lines " $1: campaign=$FL_PROBE_CAMPAIGN .*requeued=" |
+		sed -n 's/.* requeued=\([0-9A-Za-z]*\).*/\1/p' | head -1)
+	[ -n "$FL_PROBE_NEW" ] || return 1
+	line=$(fl_log_lines " $FL_PROBE_NEW: .*status=(sent|deferred|bounced)" | head -1)
+	case $line in
+	*status=sent*) return 0 ;;
+	'') return 1 ;;
+	*) FL_PROBE_WHY="after the filter: ${line##*status=}"; return 2 ;;
+	esac
+}
+
+# fl_probe [SECS] - one message through the campaign smtpd, its milter, the
+# queue, pipe(8) and campaign-filter, the reinjection listener, to the
+# discard alias (delivered locally to /dev/null: it never reaches a sink,
+# and its filter line is left out of fl_filter_lines).  0 when delivered
+# within SECS (default 20); otherwise prints the reason on stderr.
+fl_probe() {
+	local qid st end=$(( SECONDS + ${1:-20} ))
+	printf 'From: probe@campaign.test\nSubject: campaign path probe\nX-Campaign-ID: %s\n\nprobe\n' \
+		"$FL_PROBE_CAMPAIGN" > "$SB/probe.msg"
+	if ! cm_send "$FL_PORT" probe@campaign.test "$CM_ALIAS" < "$SB/probe.msg"; then
+		echo "campaign path broken: the campaign smtpd refused a message: $CM_REPLY" >&2
+		return 1
+	fi
+	qid=$CM_QID FL_PROBE_WHY=
+	while [ "$SECONDS" -le "$end" ]; do
+		fl_probe_done "$qid"; st=$?
+		[ $st = 0 ] && return 0
+		[ $st = 2 ] && break
+		sleep 0.1
+	done
+	echo "campaign path broken: message $qid ${FL_PROBE_WHY:+deferred: }${FL_PROBE_WHY:-not delivered within ${1:-20} s}" >&2
+	return 1
 }
 
 # fl_suppress ADDRESS... - add entries and rebuild the table with postmap
@@ -73,6 +134,7 @@ fl_rcpts_at_sink() {
 # fl_filter_lines - the filter's notice lines (without the prefix)
 fl_filter_lines() {
 	grep -E 'campaign-filter\[[0-9]+\]: [0-9A-Za-z]+: campaign=' "$SB_LOG" |
+		grep -v " campaign=$FL_PROBE_CAMPAIGN " |
 		sed 's/.*campaign-filter\[[0-9]*\]: //'
 }
 
