@@ -3,7 +3,7 @@
 #	demo_private_clone.sh - the demo from a clone in a 0700 directory, and
 #	a broken filter path reported within seconds
 # SYNOPSIS
-#	tests/sandbox/ns-exec bash tests/integration/demo_private_clone.sh
+#	sandbox/ns-exec bash tests/integration/demo_private_clone.sh
 # DESCRIPTION
 #	A new user clones into /root (mode 0700 on Debian) or a mktemp -d
 #	directory: Postfix's unprivileged processes (pipe(8) runs
@@ -19,7 +19,7 @@
 #	   any other failure line.
 #	2. -n 300: exits 0 and its count check passes.
 #	The directories of the clone keep mode 0700 throughout.
-. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT

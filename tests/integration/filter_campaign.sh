@@ -15,10 +15,7 @@
 #	milter's queue ids and the filter's agree; the requeued ids are
 #	distinct.  A message through the ordinary smtpd reaches the sink
 #	untouched and never meets the filter.
-. "$CAMPAIGN_SRC/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
-. "$CAMPAIGN_SRC/milter/tests/lib.sh"
-. "$CAMPAIGN_SRC/filter/tests/lib.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 sandbox_start || { fail "sandbox starts"; done_testing; }
 fl_setup || { fail "campaign-setup configures the sandbox"; done_testing; }

@@ -28,7 +28,7 @@
 #	5. The unsubscribe secret with mode 0644, 0640 or 0604: campaign-milter
 #	   -n exits 78 and names the file and the mode; 0600 exits 0.  SIGHUP
 #	   with a readable secret keeps the daemon and its old settings.
-. "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 MUSER=campaign-milter FUSER=campaign
 PETC=$(mktemp -d /tmp/campaign-priv-etc.XXXXXX)

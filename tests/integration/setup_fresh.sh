@@ -14,7 +14,7 @@
 #	-n says it would create campaign-milter, a run creates it (system
 #	uid, no login shell, no home), the next run finds it; --milter none
 #	creates none.
-. "$CAMPAIGN_SRC/tests/lib.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 SETUP=$CAMPAIGN_BUILD/postfix-conf/campaign-setup
 W=$(mktemp -d /tmp/setup-fresh.XXXXXX)
 trap 'rm -rf "$W"' EXIT

@@ -1,8 +1,8 @@
 # NAME
-#	tests/sandbox/sandbox.sh - a private Postfix, syslog-ng and sinks for tests
+#	sandbox/sandbox.sh - a private Postfix, syslog-ng and sinks
 # SYNOPSIS
-#	(run the script under tests/sandbox/ns-exec)
-#	. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
+#	(run the script under sandbox/ns-exec)
+#	. "$CAMPAIGN_SRC/sandbox/lib.sh"
 #	sandbox_start
 #	sandbox_send 10                      # smtp-source into the sandbox smtpd
 #	sandbox_wait_queue_empty 30 && sandbox_sink_count
@@ -12,7 +12,7 @@
 #	sandbox_start makes a fresh directory $SB (mktemp -d) and starts, all
 #	under it and on loopback ports picked at random:
 #	- a private syslog-ng that owns /dev/log inside the namespace made by
-#	  tests/sandbox/ns-exec and writes every line it receives to $SB_LOG;
+#	  sandbox/ns-exec and writes every line it receives to $SB_LOG;
 #	- smtp-sink on 127.0.0.1:$SB_SINK_PORT, one dump file per message in
 #	  $SB_SINK_DIR;
 #	- a private Postfix: config $SB_CONF, queue $SB_QUEUE, data
@@ -66,7 +66,7 @@
 #					it with a prefix: SB_CONF=$SB_CONF_NAME
 #					SB_QUEUE=$SB_QUEUE_NAME sandbox_postconf ...
 #	testsink_start [-r] RULES [OPTION...]
-#					start tests/sink/campaign-testsink with
+#					start sandbox/sink/campaign-testsink with
 #					RULES (a file, see its header) on a free
 #					port; sets TESTSINK_PORT, TESTSINK_DIR
 #					(messages), TESTSINK_LOG (one line per
@@ -81,6 +81,7 @@
 #					rcpt_2xx, rcpt_4xx, rcpt_5xx, data_2xx...
 # HELPERS (stable; tests may use them)
 #	sb_poll SECS CMD...		run CMD every 0.1 s until it succeeds
+#	wait_for SECS WHAT CMD...	sb_poll; says what timed out on stderr
 #	sb_now_ms			milliseconds since the epoch
 #	sb_bg OUTFILE CMD...		start a daemon in the background; its PID
 #					is in SB_BG and sandbox_stop stops it
@@ -133,9 +134,9 @@
 #	$SB/conf/{main,master}.cf, $SB/queue, $SB/log/all.log,
 #	$SB/syslog-ng.conf, $SB/sink/, $SB/testsink.*/
 # SEE ALSO
-#	tests/sandbox/ns-exec, tests/sink/campaign-testsink.c, tests/lib.sh
+#	sandbox/ns-exec, sandbox/sink/campaign-testsink.c, sandbox/lib.sh
 
-SB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${CAMPAIGN_BUILD:=$SB_SRC/build}"
 SB=
 SB_STOPPED=1
@@ -151,16 +152,29 @@ sb_err() { echo "sandbox: $*" >&2; }
 sb_now_ms() { local t=${EPOCHREALTIME//[.,]/}; echo $(( 10#$t / 1000 )); }
 
 # sb_poll SECS CMD... - run CMD every 0.1 s until it succeeds or SECS
-# (may have decimals) pass
+# (may have decimals) pass: the one bounded poll of the project's scripts
 sb_poll() {
 	local ms deadline
-	ms=$(awk -v s="$1" 'BEGIN { printf "%d", s * 1000 }')
+	if [[ $1 =~ ^[0-9]+$ ]]; then
+		ms=$(( $1 * 1000 ))
+	else
+		ms=$(awk -v s="$1" 'BEGIN { printf "%d", s * 1000 }')
+	fi
 	deadline=$(( $(sb_now_ms) + ms ))
 	shift
 	until "$@"; do
 		[ "$(sb_now_ms)" -ge "$deadline" ] && return 1
 		sleep 0.1
 	done
+}
+
+# wait_for SECS WHAT CMD... - sb_poll, saying on stderr what timed out
+wait_for() {
+	local secs=$1 what=$2
+	shift 2
+	sb_poll "$secs" "$@" && return 0
+	echo "# timed out after ${secs}s waiting for: $what" >&2
+	return 1
 }
 
 # sb_port_in_use PORT - some TCP socket (any state) uses local PORT
@@ -577,7 +591,7 @@ sandbox_smtp() {
 
 # testsink_start [-r] RULES [OPTION...]
 testsink_start() {
-	local relay=0 prog=$CAMPAIGN_BUILD/tests/sink/campaign-testsink try
+	local relay=0 prog=$CAMPAIGN_BUILD/sandbox/sink/campaign-testsink try
 	[ "${1:-}" = -r ] && { relay=1; shift; }
 	[ -x "$prog" ] || { sb_err "$prog is not built"; return 1; }
 	TESTSINK_DIR=$(mktemp -d "$SB/testsink.XXXXXX") || return 1
@@ -651,7 +665,7 @@ sb_on_signal() {
 
 sandbox_start() {
 	if [ ! -e /dev/.campaign-ns ]; then
-		sb_err "not inside tests/sandbox/ns-exec (run: tests/sandbox/ns-exec bash $0)"
+		sb_err "not inside sandbox/ns-exec (run: sandbox/ns-exec bash $0)"
 		return 1
 	fi
 	[ "$SB_STOPPED" = 1 ] || { sb_err "a sandbox is already running"; return 1; }
