@@ -29,15 +29,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cs_input.h"
 #include "cs_report.h"
-
-#define EX_USAGE	64
-#define EX_NOINPUT	66
-#define EX_IOERR	74
 
 enum { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_HTML, FMT_BOUNCED };
 
