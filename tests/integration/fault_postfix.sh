@@ -2,7 +2,7 @@
 # NAME
 #	fault_postfix.sh - postfix reload, and postfix stop/start, mid-campaign
 # DESCRIPTION
-#	campaign-feed sends through the campaign path (tests/sandbox/faults.sh).
+#	campaign-feed sends through the campaign path (tests/harness/faults.sh).
 #	1. 200 messages; after 60 are accepted, "postfix reload" three times
 #	   while the feeder sends.  Expected: feeder exit 0, every recipient
 #	   exactly once, none bounced.
@@ -12,7 +12,7 @@
 #	   arrives; a duplicate is allowed only for the transactions in flight
 #	   when smtpd went away (campaign-feed(1), RFC 1047: at most sessions
 #	   x rcpts-per-msg = 4), none bounced, the queue empties.
-. "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 ft_begin
 N=200
