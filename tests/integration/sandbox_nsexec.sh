@@ -48,7 +48,14 @@ check_eq "leftovers make a successful command exit 70" "$st" 70
 check "leftover is named on stderr" grep -q 'ns-exec: leftover process .*sleep 300' <<< "$err"
 
 # signals reach the command, and ns-exec waits for its clean-up
-timeout -s TERM 2 "$NS" bash -c 'trap "sleep 0.5; echo cleaned > '"$tmp"'/term; exit 0" TERM; sleep 30 & wait' 2>/dev/null
+# (TERM only once the command has set its trap: on a loaded machine the
+# namespace can take longer to set up than any fixed delay)
+"$NS" bash -c 'trap "sleep 0.5; echo cleaned > '"$tmp"'/term; exit 0" TERM
+	echo ready > '"$tmp"'/ready; sleep 30 & wait' 2>/dev/null &
+nspid=$!
+wait_for 30 "the command set its trap" test -s "$tmp/ready"
+kill -TERM "$nspid"
+wait "$nspid"
 check_eq "SIGTERM reaches the command and its trap finishes" "$(cat "$tmp/term" 2>/dev/null)" cleaned
 
 # a sandbox killed by SIGTERM still stops everything
