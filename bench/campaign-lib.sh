@@ -119,13 +119,13 @@ cb_measure() {
 	cb_sampler "$SB/cpu.samples" & spid=$!
 	cb_qsampler "$SB/q.samples" & qpid=$!
 	d0=$(cb_disk_sectors)
-	R_T0=$(pl_now_ms)
+	R_T0=$(sb_now_ms)
 	cb_feed "$n" "$k" "$sessions" "$limit" "$@" || st=1
-	sb_poll "$(( limit - ($(pl_now_ms) - R_T0) / 1000 ))" cb_queues_empty || st=1
+	sb_poll "$(( limit - ($(sb_now_ms) - R_T0) / 1000 ))" cb_queues_empty || st=1
 	# syslog-ng writes in batches: its last lines follow within moments;
 	# a lost delivery must end the wait, not hold it until LIMIT
 	sb_poll 30 pl_sent_is "$want" || st=1
-	t1=$(pl_now_ms)
+	t1=$(sb_now_ms)
 	cb_sample >> "$SB/cpu.samples"
 	R_DISK=$(( ($(cb_disk_sectors) - d0) * 512 ))
 	kill "$spid" "$qpid"; wait "$spid" "$qpid" 2>/dev/null

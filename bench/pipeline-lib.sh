@@ -1,7 +1,7 @@
 # NAME
 #	bench/pipeline-lib.sh - what bench/pipeline and bench/tuning share
 # SYNOPSIS
-#	. "$src/bench/pipeline-lib.sh"	(after tests/sandbox/sandbox.sh)
+#	. "$src/bench/pipeline-lib.sh"	(after sandbox/sandbox.sh)
 #	pl_message FILE BYTES CAMPAIGN	a campaign message of about BYTES
 #	pl_tune [SETTINGS_FILE]		apply main.cf.campaign's main.cf lines
 #	pl_campaign_path [SETUP-OPTION...]  milter + campaign-setup (needs the
@@ -32,8 +32,6 @@
 #	"status=sent" lines to the sink in the delivery log that syslog/'s
 #	fragment writes ($SB_LOGDIR/maillog-delivery, so pl_logging first).
 PL_TICK=$(getconf CLK_TCK)
-
-pl_now_ms() { sb_now_ms; }
 
 # pl_message FILE BYTES CAMPAIGN - headers as a feeder sends them, then a
 # body of 72-character lines up to about BYTES in all
@@ -152,7 +150,7 @@ pl_measure() {
 	: > "$SB/cpu.samples"
 	pl_sampler "$SB/cpu.samples" &
 	spid=$!
-	t0=$(pl_now_ms)
+	t0=$(sb_now_ms)
 	smtp-source ${PL_KEEP:+-d} -m "$n" -s "$sessions" -r "$rcpts" -N -M sandbox.campaign.test \
 		-F "$file" -f sender@campaign.test -t rcpt@sink.test "127.0.0.1:$port" ||
 		{ kill "$spid"; wait "$spid" 2>/dev/null; echo "# smtp-source failed" >&2; return 1; }
@@ -161,7 +159,7 @@ pl_measure() {
 		echo "# the sink got $(pl_sink_count) of $(( n * rcpts ))" >&2
 		return 1
 	fi
-	t1=$(pl_now_ms)
+	t1=$(sb_now_ms)
 	pl_sample >> "$SB/cpu.samples"
 	kill "$spid"; wait "$spid" 2>/dev/null
 	R_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1000 }')
@@ -207,13 +205,13 @@ pl_measure_box() {
 	: > "$SB/cpu.samples"
 	pl_sampler "$SB/cpu.samples" &
 	spid=$!
-	t0=$(pl_now_ms)
+	t0=$(sb_now_ms)
 	timeout "$limit" smtp-source ${PL_KEEP:+-d} -m "$n" -s "$sessions" -r "$rcpts" -N \
 		-M sandbox.campaign.test -F "$file" -f sender@campaign.test \
 		-t rcpt@sink.test "127.0.0.1:$port"
 	R_DONE=no
-	sb_poll "$(( limit - ($(pl_now_ms) - t0) / 1000 ))" sb_queue_empty && R_DONE=yes
-	t1=$(pl_now_ms)
+	sb_poll "$(( limit - ($(sb_now_ms) - t0) / 1000 ))" sb_queue_empty && R_DONE=yes
+	t1=$(sb_now_ms)
 	pl_sample >> "$SB/cpu.samples"
 	kill "$spid"; wait "$spid" 2>/dev/null
 	# the log is buffered: give syslog-ng a moment to write the last lines

@@ -254,13 +254,12 @@ dsn_address(const char *value, char out[ADDR_KEY_MAX + 1])
 {
 	const char *p = value, *semi = strchr(value, ';');
 	struct addr a;
-	enum addr_error err;
 
 	if (semi != NULL)
 		p = semi + 1;
 	while (*p == ' ')
 		p++;
-	if (*p == '\0' || addr_parse_path(p, strlen(p), &a, NULL, &err, NULL) < 0 || a.null)
+	if (*p == '\0' || addr_parse_path(p, strlen(p), &a, NULL, NULL) < 0 || a.null)
 		return -1;
 	return addr_key(&a, out, ADDR_KEY_MAX + 1);
 }

@@ -120,7 +120,7 @@ rcpt_key(const char *r, size_t n, char out[ADDR_KEY_MAX + 1])
 	path[eq] = '@';
 	path[n + 1] = '>';
 	path[n + 2] = '\0';
-	if (addr_parse_path(path, n + 2, &a, NULL, NULL, NULL) < 0 || a.null)
+	if (addr_parse_path(path, n + 2, &a, NULL, NULL) < 0 || a.null)
 		return -1;
 	return addr_key(&a, out, ADDR_KEY_MAX + 1);
 }
@@ -213,7 +213,7 @@ unsub_decode(const char *h, char campaign[BOUNCE_ID_MAX + 1],
 	if (!param(q, end, "t", token, 64))
 		token[0] = '\0';
 	if (!param(q, end, "c", campaign, BOUNCE_ID_MAX + 1) || !param(q, end, "r", r, sizeof(r))
-	    || addr_parse_path(r, strlen(r), &a, NULL, NULL, NULL) < 0 || a.null
+	    || addr_parse_path(r, strlen(r), &a, NULL, NULL) < 0 || a.null
 	    || addr_key(&a, rcpt, ADDR_KEY_MAX + 1) < 0) {
 		campaign[0] = rcpt[0] = '\0';
 		return 0;

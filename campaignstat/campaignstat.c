@@ -20,7 +20,9 @@
  *	Errors on stderr.  Exit status: 0 done; 64 usage error; 66 an input
  *	cannot be opened; 74 an input could not be read to its end (the
  *	report covers what was read).  An unparseable line is never fatal:
- *	it is counted, and shown on stderr with -v.
+ *	it is counted, and shown on stderr with -v.  Lines of hosts past
+ *	the first CS_HOSTS_MAX, and events lost to memory exhaustion, are
+ *	not counted; a warning on stderr says how many.
  * SEE ALSO
  *	campaignstat(1), campaignstat-json.md, DESIGN.md (log lines).
  */
@@ -29,15 +31,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cs_input.h"
 #include "cs_report.h"
-
-#define EX_USAGE	64
-#define EX_NOINPUT	66
-#define EX_IOERR	74
 
 enum { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_HTML, FMT_BOUNCED };
 
@@ -351,6 +350,19 @@ setup_track(const struct opts *o, struct cs_track *tr)
 	return 0;
 }
 
+/* warn_losses - what the counts leave out, on stderr whatever the format */
+static void
+warn_losses(const struct cs_track *tr)
+{
+	if (tr->hostless)
+		fprintf(stderr, "campaignstat: warning: %llu lines not counted: their "
+			"host found no place (more than %d hosts, or out of memory)\n",
+			(unsigned long long) tr->hostless, CS_HOSTS_MAX);
+	if (tr->nomem)
+		fprintf(stderr, "campaignstat: warning: %llu events not counted: out of "
+			"memory\n", (unsigned long long) tr->nomem);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -367,6 +379,7 @@ main(int argc, char **argv)
 		ls.inputs = mg.n;
 		st = o.follow ? follow(&o, &tr, &ls, &mg) : drain(&o, &tr, &ls, &mg);
 		report(&o, &tr, &ls, &mg, 1);
+		warn_losses(&tr);
 	}
 	for (i = 0; i < mg.n; i++)
 		cs_input_close(mg.in[i]);

@@ -248,6 +248,10 @@ cs_report_text(FILE *fp, const struct cs_track *tr,
 	if (ls->outside)
 		fprintf(fp, ", %llu outside the time range", (unsigned long long) ls->outside);
 	fprintf(fp, "), %d hosts, peak %zu messages in flight\n", tr->nhosts, tr->peak);
+	if (tr->hostless)
+		fprintf(fp, "campaignstat: %llu lines not counted: their host found no "
+			"place (more than %d hosts, or out of memory)\n",
+			(unsigned long long) tr->hostless, CS_HOSTS_MAX);
 	for (i = 0; i < tr->ncamps; i++)
 		if (cs_track_wanted(tr, tr->camps[i]->id))
 			text_campaign(fp, tr, tr->camps[i], top);

@@ -198,16 +198,16 @@ cs_cmap_get(struct cs_cmap *m, const char *key, size_t n)
 	return c;
 }
 
-static int sort_col;
-
+/* cent_cmp - qsort_r() order: column *colp, largest first, ties by key */
 static int
-cent_cmp(const void *a, const void *b)
+cent_cmp(const void *a, const void *b, void *colp)
 {
 	const struct cs_cent *x = *(struct cs_cent * const *) a;
 	const struct cs_cent *y = *(struct cs_cent * const *) b;
+	int	col = *(const int *) colp;
 
-	if (x->v[sort_col] != y->v[sort_col])
-		return x->v[sort_col] > y->v[sort_col] ? -1 : 1;
+	if (x->v[col] != y->v[col])
+		return x->v[col] > y->v[col] ? -1 : 1;
 	return strcmp(x->key, y->key);
 }
 
@@ -225,8 +225,7 @@ cs_cmap_sorted(const struct cs_cmap *m, int col, struct cs_cent ***out)
 			a[n++] = m->tab.slot[i];
 	if (m->other)
 		a[n++] = m->other;
-	sort_col = col;
-	qsort(a, n, sizeof(*a), cent_cmp);
+	qsort_r(a, n, sizeof(*a), cent_cmp, &col);
 	return n;
 }
 

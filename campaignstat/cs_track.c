@@ -55,19 +55,26 @@ cs_track_init(struct cs_track *tr)
 	tr->filter_transport = "campaign";
 }
 
+/* host_is - is host i the name h[0..n)? */
+static int
+host_is(const struct cs_track *tr, int i, const char *h, size_t n)
+{
+	return strncmp(tr->hosts[i], h, n) == 0 && tr->hosts[i][n] == 0;
+}
+
 int
 cs_track_host(struct cs_track *tr, const char *h, size_t n)
 {
 	int	i;
 
-	if (tr->lasthost >= 0 && strncmp(tr->hosts[tr->lasthost], h, n) == 0
-	    && tr->hosts[tr->lasthost][n] == 0)
+	if (tr->lasthost >= 0 && host_is(tr, tr->lasthost, h, n))
 		return tr->lasthost;
 	for (i = 0; i < tr->nhosts; i++)
-		if (strncmp(tr->hosts[i], h, n) == 0 && tr->hosts[i][n] == 0)
+		if (host_is(tr, i, h, n))
 			return tr->lasthost = i;
+	/* no place: never another host's number (its queue ids would mix) */
 	if (tr->nhosts == CS_HOSTS_MAX || (tr->hosts[i] = strndup(h, n)) == NULL)
-		return tr->lasthost = tr->nhosts - 1 >= 0 ? tr->nhosts - 1 : 0;
+		return -1;
 	tr->nhosts++;
 	return tr->lasthost = i;
 }
@@ -774,6 +781,10 @@ cs_track_event(struct cs_track *tr, const struct cs_line *l,
 	int	host = cs_track_host(tr, l->host.p, l->host.n);
 	struct cs_msg *m;
 
+	if (host < 0) {
+		tr->hostless++;
+		return;
+	}
 	release_due(tr, l->t);
 	switch (ev->kind) {
 	case CS_DELIVERY:

@@ -51,6 +51,11 @@
  *	from qmgr is taken back when a filter line shows that queue id to be
  *	a reinjection, or moved when a milter line comes late.
  *
+ *	Hosts are numbered in order of appearance, at most CS_HOSTS_MAX of
+ *	them; cs_track_host() returns -1 for a new host when the table is
+ *	full or its name cannot be copied, and cs_track_event() then counts
+ *	the line in hostless instead of filing it under another host.
+ *
  *	With bounced set, each hard bounce (status=bounced, dsn 5.x.x) of a
  *	wanted campaign is written there as "address hard bounce DSN DATE",
  *	the format campaign-suppress import reads.
@@ -127,6 +132,7 @@ struct cs_track {
 	const char *const *want;	/* campaigns wanted, NULL = all */
 	int	nwant;
 	uint64_t nomem;			/* events lost to memory exhaustion */
+	uint64_t hostless;		/* lines not counted: no place for their host */
 	uint64_t bounced_skipped;	/* addresses unfit for the export */
 	struct cs_held *held, *held_tail;	/* unlinked deliveries, oldest first */
 	size_t	nheld;

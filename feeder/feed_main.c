@@ -236,12 +236,11 @@ make_sender(const struct args *a, const char *host)
 	struct addr ad;
 	struct cerr e;
 	const char *params;
-	enum addr_error err;
 
 	buf_init(&b, ADDR_PATH_MAX);
 	if (expand_sender(a->sender_tmpl, a->o.campaign, host, &b) < 0)
 		usage("--sender: bad % sequence or too long");
-	if (addr_parse_path(b.data ? b.data : "", b.len, &ad, &params, &err, &e) < 0
+	if (addr_parse_path(b.data ? b.data : "", b.len, &ad, &params, &e) < 0
 	    || *params != '\0')
 		usage("--sender: not a valid address");
 	buf_free(&b);

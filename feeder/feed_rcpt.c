@@ -212,12 +212,11 @@ check_addr(const char *s, size_t n, struct rrec *out)
 	struct addr a;
 	struct cerr e;
 	const char *params;
-	enum addr_error err;
 
 	s = trim(s, &n);
 	if (n == 0)
 		return snprintf(out->why, sizeof(out->why), "empty address"), -1;
-	if (addr_parse_path(s, n, &a, &params, &err, &e) < 0) {
+	if (addr_parse_path(s, n, &a, &params, &e) < 0) {
 		snprintf(out->why, sizeof(out->why), "bad address: %.150s", e.msg);
 		return -1;
 	}

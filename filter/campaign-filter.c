@@ -150,13 +150,11 @@ static int
 is_suppressed(struct filter *f, struct map_db *m, const char *rcpt, struct cerr *e)
 {
 	struct addr a;
-	enum addr_error aerr;
-	struct cerr pe;
 	struct buf val;
 	char	key[ADDR_KEY_MAX + 2];
 	int	r;
 
-	if (addr_parse_path(rcpt, strlen(rcpt), &a, NULL, &aerr, &pe) < 0
+	if (addr_parse_path(rcpt, strlen(rcpt), &a, NULL, NULL) < 0
 	    || a.null || addr_key(&a, key, sizeof(key)) < 0) {
 		clog_warnx("%s: recipient not checked against suppression: %.80s",
 			   f->qid, rcpt);

@@ -111,7 +111,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tmpl = in + size + 2;
 	cid = header_id(name, value, id);
 	key[0] = verp[0] = '\0';
-	if (addr_parse_path(value, strlen(value), &a, NULL, NULL, NULL) == 0) {
+	if (addr_parse_path(value, strlen(value), &a, NULL, NULL) == 0) {
 		if (addr_key(&a, key, sizeof(key)) < 0)
 			abort();
 		if (addr_verp(&a, verp, sizeof(verp)) < 0 || !tag_verp_ok(verp))

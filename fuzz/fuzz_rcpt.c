@@ -35,7 +35,7 @@ check_rec(const struct rlist *rl, const struct rrec *rec, int rc, unsigned long 
 	if (strlen(rec->addr) > ADDR_KEY_MAX || rec->nfields < 1)
 		abort();
 	if (addr_parse_path(rec->addr, strlen(rec->addr), &(struct addr){0},
-			    NULL, NULL, NULL) < 0)
+			    NULL, NULL) < 0)
 		abort();
 	for (i = 0; rec->fields != NULL && i < rec->nfields; i++)
 		if (strlen(rec->fields[i]) > FEED_RECORD_MAX)

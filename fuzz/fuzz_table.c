@@ -2,7 +2,7 @@
  * NAME
  *	fuzz_table - libFuzzer target: the table key/value path: campaign-
  *	suppress's import line parser (suppress/edit.c sup_key, sup_value)
- *	into lib/map_db.c and back
+ *	into lib/map_db.h's tables and back
  * SOURCES: suppress/edit.c
  * DESCRIPTION
  *	Each input line (at most 64 lines, 64 kB in all) is split as

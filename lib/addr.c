@@ -17,7 +17,8 @@
  *	local part may lead, trail or repeat ("first..last@"), and domains
  *	may contain '_' and end in one dot.
  * DIAGNOSTICS
- *	-1 with the reason in *err and a text in e; nothing is printed.
+ *	-1 with the named reason's text (addr_strerror()) in e; nothing is
+ *	printed.
  * SEE ALSO
  *	RFC 5321 4.1.2 and 4.5.3.1, RFC 5322 3.4; Postfix quote_822_local.c,
  *	tok822_parse.c.
@@ -49,12 +50,10 @@ addr_strerror(enum addr_error err)
 	return addr_errors[err];
 }
 
-/* fail - set both error outputs; always -1 */
+/* fail - the named reason's text into e; always -1 */
 static int
-fail(enum addr_error *err, struct cerr *e, enum addr_error why)
+fail(struct cerr *e, enum addr_error why)
 {
-	if (err != NULL)
-		*err = why;
 	return cerr_set(e, "%s", addr_strerror(why));
 }
 
@@ -81,14 +80,14 @@ byte_class(unsigned char c, int allow8)
 
 /* check_bytes - refuse the first bad byte of s[0..n) */
 static int
-check_bytes(const char *s, size_t n, enum addr_error *err, struct cerr *e)
+check_bytes(const char *s, size_t n, struct cerr *e)
 {
 	size_t	i;
 	enum addr_error why;
 
 	for (i = 0; i < n; i++)
 		if ((why = byte_class((unsigned char)s[i], 0)) != ADDR_OK)
-			return fail(err, e, why);
+			return fail(e, why);
 	return 0;
 }
 
@@ -153,29 +152,28 @@ skip_route(const char *p, size_t n)
 
 /* parse_mailbox - "[route:]local@domain" of n bytes into a */
 static int
-parse_mailbox(const char *p, size_t n, struct addr *a, enum addr_error *err,
-	      struct cerr *e)
+parse_mailbox(const char *p, size_t n, struct addr *a, struct cerr *e)
 {
 	long	route = skip_route(p, n);
 	size_t	l;
 	enum addr_error why;
 
 	if (route < 0)
-		return fail(err, e, ADDR_ESYNTAX);
+		return fail(e, ADDR_ESYNTAX);
 	p += route;
 	n -= (size_t)route;
 	if ((l = local_end(p, n)) > n)
-		return fail(err, e, ADDR_ESYNTAX);	/* unterminated quote */
+		return fail(e, ADDR_ESYNTAX);	/* unterminated quote */
 	if (l == n)
-		return fail(err, e, n == 0 ? ADDR_ESYNTAX : ADDR_ENODOMAIN);
+		return fail(e, n == 0 ? ADDR_ESYNTAX : ADDR_ENODOMAIN);
 	if (p[l] != '@')
-		return fail(err, e, ADDR_ESYNTAX);
+		return fail(e, ADDR_ESYNTAX);
 	if (l == 0)
-		return fail(err, e, ADDR_EEMPTYLOCAL);
+		return fail(e, ADDR_EEMPTYLOCAL);
 	if (l > ADDR_LOCAL_MAX)
-		return fail(err, e, ADDR_ETOOLONG);
+		return fail(e, ADDR_ETOOLONG);
 	if ((why = check_domain(p + l + 1, n - l - 1)) != ADDR_OK)
-		return fail(err, e, why);
+		return fail(e, why);
 	memcpy(a->local, p, l);
 	a->local[l] = '\0';
 	memcpy(a->domain, p + l + 1, n - l - 1);
@@ -213,7 +211,7 @@ addr_clear(struct addr *a)
 /* path_content - the path's bytes [*b, *end) and where params start */
 static int
 path_content(const char *s, size_t n, size_t *b, size_t *end, size_t *rest,
-	     enum addr_error *err, struct cerr *e)
+	     struct cerr *e)
 {
 	size_t	i = 0;
 	long	j;
@@ -222,9 +220,9 @@ path_content(const char *s, size_t n, size_t *b, size_t *end, size_t *rest,
 		i++;
 	if (i < n && s[i] == '<') {
 		if ((j = close_bracket(s, n, i)) < 0)
-			return fail(err, e, ADDR_EBRACKET);
+			return fail(e, ADDR_EBRACKET);
 		if ((size_t)j + 1 < n && s[j + 1] != ' ')
-			return fail(err, e, ADDR_ESYNTAX);
+			return fail(e, ADDR_ESYNTAX);
 		*b = i + 1;
 		*end = (size_t)j;
 		*rest = (size_t)j + 1;
@@ -232,24 +230,22 @@ path_content(const char *s, size_t n, size_t *b, size_t *end, size_t *rest,
 	}
 	for (*b = i; i < n && s[i] != ' '; i++)
 		if (s[i] == '<' || s[i] == '>')
-			return fail(err, e, ADDR_EBRACKET);
+			return fail(e, ADDR_EBRACKET);
 	*end = *rest = i;
 	return 0;
 }
 
 int
 addr_parse_path(const char *s, size_t n, struct addr *a,
-		const char **params, enum addr_error *err, struct cerr *e)
+		const char **params, struct cerr *e)
 {
 	size_t	b = 0, end = 0, rest = 0;
 
 	addr_clear(a);
-	if (err != NULL)
-		*err = ADDR_OK;
-	if (check_bytes(s, n, err, e) < 0 || path_content(s, n, &b, &end, &rest, err, e) < 0)
+	if (check_bytes(s, n, e) < 0 || path_content(s, n, &b, &end, &rest, e) < 0)
 		return -1;
 	if (end - b + 2 > ADDR_PATH_MAX)
-		return fail(err, e, ADDR_ETOOLONG);
+		return fail(e, ADDR_ETOOLONG);
 	while (rest < n && s[rest] == ' ')
 		rest++;
 	if (params != NULL)
@@ -259,13 +255,13 @@ addr_parse_path(const char *s, size_t n, struct addr *a,
 		return 0;
 	}
 	if (end == b)
-		return fail(err, e, ADDR_ESYNTAX);
-	return parse_mailbox(s + b, end - b, a, err, e);
+		return fail(e, ADDR_ESYNTAX);
+	return parse_mailbox(s + b, end - b, a, e);
 }
 
 /* header_bytes - bad bytes in a header value; folding (CRLF WSP) is fine */
 static int
-header_bytes(const char *s, size_t n, enum addr_error *err, struct cerr *e)
+header_bytes(const char *s, size_t n, struct cerr *e)
 {
 	size_t	i;
 	enum addr_error why;
@@ -279,7 +275,7 @@ header_bytes(const char *s, size_t n, enum addr_error *err, struct cerr *e)
 			continue;
 		why = byte_class((unsigned char)s[i], 1);
 		if (why != ADDR_OK)
-			return fail(err, e, why);
+			return fail(e, why);
 	}
 	return 0;
 }
@@ -328,8 +324,7 @@ spec_put(char *out, size_t *o, char c)
 
 /* copy_spec - addr-spec of s[0..n) without comments and outer white space */
 static int
-copy_spec(const char *s, size_t n, char *out, size_t *olen,
-	  enum addr_error *err, struct cerr *e)
+copy_spec(const char *s, size_t n, char *out, size_t *olen, struct cerr *e)
 {
 	size_t	i, o = 0;
 	int	quoted = 0, depth = 0, r = 0;
@@ -351,16 +346,16 @@ copy_spec(const char *s, size_t n, char *out, size_t *olen,
 		} else if (c == '(') {
 			depth = 1;
 		} else if (c == '<' || c == '>') {
-			return fail(err, e, ADDR_EBRACKET);
+			return fail(e, ADDR_EBRACKET);
 		} else if (strchr(" \t\r\n", c) == NULL) {
 			quoted = c == '"';
 			r = spec_put(out, &o, c);
 		}
 	}
 	if (r < 0)
-		return fail(err, e, ADDR_ETOOLONG);
+		return fail(e, ADDR_ETOOLONG);
 	if (depth)
-		return fail(err, e, ADDR_ESYNTAX);
+		return fail(e, ADDR_ESYNTAX);
 	*olen = o;
 	return 0;
 }
@@ -387,32 +382,29 @@ first_address(const char *s, size_t n, long *lt)
 }
 
 int
-addr_parse_header(const char *s, size_t n, struct addr *a,
-		  enum addr_error *err, struct cerr *e)
+addr_parse_header(const char *s, size_t n, struct addr *a, struct cerr *e)
 {
 	char	spec[ADDR_PATH_MAX + 1];
 	size_t	end, len = 0;
 	long	lt, gt;
 
 	addr_clear(a);
-	if (err != NULL)
-		*err = ADDR_OK;
-	if (header_bytes(s, n, err, e) < 0)
+	if (header_bytes(s, n, e) < 0)
 		return -1;
 	end = first_address(s, n, &lt);
 	if (lt >= 0) {
 		if ((gt = close_bracket(s, end, (size_t)lt)) < 0)
-			return fail(err, e, ADDR_EBRACKET);
-		if (check_bytes(s + lt + 1, (size_t)(gt - lt - 1), err, e) < 0)
+			return fail(e, ADDR_EBRACKET);
+		if (check_bytes(s + lt + 1, (size_t)(gt - lt - 1), e) < 0)
 			return -1;
 		if ((size_t)(gt - lt + 1) > ADDR_PATH_MAX)
-			return fail(err, e, ADDR_ETOOLONG);
-		return parse_mailbox(s + lt + 1, (size_t)(gt - lt - 1), a, err, e);
+			return fail(e, ADDR_ETOOLONG);
+		return parse_mailbox(s + lt + 1, (size_t)(gt - lt - 1), a, e);
 	}
-	if (copy_spec(s, end, spec, &len, err, e) < 0
-	    || check_bytes(spec, len, err, e) < 0)
+	if (copy_spec(s, end, spec, &len, e) < 0
+	    || check_bytes(spec, len, e) < 0)
 		return -1;
-	return parse_mailbox(spec, len, a, err, e);
+	return parse_mailbox(spec, len, a, e);
 }
 
 /* unquote - the local part without quotes and escapes; -1 if too long */

@@ -6,7 +6,10 @@
  *
  *	struct addr a;
  *	struct cerr e;
- *	if (addr_parse_path(arg, strlen(arg), &a, &params, &e) < 0) ...
+ *	const char *params;
+ *	if (addr_parse_path(arg, strlen(arg), &a, &params, &e) < 0)
+ *		... e.msg ...			"missing domain"
+ *	if (addr_parse_header(value, n, &a, &e) < 0) ...
  *	addr_key(&a, key, sizeof(key));		lookup key, lower case
  *	addr_verp(&a, verp, sizeof(verp));		"local=domain"
  * DESCRIPTION
@@ -41,8 +44,9 @@
  *	and comments may carry 8-bit bytes, the address may not.  "<>" is
  *	ADDR_ESYNTAX here.
  *
- *	Both return 0, or -1 with e filled and *err set (when err is not
- *	NULL) to the named reason below.
+ *	Both return 0, or -1 with e (may be NULL) filled with the text of
+ *	the named reason below, exactly addr_strerror(reason): struct cerr
+ *	is the one error channel.
  *
  *	addr_key() writes the table lookup key: local@domain folded to lower
  *	case (quotes removed when the quoted local part needs none), one
@@ -88,9 +92,8 @@ struct addr {
 
 const char *addr_strerror(enum addr_error err);
 int	addr_parse_path(const char *s, size_t n, struct addr *a,
-			const char **params, enum addr_error *err, struct cerr *e);
-int	addr_parse_header(const char *s, size_t n, struct addr *a,
-			  enum addr_error *err, struct cerr *e);
+			const char **params, struct cerr *e);
+int	addr_parse_header(const char *s, size_t n, struct addr *a, struct cerr *e);
 int	addr_key(const struct addr *a, char *out, size_t outlen);
 int	addr_verp(const struct addr *a, char *out, size_t outlen);
 int	addr_format(const struct addr *a, char *out, size_t outlen);

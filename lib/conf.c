@@ -58,10 +58,8 @@ static const struct setting settings[] = {
 	{"filter_memory_limit", T_SIZE, "1m", 4096, 1L << 30, F(filter_memory_limit), NULL},
 	{"syslog_facility", T_STR, "mail", 0, 0, F(syslog_facility), check_facility},
 	{"bounce_rules", T_STR, "/etc/postfix/campaign/bounce-rules", 0, 0, F(bounce_rules), NULL},
-	{"bounce_policy", T_STR, "bad-mailbox=suppress bad-domain=suppress complaint=suppress "
-	 "unsubscribe=suppress inactive-mailbox=soft quota=soft message-expired=soft", 0, 0,
-	 F(bounce_policy),
-	 check_policy},
+	{"bounce_policy", T_STR, "bad-mailbox=suppress bad-domain=suppress complaint=suppress unsubscribe=suppress inactive-mailbox=soft quota=soft message-expired=soft",
+	 0, 0, F(bounce_policy), check_policy},
 	{"bounce_soft_limit", T_INT, "3", 1, 1000, F(bounce_soft_limit), NULL},
 	{"bounce_soft_window", T_TIME, "7d", 60, 366L * 86400, F(bounce_soft_window), NULL},
 	{"bounce_state_table", T_STR, "hash:/etc/postfix/campaign/bounce-state", 0, 0,

@@ -8,11 +8,15 @@ lib_libcampaign_a_SOURCES = \
 	lib/hmac.c lib/hmac.h \
 	lib/addr.c lib/addr.h \
 	lib/map_db.c lib/map_db.h \
+	lib/map_handle.h \
+	lib/map_guard.c lib/map_guard.h \
+	lib/map_rec.c lib/map_rec.h \
+	lib/map_access.c \
 	lib/classify.c lib/classify.h \
 	lib/policy.c lib/policy.h \
 	lib/suppress_entry.c lib/suppress_entry.h
 
-# Every program links this, then its own needs (map_db.c calls pthread_once).
+# Every program links this, then its own needs (map_guard.c calls pthread_once).
 CAMPAIGN_LIBS = lib/libcampaign.a $(LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
 
 # Unit tests of addr.c and map_db.c

@@ -69,12 +69,23 @@
  *	table repaired by postmap is picked up even after corruption.
  *
  *	suppress_lookup() asks the table as Postfix's check_recipient_access
- *	asks an access(5) table for an address key local@domain: the full
- *	address, then the domain and each parent domain (as
+ *	asks an access(5) table for an address key local@domain (folded, as
+ *	addr_key() writes it), all probes under one shared lock: the full
+ *	address, then "@domain", then the domain and each parent domain (as
  *	parent_domain_matches_subdomains does for smtpd_access_maps), then
- *	"@domain", then "local@".  Returns 1 with the action in val when an
- *	entry other than OK / DUNNO / a number 2xx matched, 0 otherwise, -1 on
- *	error.
+ *	"local@"; a bare domain key is probed as the domain and its parents.
+ *	The first entry found decides: 1 with the action in val when it is
+ *	anything but OK / DUNNO / a number 2xx, else 0; -1 on error.
+ *
+ *	Inside lib/ the work is split by job: map_db.c opens, locks, watches,
+ *	reopens and closes the file and runs batches; map_guard.c guards
+ *	Berkeley DB calls against SIGSEGV/SIGBUS and keeps the abandoned
+ *	handles; map_rec.c reads and writes records (key folding, the NUL
+ *	form, one cursor) and holds lookup, update, delete and walk;
+ *	map_access.c holds the access(5) lookup order.
+ * SEE ALSO
+ *	map_handle.h, map_rec.h, map_guard.h (private to lib/); Postfix
+ *	src/util/dict_db.c, postmap(1), access(5).
  */
 #ifndef MAP_DB_H
 #define MAP_DB_H

@@ -40,19 +40,12 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "clog.h"
 #include "hmac.h"
 #include "milter.h"
-
-#define EX_OK_		0
-#define EX_USAGE_	64
-#define EX_NOUSER_	67
-#define EX_SOFTWARE_	70
-#define EX_OSERR_	71
-#define EX_CANTCREAT_	73
-#define EX_CONFIG_	78
 
 struct cm_main {
 	struct cm_options opt;
@@ -154,20 +147,20 @@ token_mode(const struct cm_main *m, const struct cm_config *cfg)
 
 	if (cfg->secret.len == 0) {
 		fprintf(stderr, "%s: no unsubscribe_secret_file configured\n", CM_NAME);
-		return EX_CONFIG_;
+		return EX_CONFIG;
 	}
 	if (m->verify) {
 		int	ok = hmac_verify(&cfg->secret, m->args[0], m->args[1], m->args[2]) == 1;
 
 		printf("%s\n", ok ? "valid" : "invalid");
-		return ok ? EX_OK_ : 1;
+		return ok ? EX_OK : 1;
 	}
 	if (hmac_token(&cfg->secret, m->args[0], m->args[1], tok) < 0) {
 		fprintf(stderr, "%s: cannot make a token for that recipient\n", CM_NAME);
-		return EX_USAGE_;
+		return EX_USAGE;
 	}
 	printf("%s\n", tok);
-	return EX_OK_;
+	return EX_OK;
 }
 
 /* socket_path - the file of a unix: or local: socket, or NULL */
@@ -199,17 +192,17 @@ drop_root(const char *user, const char *sock)
 
 	if (pw == NULL) {
 		clog_errx("-u %s: no such user", user);
-		return EX_NOUSER_;
+		return EX_NOUSER;
 	}
 	if (path && (chown(path, pw->pw_uid, socket_group(pw)) < 0 || chmod(path, 0660) < 0)) {
 		clog_err("%s: cannot hand the socket to %s", path, user);
-		return EX_OSERR_;
+		return EX_OSERR;
 	}
 	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
 		clog_err("cannot become user %s", user);
-		return EX_OSERR_;
+		return EX_OSERR;
 	}
-	return EX_OK_;
+	return EX_OK;
 }
 
 static int
@@ -220,13 +213,13 @@ open_socket(const struct cm_config *cfg)
 	umask(0117);			/* a unix socket is born 0660 */
 	if (smfi_register(cm_milter) != MI_SUCCESS) {
 		clog_errx("smfi_register failed");
-		return EX_SOFTWARE_;
+		return EX_SOFTWARE;
 	}
 	if (smfi_setconn((char *)sock) != MI_SUCCESS || smfi_opensocket(1) != MI_SUCCESS) {
 		clog_errx("cannot open the milter socket %s", sock);
-		return EX_OSERR_;
+		return EX_OSERR;
 	}
-	return EX_OK_;
+	return EX_OK;
 }
 
 static int
@@ -235,13 +228,13 @@ write_pidfile(const char *path)
 	FILE   *fp;
 
 	if (path == NULL)
-		return EX_OK_;
+		return EX_OK;
 	if ((fp = fopen(path, "w")) == NULL || fprintf(fp, "%ld\n", (long)getpid()) < 0
 	    || fclose(fp) != 0) {
 		clog_err("%s: cannot write the pid file", path);
-		return EX_CANTCREAT_;
+		return EX_CANTCREAT;
 	}
-	return EX_OK_;
+	return EX_OK;
 }
 
 /* milter_thread - smfi_main(); tells the main thread when it returns */
@@ -290,13 +283,13 @@ run(struct cm_main *m)
 	m->main_thread = pthread_self();
 	if (pthread_create(&tid, NULL, milter_thread, m) != 0) {
 		clog_err("cannot start the milter thread");
-		return EX_OSERR_;
+		return EX_OSERR;
 	}
 	clog_infox("started");
 	wait_signals(m, &set);
 	pthread_join(tid, NULL);
 	clog_infox("stopped");
-	return m->milter_status == MI_SUCCESS ? EX_OK_ : EX_SOFTWARE_;
+	return m->milter_status == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
 }
 
 /* start - socket, daemon, pid file (as root), privileges, then run */
@@ -307,15 +300,15 @@ start(struct cm_main *m, struct cm_config *cfg)
 
 	clog_open(CM_NAME, m->foreground, cfg->cf.syslog_facility);
 	cm_config_install(cfg);
-	if ((st = open_socket(cfg)) != EX_OK_)
+	if ((st = open_socket(cfg)) != EX_OK)
 		return st;
 	if (!m->foreground && daemon(0, 0) < 0) {
 		clog_err("daemon");
-		return EX_OSERR_;
+		return EX_OSERR;
 	}
-	if ((st = write_pidfile(m->pidfile)) != EX_OK_)
+	if ((st = write_pidfile(m->pidfile)) != EX_OK)
 		return st;
-	if (m->user && (st = drop_root(m->user, cfg->cf.milter_socket)) != EX_OK_)
+	if (m->user && (st = drop_root(m->user, cfg->cf.milter_socket)) != EX_OK)
 		return st;
 	st = run(m);
 	if (m->pidfile)
@@ -333,16 +326,16 @@ main(int argc, char **argv)
 	memset(&m, 0, sizeof(m));
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
 		usage(stdout);
-		return EX_OK_;
+		return EX_OK;
 	}
 	if (parse_args(argc, argv, &m) < 0) {
-		st = EX_USAGE_;
+		st = EX_USAGE;
 	} else if ((cfg = load_or_report(&m)) == NULL) {
-		st = EX_CONFIG_;
+		st = EX_CONFIG;
 	} else if (m.check_only) {
 		cm_config_print(cfg, stdout);
 		cm_config_free(cfg);
-		st = EX_OK_;
+		st = EX_OK;
 	} else if (m.verify || m.make_token) {
 		st = token_mode(&m, cfg);
 		cm_config_free(cfg);

@@ -5,13 +5,13 @@ milter_campaign_milter_SOURCES = milter/campaign-milter.c milter/milter.h \
 milter_campaign_milter_CFLAGS = $(AM_CFLAGS) $(MILTER_CFLAGS) -pthread
 milter_campaign_milter_LDADD = $(CAMPAIGN_LIBS) $(MILTER_LIBS) $(PTHREAD_LIBS)
 dist_man_MANS += milter/campaign-milter.8
-EXTRA_DIST += milter/campaign-milter.service milter/tests
+EXTRA_DIST += milter/campaign-milter.service
 
 # Unit tests of tag.c (the pure string work of the milter)
-check_PROGRAMS += milter/tests/test_tag
-milter_tests_test_tag_SOURCES = milter/tests/test_tag.c milter/tag.c milter/tag.h \
-	tests/unit/testhelp.h
-milter_tests_test_tag_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/milter \
+check_PROGRAMS += tests/unit/test_milter_tag
+tests_unit_test_milter_tag_SOURCES = tests/unit/test_milter_tag.c milter/tag.c \
+	milter/tag.h tests/unit/testhelp.h
+tests_unit_test_milter_tag_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/milter \
 	-I$(top_srcdir)/tests/unit
-milter_tests_test_tag_LDADD = $(CAMPAIGN_LIBS)
-TESTS += milter/tests/test_tag
+tests_unit_test_milter_tag_LDADD = $(CAMPAIGN_LIBS)
+TESTS += tests/unit/test_milter_tag

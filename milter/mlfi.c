@@ -180,13 +180,12 @@ static sfsistat
 mlfi_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct cm_msg *m = smfi_getpriv(ctx);
-	enum addr_error err;
 
 	if (m == NULL || argv[0] == NULL)
 		return result_status(ctx, CM_NOREPLY);
 	if (++m->nrcpt == 1)
 		m->rcpt_ok = addr_parse_path(argv[0], strlen(argv[0]), &m->rcpt,
-		    NULL, &err, NULL) == 0 && !m->rcpt.null;
+		    NULL, NULL) == 0 && !m->rcpt.null;
 	return result_status(ctx, CM_NOREPLY);
 }
 
@@ -253,7 +252,7 @@ senders_id(struct cm_eom *t)
 	int	r;
 
 	if (t->cfg->cf.senders_table == NULL || t->m->sender.len == 0
-	    || addr_parse_path(t->m->sender.data, t->m->sender.len, &a, NULL, NULL, NULL) < 0
+	    || addr_parse_path(t->m->sender.data, t->m->sender.len, &a, NULL, NULL) < 0
 	    || a.null || addr_key(&a, key, sizeof(key)) < 0)
 		return 0;
 	buf_init(&val, MAP_VALUE_MAX);

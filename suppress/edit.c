@@ -41,13 +41,13 @@ domain_key(const char *d, size_t n, char key[ADDR_KEY_MAX + 1], struct cerr *e)
 {
 	char	path[ADDR_KEY_MAX + 8];
 	struct addr a;
-	enum addr_error err;
+	struct cerr ae;
 
 	if (n > ADDR_DOMAIN_MAX)
 		return cerr_set(e, "domain longer than %d bytes", ADDR_DOMAIN_MAX);
 	snprintf(path, sizeof(path), "<x@%.*s>", (int)n, d);
-	if (addr_parse_path(path, strlen(path), &a, NULL, &err, e) < 0)
-		return cerr_set(e, "bad domain \"%.*s\": %s", (int)n, d, addr_strerror(err));
+	if (addr_parse_path(path, strlen(path), &a, NULL, &ae) < 0)
+		return cerr_set(e, "bad domain \"%.*s\": %s", (int)n, d, ae.msg);
 	if (addr_key(&a, path, sizeof(path)) < 0 || strlen(path + 2) > ADDR_KEY_MAX)
 		return cerr_set(e, "domain too long");
 	memcpy(key, path + 2, strlen(path + 2) + 1);
@@ -59,7 +59,7 @@ sup_key(const char *arg, size_t n, char key[ADDR_KEY_MAX + 1], int *domain,
 	struct cerr *e)
 {
 	struct addr a;
-	enum addr_error err;
+	struct cerr ae;
 
 	*domain = 0;
 	if (n > 0 && arg[0] == '@' && memchr(arg, ':', n) == NULL) {
@@ -73,8 +73,8 @@ sup_key(const char *arg, size_t n, char key[ADDR_KEY_MAX + 1], int *domain,
 		*domain = 1;
 		return domain_key(arg, n, key, e);
 	}
-	if (addr_parse_path(arg, n, &a, NULL, &err, e) < 0)
-		return cerr_set(e, "bad address: %s", addr_strerror(err));
+	if (addr_parse_path(arg, n, &a, NULL, &ae) < 0)
+		return cerr_set(e, "bad address: %s", ae.msg);
 	if (a.null)
 		return cerr_set(e, "the null address <> cannot be suppressed");
 	if (addr_key(&a, key, ADDR_KEY_MAX + 1) < 0)

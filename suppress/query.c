@@ -200,7 +200,6 @@ token_setup(const struct sup *s, const char *rcpt, struct buf *secret,
 {
 	struct cerr e;
 	struct addr a;
-	enum addr_error err;
 
 	if (s->secret_file == NULL) {
 		clog_warnx("no secret: use -s FILE or set unsubscribe_secret_file");
@@ -210,7 +209,7 @@ token_setup(const struct sup *s, const char *rcpt, struct buf *secret,
 		clog_warnx("%s", e.msg);
 		return EX_CONFIG;
 	}
-	if (addr_parse_path(rcpt, strlen(rcpt), &a, NULL, &err, &e) < 0 || a.null
+	if (addr_parse_path(rcpt, strlen(rcpt), &a, NULL, &e) < 0 || a.null
 	    || addr_key(&a, key, ADDR_KEY_MAX + 1) < 0) {
 		clog_warnx("bad recipient %s: %s", rcpt, a.null ? "null address" : e.msg);
 		return EX_DATAERR;

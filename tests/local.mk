@@ -13,14 +13,15 @@ tests_unit_test_hmac_LDADD = $(UNIT_LDADD)
 TESTS += tests/unit/test_buf tests/unit/test_clog \
 	tests/unit/test_conf tests/unit/test_hmac
 
-# tests/sink: the per-recipient SMTP test sink used by the sandbox
-noinst_PROGRAMS += tests/sink/campaign-testsink
-tests_sink_campaign_testsink_SOURCES = tests/sink/campaign-testsink.c \
-	tests/sink/rules.c tests/sink/testsink.h
-tests_sink_campaign_testsink_LDADD = $(CAMPAIGN_LIBS)
-check_PROGRAMS += tests/sink/test_rules
-tests_sink_test_rules_SOURCES = tests/sink/test_rules.c tests/sink/rules.c \
-	tests/sink/testsink.h tests/unit/testhelp.h
-tests_sink_test_rules_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit
-tests_sink_test_rules_LDADD = $(CAMPAIGN_LIBS)
-TESTS += tests/sink/test_rules
+# sandbox/sink: the per-recipient SMTP test sink of the built-in sandbox
+noinst_PROGRAMS += sandbox/sink/campaign-testsink
+sandbox_sink_campaign_testsink_SOURCES = sandbox/sink/campaign-testsink.c \
+	sandbox/sink/rules.c sandbox/sink/testsink.h
+sandbox_sink_campaign_testsink_LDADD = $(CAMPAIGN_LIBS)
+check_PROGRAMS += tests/unit/test_sink_rules
+tests_unit_test_sink_rules_SOURCES = tests/unit/test_sink_rules.c \
+	sandbox/sink/rules.c sandbox/sink/testsink.h tests/unit/testhelp.h
+tests_unit_test_sink_rules_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit \
+	-I$(top_srcdir)/sandbox/sink
+tests_unit_test_sink_rules_LDADD = $(CAMPAIGN_LIBS)
+TESTS += tests/unit/test_sink_rules

@@ -5,7 +5,8 @@
 #	campaign smtpd
 # DESCRIPTION
 #	campaign-setup --bounce configures the sandbox Postfix (the campaign
-#	path of fl_setup, and the discard alias delivered by pipe(8) to
+#	path of fl_setup, whose probe message now ends in campaign-bounce,
+#	and the discard alias delivered by pipe(8) to the sandbox's copy of
 #	campaign-bounce as nobody).  campaign-testsink is the relay and
 #	answers the end of DATA with 550 5.1.1 for gone-*, 552 5.2.2 for
 #	full-*, 554 5.7.1 (a Spamhaus block) for blocked-* and 451 4.3.0 for
@@ -26,12 +27,8 @@
 #	BD_MODE=lmtp (tests/integration/bounce_lmtp.sh) runs the same checks
 #	with campaign-setup --bounce-lmtp: lmtp(8) to campaign-bounce -l
 #	under spawn(8) instead of pipe(8).
-. "$CAMPAIGN_SRC/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
-. "$CAMPAIGN_SRC/milter/tests/lib.sh"
-. "$CAMPAIGN_SRC/filter/tests/lib.sh"
+. "$CAMPAIGN_SRC/tests/harness/lib.sh"
 
-BPROG=$CAMPAIGN_BUILD/bounce/campaign-bounce
 BD_MODE=${BD_MODE:-pipe}
 BD_OPT=--bounce BD_RELAY='relay=campaign-bounce,'
 [ "$BD_MODE" = lmtp ] && BD_OPT=--bounce-lmtp BD_RELAY='relay=[^ ]*private/campaign-bounce[^ ]*,'
@@ -49,10 +46,12 @@ cm_write_conf() {
 }
 
 # bd_lines - campaign-bounce's verdict lines (without the prefix), but
-# those of the exit status checks run by hand (queue ids T1, T2)
+# those of the exit status checks run by hand (queue ids T1, T2) and of
+# fl_setup's probe message (which ends at the discard alias too)
 bd_lines() {
 	grep -E 'campaign-bounce\[[0-9]+\]: [0-9A-Za-z]+: campaign=' "$SB_LOG" |
-		sed 's/.*campaign-bounce\[[0-9]*\]: //' | grep -v '^T[0-9]: '
+		sed 's/.*campaign-bounce\[[0-9]*\]: //' | grep -v '^T[0-9]: ' |
+		grep -v "^${FL_PROBE_NEW:-none}: "
 }
 bd_count_ge() { [ "$(bd_lines | wc -l)" -ge "$1" ]; }
 
@@ -60,6 +59,7 @@ bd_count_ge() { [ "$(bd_lines | wc -l)" -ge "$1" ]; }
 bd_query() { postmap -c "$SB_CONF" -q "$1" "hash:$FL_TABLE"; }
 
 sandbox_start || { fail "sandbox starts"; done_testing; }
+BPROG=$(sb_prog bounce/campaign-bounce)
 BD=$SB/bd
 mkdir -p "$BD/state" && chown nobody "$BD/state" && chmod 755 "$BD"
 cp "$CAMPAIGN_SRC/postfix-conf/bounce-rules" "$BD/bounce-rules" && chmod 644 "$BD/bounce-rules"
@@ -111,7 +111,7 @@ check "expired (failed, 4.3.0): message-expired, soft 1/2" grep -qE \
 check "5.7.1 spam block: counted" grep -qE \
 	'recipient=<blocked-1@sink.test> kind=dsn category=spam-related status=5\.7\.1 code=554 action=counted ' <<<"$lines"
 check "Postfix delivered each DSN to campaign-bounce" \
-	test "$(sandbox_log_count "$BD_RELAY .*status=sent")" -eq 5
+	test "$(sandbox_log_count "to=<campaign-bounce\+spring-2026\+.*$BD_RELAY .*status=sent")" -eq 5
 check_eq "no DSN deferred or bounced by campaign-bounce" \
 	"$(sandbox_log_count "$BD_RELAY .*status=(deferred|bounced)")" 0
 

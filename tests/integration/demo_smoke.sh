@@ -2,7 +2,7 @@
 # NAME
 #	demo_smoke.sh - scripts/demo end to end with 500 recipients
 # SYNOPSIS
-#	tests/sandbox/ns-exec bash tests/integration/demo_smoke.sh
+#	sandbox/ns-exec bash tests/integration/demo_smoke.sh
 # DESCRIPTION
 #	Runs "scripts/demo --no-install -B $CAMPAIGN_BUILD -n 500" from an
 #	empty directory (already inside ns-exec, so the demo neither builds
@@ -13,7 +13,7 @@
 #	sink, 15 deferred once, 487 delivered, none still deferred);
 #	report.html holds an <svg> chart; and no process of the demo is
 #	left in this PID namespace.
-. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 N=500
 SUPPRESSED=3 BOUNCED=10 DEFERRED=15

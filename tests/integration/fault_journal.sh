@@ -5,7 +5,7 @@
 #	The journal lives on a 4 KB tmpfs mounted by the test (inside
 #	ns-exec's private mount namespace), room for about 200 records.
 #	campaign-feed sends 400 messages through the campaign path
-#	(tests/sandbox/faults.sh).  Documented (campaign-feed(1)): an I/O
+#	(tests/harness/faults.sh).  Documented (campaign-feed(1)): an I/O
 #	error writing the journal stops the run with exit 74.  Expected:
 #	exit 74 with the reason on stderr; the file system is then made
 #	larger (remount), the same command runs again and ends with exit 0;
@@ -17,7 +17,7 @@
 #	recipient accepted.  A third run sends nothing.  Nothing bounces.
 #	Last, a journal with a record cut before its address ("A 5"): that
 #	line is not taken as done (campaign-feed used to skip it).
-. "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 ft_begin
 N=400

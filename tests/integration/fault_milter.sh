@@ -3,7 +3,7 @@
 #	fault_milter.sh - kill -9 of campaign-milter mid-campaign, then restart
 # DESCRIPTION
 #	campaign-feed sends 200 messages through the campaign path
-#	(tests/sandbox/faults.sh).  After 60 are accepted, the milter is
+#	(tests/harness/faults.sh).  After 60 are accepted, the milter is
 #	killed with SIGKILL; the campaign smtpd (milter_default_action =
 #	tempfail) answers 4xx, the feeder retries; after the feeder has seen
 #	those 4xx replies the milter is started again on the same socket.
@@ -22,7 +22,7 @@
 #	counts the 451s after the restart: at most the transactions in
 #	flight then (sessions x window); a feeder that kept such sessions
 #	would draw one for each of the remaining recipients, every retry.
-. "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 ft_begin
 check_eq "campaign smtpd keeps campaign-setup's error limit" \

@@ -3,7 +3,7 @@
 #	fault_reinject.sh - campaign-filter's reinjection listener refusing,
 #	timing out, answering garbage
 # DESCRIPTION
-#	campaign-feed sends through the campaign path (tests/sandbox/faults.sh);
+#	campaign-feed sends through the campaign path (tests/harness/faults.sh);
 #	for each phase, reinject_to in campaign.conf (read by every filter run)
 #	points at a broken listener instead of the campaign reinjection smtpd:
 #	  refuse421   smtp-sink -Q connect: "421" as the greeting
@@ -21,7 +21,7 @@
 #	broken listener kept no message.  Then reinject_to is put back,
 #	the queue flushed: every recipient of every phase arrives exactly
 #	once, none bounced.
-. "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 ft_begin
 N=30
@@ -79,7 +79,7 @@ broken_start() {
 	rcpt550|data451)
 		if [ $1 = rcpt550 ]; then echo 'rcpt: * 550 5.1.1 no such user'
 		else echo 'data: * 451 4.3.0 try later'; fi > "$FT/$1.rules"
-		sb_bg "$FT/$1.out" "$CAMPAIGN_BUILD/tests/sink/campaign-testsink" \
+		sb_bg "$FT/$1.out" "$CAMPAIGN_BUILD/sandbox/sink/campaign-testsink" \
 			-p "$BPORT" -r "$FT/$1.rules" -d "$FT/$1.msgs" -l "$FT/$1.log" ;;
 	*)
 		sb_bg "$FT/$1.out" /usr/bin/python3 "$FT/broken.py" "$1" "$BPORT" ;;

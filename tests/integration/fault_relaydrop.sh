@@ -4,7 +4,7 @@
 #	drops the connection before its final reply
 # DESCRIPTION
 #	campaign-feed sends 150 messages through the campaign path
-#	(tests/sandbox/faults.sh) while Postfix's relayhost is an smtp-sink
+#	(tests/harness/faults.sh) while Postfix's relayhost is an smtp-sink
 #	run with -q . : it reads the whole message and closes the connection
 #	instead of answering the final ".".  Postfix's smtp(8) must defer
 #	each such message ("lost connection ... while sending end of data"),
@@ -16,7 +16,7 @@
 #	dropped the connection is the duplicate SMTP itself allows (RFC
 #	1047; Postfix logs "message may be sent more than once"); the test
 #	prints how many it wrote, but counts arrivals at the working sink.
-. "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 ft_begin
 N=150

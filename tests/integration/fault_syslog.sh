@@ -3,7 +3,7 @@
 #	fault_syslog.sh - kill -9 of syslog-ng mid-campaign, then restart
 # DESCRIPTION
 #	campaign-feed sends 250 messages through the campaign path
-#	(tests/sandbox/faults.sh).  After 60 are accepted, the sandbox's
+#	(tests/harness/faults.sh).  After 60 are accepted, the sandbox's
 #	syslog-ng (the one that owns /dev/log) is killed with SIGKILL.  As
 #	syslog/README.md documents, with no reader on /dev/log syslog(3)
 #	fails at once and drops the line, so Postfix, campaign-milter and
@@ -13,7 +13,7 @@
 #	Expected: feeder exit 0, every recipient exactly once (no duplicate
 #	allowed: no component failed), none bounced, new log lines after the
 #	restart.
-. "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 ft_begin
 N=250

@@ -6,7 +6,7 @@
 #	The suppression table (hash:, read by the campaign smtpd's
 #	check_recipient_access and by every campaign-filter run) is broken
 #	while campaign-feed sends 100 messages through the campaign path
-#	(tests/sandbox/faults.sh), then repaired with postmap:
+#	(tests/harness/faults.sh), then repaired with postmap:
 #	  corrupt    the .db overwritten in place with random bytes
 #	  truncate   the .db cut to half its size
 #	  remove     the .db removed
@@ -21,7 +21,7 @@
 #	refused at RCPT (journal R records, feeder exit 2) or dropped by the
 #	filter (late suppression); every other recipient arrives exactly once.
 #	Nothing bounces.
-. "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 ft_begin
 N=100

@@ -14,9 +14,7 @@
 #	3. kill -9 of the feeder mid-run, then resume: every recipient
 #	   arrives, duplicates <= sessions x window x rcpts-per-msg.
 #	4. --window 1: DATA is used (smtpd logs data=, no bdat=).
-. "$CAMPAIGN_SRC/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
-. "$CAMPAIGN_SRC/feeder/tests/lib.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 FEED=$CAMPAIGN_BUILD/feeder/campaign-feed
 sandbox_start || { fail "sandbox" "did not start"; done_testing; }
 : > "$SB/rules"

@@ -26,8 +26,7 @@
 #	   longest pause: the process goes to sleep no more often than
 #	   with --coalesce 0 (x 1.2 + 20: a pause that gathers nothing adds
 #	   a sleep) and the run is within 2 x the --coalesce 0 run + 2 s.
-. "$CAMPAIGN_SRC/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 FEED=$CAMPAIGN_BUILD/feeder/campaign-feed
 SB_SINK_DUMP=no sandbox_start || { fail "sandbox" "did not start"; done_testing; }
 W=$SB/feed

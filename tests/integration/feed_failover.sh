@@ -14,11 +14,9 @@
 #	3. SIGTERM: transactions in flight finish, exit 75, the resumed run
 #	   sends each remaining recipient once.
 #	4. On a terminal the progress bar is drawn.
-.  "$CAMPAIGN_SRC/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
-. "$CAMPAIGN_SRC/feeder/tests/lib.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 FEED=$CAMPAIGN_BUILD/feeder/campaign-feed
-SINK=$CAMPAIGN_BUILD/tests/sink/campaign-testsink
+SINK=$CAMPAIGN_BUILD/sandbox/sink/campaign-testsink
 SB_POSTFIX=no SB_SINK=no sandbox_start || { fail "sandbox" "did not start"; done_testing; }
 W=$SB/feed
 mkdir -p "$W"

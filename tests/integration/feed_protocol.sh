@@ -7,8 +7,7 @@
 #	a message with lines starting with "." and bare LF line ends; a 10 MB
 #	message; malformed list lines reported with their line number; a
 #	re-run with the same journal sends nothing; --dry-run; usage errors.
-. "$CAMPAIGN_SRC/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 FEED=$CAMPAIGN_BUILD/feeder/campaign-feed
 SB_POSTFIX=no SB_SINK=no sandbox_start || { fail "sandbox" "did not start"; done_testing; }
 W=$SB/feed

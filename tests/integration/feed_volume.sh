@@ -7,10 +7,9 @@
 #	Counted at the sinks: every recipient accepted exactly once, both
 #	relays used; the journal holds 100,000 accepted records; a re-run
 #	with the journal sends nothing and needs no relay.
-. "$CAMPAIGN_SRC/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 FEED=$CAMPAIGN_BUILD/feeder/campaign-feed
-SINK=$CAMPAIGN_BUILD/tests/sink/campaign-testsink
+SINK=$CAMPAIGN_BUILD/sandbox/sink/campaign-testsink
 N=100000
 SB_POSTFIX=no SB_SINK=no sandbox_start || { fail "sandbox" "did not start"; done_testing; }
 W=$SB/feed

@@ -15,7 +15,7 @@
 #	   delays its DATA reply; the running filter is killed with SIGKILL;
 #	   pipe(8) defers; with the real listener back every message arrives
 #	   exactly once and the slow sink holds no message.
-. "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 sandbox_start || { fail "sandbox starts"; done_testing; }
 fl_setup || { fail "campaign-setup configures the sandbox"; done_testing; }

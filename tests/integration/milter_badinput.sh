@@ -20,9 +20,7 @@
 #	  keeps running; rebuilt by postmap: found again without a restart.
 #	At the end the milter still runs, and when CAMPAIGN_BUILD is a
 #	sanitizer build no ASan/UBSan report was written.
-. "$CAMPAIGN_SRC/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
-. "$CAMPAIGN_SRC/milter/tests/lib.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 sandbox_start || { fail "sandbox starts"; done_testing; }
 cm_write_conf

@@ -2,7 +2,7 @@
 # NAME
 #	milter_leak.sh - campaign-milter after 10,000 messages: no growth, no leak
 # DESCRIPTION
-#	A campaign smtpd with campaign-milter (milter/tests/lib.sh) takes
+#	A campaign smtpd with campaign-milter (sandbox/campaign.sh) takes
 #	10,000 single-recipient campaign messages from smtp-source (8
 #	sessions); the queue hands them to discard(8), so the milter is the
 #	only work of ours.  Every message gets the full treatment: campaign
@@ -17,9 +17,7 @@
 #	  exit after SIGTERM: no report in the milter's report directory.
 #	In both: every message was tagged (the milter's notice lines) and the
 #	milter is still running after 10,000 messages.
-. "$CAMPAIGN_SRC/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
-. "$CAMPAIGN_SRC/milter/tests/lib.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 SB_SINK_DUMP=no sandbox_start || { fail "sandbox starts"; done_testing; }
 cm_write_conf

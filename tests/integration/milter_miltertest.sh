@@ -2,7 +2,7 @@
 # NAME
 #	milter_miltertest.sh - campaign-milter's protocol tests with miltertest
 # DESCRIPTION
-#	Runs every milter/tests/t-*.lua against a campaign-milter started
+#	Runs every tests/fixtures/miltertest/t-*.lua against a campaign-milter started
 #	in the foreground on a private unix socket with the .conf beside the
 #	script (@DIR@ replaced by a fresh directory holding the secret).
 #	The scripts check negotiation (steps, no-reply flags, actions), the
@@ -14,9 +14,9 @@
 #	match what the milter logged (this miltertest cannot read reply
 #	texts back, so rejects are checked there and at the SMTP client).  Also: the command line (--help, usage and configuration
 #	errors, -n, -V).
-. "$CAMPAIGN_SRC/tests/lib.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 PROG=$CAMPAIGN_BUILD/milter/campaign-milter
-TDIR=$CAMPAIGN_SRC/milter/tests
+TDIR=$CAMPAIGN_SRC/tests/fixtures/miltertest
 WORK=$(mktemp -d /tmp/milter-mt.XXXXXX)
 MPID=
 cleanup() { [ -n "$MPID" ] && kill -KILL "$MPID" 2>/dev/null; rm -rf "$WORK"; }

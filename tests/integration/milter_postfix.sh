@@ -16,9 +16,7 @@
 #	- DSNs to the alias and to a VERP form of it end in /dev/null;
 #	- milter stopped, and killed mid-transaction: 4xx, nothing at the sink;
 #	- SIGHUP rereads the configuration; a broken one is refused.
-. "$CAMPAIGN_SRC/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
-. "$CAMPAIGN_SRC/milter/tests/lib.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 sandbox_start || { fail "sandbox starts"; done_testing; }
 cm_write_conf

@@ -7,7 +7,7 @@
 #	setuid or setgid (find -perm /6000), none is writable by group or
 #	others, none carries file capabilities (getcap, when installed);
 #	each installed program answers --help with exit 0.
-. "$CAMPAIGN_SRC/tests/lib.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 DEST=$(mktemp -d /tmp/campaign-install.XXXXXX)
 trap 'rm -rf "$DEST"' EXIT
 make -C "$CAMPAIGN_BUILD" -s install DESTDIR="$DEST" > "$DEST.out" 2>&1

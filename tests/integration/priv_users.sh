@@ -5,7 +5,10 @@
 #	secret is refused when others can read it
 # DESCRIPTION
 #	/etc is replaced, inside ns-exec's private mount namespace only, by a
-#	copy, so that users can be created without touching the machine.
+#	copy, so that users can be created without touching the machine.  The
+#	copy starts without the project's users (campaign, campaign-milter:
+#	campaign-setup, the package or an earlier run may have made them on
+#	this machine), so that their creation is watched from the start.
 #	The user campaign-milter is created as OPERATIONS.md says (the
 #	systemd unit runs the milter with -u campaign-milter); campaign-setup
 #	is run without --filter-user, so it creates its default filter user
@@ -25,16 +28,41 @@
 #	5. The unsubscribe secret with mode 0644, 0640 or 0604: campaign-milter
 #	   -n exits 78 and names the file and the mode; 0600 exits 0.  SIGHUP
 #	   with a readable secret keeps the daemon and its old settings.
-. "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
+MUSER=campaign-milter FUSER=campaign
 PETC=$(mktemp -d /tmp/campaign-priv-etc.XXXXXX)
 etc_restore() { umount -l /etc 2>/dev/null; rm -rf "$PETC"; }
-if ! { cp -a /etc/. "$PETC/" && mount --bind "$PETC" /etc; }; then
+
+# etc_forget NAME... - the copy of /etc ($PETC) without the users and
+# groups NAME, nor NAME in any group's member list
+etc_forget() {
+	local f n
+	for n in "$@"; do
+		for f in passwd shadow group gshadow; do
+			[ -f "$PETC/$f" ] || continue
+			awk -F: -v OFS=: -v n="$n" -v members="${f%shadow}" '
+				$1 == n { next }
+				members ~ /^g/ {	# group, gshadow: the last field lists members
+					k = split($NF, m, ","); out = ""
+					for (i = 1; i <= k; i++)
+						if (m[i] != n) out = out (out == "" ? "" : ",") m[i]
+					$NF = out
+				}
+				{ print }' "$PETC/$f" > "$PETC/$f.new" &&
+				cat "$PETC/$f.new" > "$PETC/$f" && rm -f "$PETC/$f.new" || return 1
+		done
+	done
+}
+if ! { cp -a /etc/. "$PETC/" && etc_forget "$MUSER" "$FUSER" &&
+	mount --bind "$PETC" /etc; }; then
 	fail "private /etc" "cannot bind a copy of /etc"; etc_restore; done_testing
 fi
+check "private /etc: no user $FUSER" test -z "$(getent passwd "$FUSER")"
+check "private /etc: no user $MUSER" test -z "$(getent passwd "$MUSER")"
 sandbox_start || { fail "sandbox starts"; etc_restore; done_testing; }
 sandbox_cleanup_hook() { etc_restore; }
-MUSER=campaign-milter FUSER=campaign
+FL_FILTER=$(sb_prog filter/campaign-filter) FL_SETUP=$(sb_prog postfix-conf/campaign-setup)
 
 # status_ids PID FIELD - the four ids of the Uid: or Gid: line
 status_ids() { awk -v f="$2:" '$1 == f { print $2, $3, $4, $5 }' "/proc/$1/status"; }

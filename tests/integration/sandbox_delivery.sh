@@ -3,15 +3,14 @@
 #	sandbox_delivery.sh - the sandbox delivers through a real Postfix and
 #	captures its syslog, then stops leaving nothing behind
 # SYNOPSIS
-#	tests/sandbox/ns-exec bash tests/integration/sandbox_delivery.sh
+#	sandbox/ns-exec bash tests/integration/sandbox_delivery.sh
 # DESCRIPTION
 #	Starts the sandbox, sends one message over SMTP (bash /dev/tcp) and
 #	ten with smtp-source through the sandbox Postfix, and checks: the
 #	message is at smtp-sink with its envelope and body, the queue empties,
 #	Postfix's status=sent lines are in the syslog-ng file, and after
 #	sandbox_stop no process names $SB, /dev/log is gone and $SB removed.
-. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 check "sandbox starts" sandbox_start || done_testing
 check "/dev/log is a socket inside the namespace" test -S /dev/log

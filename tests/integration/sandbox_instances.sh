@@ -3,23 +3,22 @@
 #	sandbox_instances.sh - sandboxes side by side: three at once in
 #	separate namespaces, and a second Postfix beside the first
 # SYNOPSIS
-#	tests/sandbox/ns-exec bash tests/integration/sandbox_instances.sh
+#	sandbox/ns-exec bash tests/integration/sandbox_instances.sh
 # DESCRIPTION
 #	Three nested ns-exec runs start their sandboxes at the same moment and
 #	each sends 20 messages: every one must deliver its own 20 and see no
 #	line of another's in its syslog file.  Then sandbox_start_postfix adds
 #	an instance "out" with its own directories, port and syslog_name; the
 #	first relays to it, it relays to smtp-sink; sandbox_stop stops both.
-. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
-NS=$CAMPAIGN_SRC/tests/sandbox/ns-exec
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
+NS=$CAMPAIGN_SRC/sandbox/ns-exec
 tmp=$(mktemp -d /tmp/sb-instances.XXXXXX)
 sandbox_cleanup_hook() { rm -rf "$tmp"; }
 
 # one_sandbox N - a whole sandbox run; writes "sent sink foreign port" to $tmp/N
 one_sandbox() {
 	"$NS" bash -c '
-		. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
+		. "$CAMPAIGN_SRC/sandbox/lib.sh"
 		sandbox_start || exit 1
 		sandbox_send 20 "$SB_SMTP_PORT" -f "box'"$1"'@campaign.test" > /dev/null || exit 2
 		sandbox_wait_queue_empty 60 && sandbox_wait_sink_count 20 20 || exit 3

@@ -3,14 +3,13 @@
 #	sandbox_nsexec.sh - ns-exec gives a private /dev/log without touching
 #	/dev, passes status, stdin and signals, and reaps leftover processes
 # SYNOPSIS
-#	tests/sandbox/ns-exec bash tests/integration/sandbox_nsexec.sh
+#	sandbox/ns-exec bash tests/integration/sandbox_nsexec.sh
 # DESCRIPTION
 #	Runs nested ns-exec calls from inside one: the outer namespace
 #	stands for "the host".  A /dev/log made here must stay invisible to
 #	and untouched by a nested sandbox, which gets its own.
-. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
-NS=$CAMPAIGN_SRC/tests/sandbox/ns-exec
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
+NS=$CAMPAIGN_SRC/sandbox/ns-exec
 tmp=$(mktemp -d /tmp/nsexec-test.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -34,7 +33,7 @@ check "a host /dev/log exists here" test -e /dev/log
 before=$(stat -c '%i %F' /dev/log)
 check "a nested namespace starts without it" "$NS" bash -c '! test -e /dev/log'
 out=$("$NS" bash -c '
-	. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
+	. "$CAMPAIGN_SRC/sandbox/lib.sh"
 	sandbox_start || exit 1
 	logger -u /dev/log -p mail.notice -t nstest "nested-token-$$" && sandbox_wait_log "nested-token-" 10 || exit 2
 	echo captured
@@ -49,7 +48,14 @@ check_eq "leftovers make a successful command exit 70" "$st" 70
 check "leftover is named on stderr" grep -q 'ns-exec: leftover process .*sleep 300' <<< "$err"
 
 # signals reach the command, and ns-exec waits for its clean-up
-timeout -s TERM 2 "$NS" bash -c 'trap "sleep 0.5; echo cleaned > '"$tmp"'/term; exit 0" TERM; sleep 30 & wait' 2>/dev/null
+# (TERM only once the command has set its trap: on a loaded machine the
+# namespace can take longer to set up than any fixed delay)
+"$NS" bash -c 'trap "sleep 0.5; echo cleaned > '"$tmp"'/term; exit 0" TERM
+	echo ready > '"$tmp"'/ready; sleep 30 & wait' 2>/dev/null &
+nspid=$!
+wait_for 30 "the command set its trap" test -s "$tmp/ready"
+kill -TERM "$nspid"
+wait "$nspid"
 check_eq "SIGTERM reaches the command and its trap finishes" "$(cat "$tmp/term" 2>/dev/null)" cleaned
 
 # a sandbox killed by SIGTERM still stops everything
@@ -57,7 +63,7 @@ check_eq "SIGTERM reaches the command and its trap finishes" "$(cat "$tmp/term" 
 # "wait" lets bash run the sandbox's TERM trap at once, a foreground
 # sleep would hold it back)
 "$NS" bash -c '
-	. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
+	. "$CAMPAIGN_SRC/sandbox/lib.sh"
 	sandbox_start || exit 1
 	echo "$SB" > '"$tmp"'/sb
 	sleep 60 & wait' > /dev/null 2>&1 &
@@ -72,6 +78,6 @@ check_eq "no process of it is left" "$(sb_pids_under "${sb:-/nonexistent}")" ""
 
 # sandbox_start refuses to run outside ns-exec
 out=$(unshare --mount --propagation private bash -c '
-	mount -t tmpfs none /dev && . "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh" && sandbox_start' 2>&1)
-check "sandbox_start refuses outside ns-exec" grep -q 'not inside tests/sandbox/ns-exec' <<< "$out"
+	mount -t tmpfs none /dev && . "$CAMPAIGN_SRC/sandbox/lib.sh" && sandbox_start' 2>&1)
+check "sandbox_start refuses outside ns-exec" grep -q 'not inside sandbox/ns-exec' <<< "$out"
 done_testing

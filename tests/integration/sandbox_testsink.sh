@@ -4,16 +4,15 @@
 #	Postfix a 5xx recipient bounces, a 4xx one is deferred, a "first N"
 #	one is deferred then delivered
 # SYNOPSIS
-#	tests/sandbox/ns-exec bash tests/integration/sandbox_testsink.sh
+#	sandbox/ns-exec bash tests/integration/sandbox_testsink.sh
 # DESCRIPTION
 #	Talks to campaign-testsink directly (replies, envelope files, the
 #	outcome log, counters, SIGUSR1, many concurrent sessions, a bad rules
 #	file) and then makes it the sandbox Postfix's relayhost and checks
 #	Postfix's status=sent/bounced/deferred lines and the bounce message
 #	the sink receives.
-. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
-SINK=$CAMPAIGN_BUILD/tests/sink/campaign-testsink
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
+SINK=$CAMPAIGN_BUILD/sandbox/sink/campaign-testsink
 
 check "campaign-testsink is built" test -x "$SINK" || done_testing
 "$SINK" --help > /dev/null; check_eq "--help exits 0" $? 0

@@ -16,10 +16,7 @@
 #	List-Unsubscribe and List-Unsubscribe-Post.  A control: the same
 #	signer told to sign the feed headers too fails verification at the
 #	sink, which is why the SignHeaders list matters.
-. "$CAMPAIGN_SRC/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
-. "$CAMPAIGN_SRC/milter/tests/lib.sh"
-. "$CAMPAIGN_SRC/filter/tests/lib.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 SIGN_HEADERS="From,Sender,Reply-To,To,Cc,Subject,Date,Message-ID,In-Reply-To,References,MIME-Version,Content-Type,Content-Transfer-Encoding,List-Id,List-Unsubscribe,List-Unsubscribe-Post,Feedback-ID,Precedence,X-Campaign-ID"
 

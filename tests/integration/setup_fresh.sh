@@ -14,11 +14,14 @@
 #	-n says it would create campaign-milter, a run creates it (system
 #	uid, no login shell, no home), the next run finds it; --milter none
 #	creates none.
-. "$CAMPAIGN_SRC/tests/lib.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 SETUP=$CAMPAIGN_BUILD/postfix-conf/campaign-setup
-FILTER=$CAMPAIGN_BUILD/filter/campaign-filter
 W=$(mktemp -d /tmp/setup-fresh.XXXXXX)
 trap 'rm -rf "$W"' EXIT
+# pipe(8) runs the filter as the filter user: a copy where nobody reaches
+# it (the build tree may sit in a 0700 directory such as /root)
+chmod 755 "$W" && install -D -m 755 "$CAMPAIGN_BUILD/filter/campaign-filter" "$W/bin/campaign-filter"
+FILTER=$W/bin/campaign-filter
 C=$W/conf
 
 fresh_config() {
@@ -48,6 +51,15 @@ sums() { (cd "$C" && find . -path ./campaign-setup.backup -prune -o -type f -pri
 	sort | xargs md5sum); }
 
 check "fresh configuration prepared" fresh_config
+# a filter its user cannot execute: refused before anything changes
+mkdir -m 700 "$W/private" && cp "$FILTER" "$W/private/"
+before=$(sums)
+out=$("$SETUP" -c "$C" --filter "$W/private/campaign-filter" --filter-user nobody \
+	--milter-user nobody --port 127.0.0.1:2525 --return-path 'bounces@campaign.test' 2>&1); st=$?
+check_eq "unreachable filter: exit 77" "$st" 77
+check "unreachable filter: says who cannot execute what" \
+	grep -qF "$W/private/campaign-filter: user nobody cannot execute it" <<<"$out"
+check_eq "unreachable filter: nothing changed" "$(sums)" "$before"
 out=$(setup --return-path 'bounces+%c@campaign.test' 2>&1); st=$?
 echo "$out" | sed 's/^/# /'
 check_eq "first run exits 0" "$st" 0

@@ -6,7 +6,7 @@
 #	suppressed reject attributed), gzip input, garbage never fatal, and a
 #	generated plain Postfix log whose delivered/deferred/bounced totals
 #	must equal pflogsumm's.
-. "$CAMPAIGN_SRC/tests/lib.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 export TZ=UTC
 CS=$CAMPAIGN_BUILD/campaignstat/campaignstat
 FX=$CAMPAIGN_SRC/tests/fixtures/stat

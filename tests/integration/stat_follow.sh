@@ -13,7 +13,7 @@
 #	--since/--until on a log of one message a second: only the window is
 #	counted, the rest is outside_time; the three TIME forms (local, ISO
 #	with a zone, @EPOCH) give the same report; a bad TIME exits 64.
-. "$CAMPAIGN_SRC/tests/lib.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 export TZ=UTC
 CS=$CAMPAIGN_BUILD/campaignstat/campaignstat
 tmp=$(mktemp -d)

@@ -10,7 +10,7 @@
 #	several files, the files named in reverse order (merged in time order
 #	all the same).  A mismatch prints the diff.  Also: -v shows exactly
 #	the lines the JSON counts as unparsed.
-. "$CAMPAIGN_SRC/tests/lib.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 export TZ=UTC
 CS=$CAMPAIGN_BUILD/campaignstat/campaignstat
 GD=$CAMPAIGN_SRC/tests/fixtures/stat/golden

@@ -7,7 +7,7 @@
 #	parses with balanced elements, has no script and no reference outside
 #	itself, shows every log string escaped, and its per-campaign and total
 #	counts and chart bars agree with --json.
-. "$CAMPAIGN_SRC/tests/lib.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 export TZ=UTC
 CS=$CAMPAIGN_BUILD/campaignstat/campaignstat
 FX=$CAMPAIGN_SRC/tests/fixtures/stat

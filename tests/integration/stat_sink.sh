@@ -2,9 +2,9 @@
 # NAME
 #	stat_sink.sh - campaignstat's counts against what the test sink saw
 # SYNOPSIS
-#	tests/sandbox/ns-exec bash tests/integration/stat_sink.sh
+#	sandbox/ns-exec bash tests/integration/stat_sink.sh
 # DESCRIPTION
-#	The whole campaign path in the sandbox (tests/sandbox/faults.sh:
+#	The whole campaign path in the sandbox (tests/harness/faults.sh:
 #	campaign-setup, campaign-milter, campaign-filter) with the project's
 #	syslog-ng fragment and campaign-testsink as the relay.  Two campaigns
 #	(ft-a, ft-b), one recipient per message, per campaign:
@@ -24,11 +24,7 @@
 #	equal pflogsumm's: delivered (campaignstat's delivered plus its
 #	filter hops, since pflogsumm counts the pipe delivery to the filter
 #	as one), deferred messages and bounced.
-. "$CAMPAIGN_SRC/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
-. "$CAMPAIGN_SRC/milter/tests/lib.sh"
-. "$CAMPAIGN_SRC/filter/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/faults.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 export TZ=UTC
 CS=$CAMPAIGN_BUILD/campaignstat/campaignstat
 OK=10 SOFT=3 HARD=2 EARLY=2 LATE=2

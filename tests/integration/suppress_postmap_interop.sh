@@ -23,7 +23,7 @@
 #	   secrets: clear errors and sysexits codes, never a crash.
 #	Needs postfix (postmap) only; no sandbox.  Postfix commands get a
 #	minimal configuration directory of their own (postmap -c).
-. "$CAMPAIGN_SRC/tests/lib.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 CS=$CAMPAIGN_BUILD/suppress/campaign-suppress
 W=$(mktemp -d "${TMPDIR:-/tmp}/suppress_interop.XXXXXX")

@@ -3,7 +3,7 @@
 #	syslog_check.sh - the syslog-ng fragments parse, agree with each other
 #	and route each kind of mail log line where syslog/README.md says
 # SYNOPSIS
-#	tests/sandbox/ns-exec bash tests/integration/syslog_check.sh
+#	sandbox/ns-exec bash tests/integration/syslog_check.sh
 # DESCRIPTION
 #	1. Every syslog/postfix-campaign*.conf passes `syslog-ng -s` inside a
 #	   small main configuration and inside a copy of Debian's stock
@@ -16,8 +16,7 @@
 #	   lines, in the documented line format.
 #	4. The sandbox's own syslog-ng configuration with the fragment
 #	   (SB_SYSLOG_FRAGMENT) passes `syslog-ng -s` and writes under $SB.
-. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 FRAG=$CAMPAIGN_SRC/syslog/postfix-campaign.conf
 FWD=$CAMPAIGN_SRC/syslog/postfix-campaign-forward.conf

@@ -3,7 +3,7 @@
 #	syslog_flowcontrol.sh - a process logging through glibc's syslog(3)
 #	blocks while syslog-ng does not read /dev/log, and loses nothing
 # SYNOPSIS
-#	tests/sandbox/ns-exec bash tests/integration/syslog_flowcontrol.sh
+#	sandbox/ns-exec bash tests/integration/syslog_flowcontrol.sh
 # DESCRIPTION
 #	The claim of syslog/README.md, "Flow control", tested as Postfix
 #	meets it: the sandbox's syslog-ng (with syslog/postfix-campaign.conf)
@@ -16,8 +16,7 @@
 #	lines flow lose none.  Then, with syslog-ng gone entirely (the socket
 #	file left with no reader), syslog(3) returns at once and the line is
 #	lost: the other half of the README's claim.
-. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 M=200
 export SB_SYSLOG_FRAGMENT=$CAMPAIGN_SRC/syslog/postfix-campaign.conf

@@ -4,7 +4,7 @@
 #	with postfix-campaign-forward.conf, a central syslog-ng with
 #	postfix-campaign-central.conf, and an outage of the central one
 # SYNOPSIS
-#	tests/sandbox/ns-exec bash tests/integration/syslog_forward.sh
+#	sandbox/ns-exec bash tests/integration/syslog_forward.sh
 # DESCRIPTION
 #	A central syslog-ng (its own files, pid, control socket, persist file,
 #	on a free loopback port) runs the central fragment; the sandbox's
@@ -19,8 +19,7 @@
 #	  lines are sent (Postfix does not stall: the lines wait in the
 #	  sender's buffer); after the central one restarts, all of them
 #	  arrive: nothing lost across the outage.
-. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 STAMP_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}[+-][0-9]{2}:[0-9]{2} [^ ]+ [^ []+(\[[0-9]+\])?: .'
 KEPT_RE='^postfix[^[ ]*\[[0-9]+\]: [0-9A-Za-z]+: (to=<.*, status=(sent|deferred|bounced|expired|SOFTBOUNCE)[ ,]|from=<.*>, status=expired, |(milter-)?reject: |discard: )'

@@ -3,7 +3,7 @@
 #	syslog_routing.sh - with syslog/postfix-campaign.conf in the sandbox's
 #	syslog-ng, real Postfix traffic lands in the two files as documented
 # SYNOPSIS
-#	tests/sandbox/ns-exec bash tests/integration/syslog_routing.sh
+#	sandbox/ns-exec bash tests/integration/syslog_routing.sh
 # DESCRIPTION
 #	Sends SYSLOG_TEST_N messages (default 300) with smtp-source through
 #	the sandbox Postfix to smtp-sink, one recipient refused by smtpd, one
@@ -21,8 +21,7 @@
 #	  catch-all log (everything syslog-ng got) holds, and nothing else;
 #	- the reject, deferred, expired and bounced lines are there;
 #	- every line of both files is in the format of syslog/README.md.
-. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 N=${SYSLOG_TEST_N:-300}
 NOTICES=100

@@ -3,7 +3,7 @@
 #	syslog_volume.sh - under a 20,000-message campaign the compact
 #	delivery log loses no line
 # SYNOPSIS
-#	tests/sandbox/ns-exec bash tests/integration/syslog_volume.sh
+#	sandbox/ns-exec bash tests/integration/syslog_volume.sh
 # DESCRIPTION
 #	The sandbox with syslog/postfix-campaign.conf (catch-all file off,
 #	smtp-sink counting without dump files) gets SYSLOG_VOLUME_N messages
@@ -12,8 +12,7 @@
 #	message, each queue id and recipient once, and every line syslog-ng
 #	routed to the delivery log must be in it.  Bounded: the campaign may take at most
 #	SYSLOG_VOLUME_LIMIT seconds (default 100).
-. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 N=${SYSLOG_VOLUME_N:-20000}
 LIMIT=${SYSLOG_VOLUME_LIMIT:-100}

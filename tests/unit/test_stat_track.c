@@ -9,8 +9,9 @@
  *	to its deliveries (also when Postfix logs the delivery before the
  *	filter's line), deferrals, expiry, suppression before the queue and
  *	late, plain Postfix logs, several hosts sharing a queue id, a log
- *	starting mid-campaign; and that memory is released when every
- *	recipient has its outcome.
+ *	starting mid-campaign; that memory is released when every
+ *	recipient has its outcome; and that a host past the full host table
+ *	is counted as lost, never filed under another host.
  * SEE ALSO
  *	campaignstat/cs_track.h, campaignstat-json.md (the count names).
  */
@@ -326,6 +327,44 @@ test_bounced(void)
 	cs_track_free(&tr);
 }
 
+/*
+ * test_host_table_full - a host that finds no place in the full host table
+ * gets no number (-1); its lines are counted as not counted, never filed
+ * under the last host, whose queue id it would otherwise complete
+ */
+static void
+test_host_table_full(void)
+{
+	struct cs_track tr;
+	struct cerr e;
+	char	name[32], lines[2][256];
+	const char *feedlines[MAXL] = {lines[0], lines[1]};
+	int	i, bad = 0;
+
+	cs_track_init(&tr);
+	cs_pattern_init(&tr.pat, CS_PATTERN_DEFAULT, &e);
+	for (i = 0; i < CS_HOSTS_MAX; i++) {
+		snprintf(name, sizeof(name), "h%d", i);
+		bad += cs_track_host(&tr, name, strlen(name)) != i;
+	}
+	CHECK_INT(bad, 0, "hosts numbered in order of appearance");
+	CHECK_INT(cs_track_host(&tr, "late", 4), -1, "no number once the table is full");
+	CHECK_INT(cs_track_host(&tr, "h7", 2), 7, "a known host keeps its number");
+	snprintf(lines[0], sizeof(lines[0]), "2026-11-28T10:00:00.000000+00:00 h%d "
+		 "campaign-milter[1]: AAA1: campaign=c1 from=<news@example.com> "
+		 "return=<b@example.com> nrcpt=1 tags=x", CS_HOSTS_MAX - 1);
+	snprintf(lines[1], sizeof(lines[1]), "2026-11-28T10:00:01.000000+00:00 late "
+		 "postfix/smtp[5]: AAA1: to=<u@d.example>, relay=mx[1.2.3.4]:25, "
+		 "delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (ok)");
+	feed(&tr, feedlines, "host table full");
+	cs_track_finish(&tr);
+	check_want(&tr, "host table full", "c1: messages_injected=1 delivered=0");
+	check_want(&tr, "host table full", "(unknown): delivered=0");
+	CHECK_INT(tr.hostless, 1, "lines of the host without a place");
+	CHECK_INT(tr.nhosts, CS_HOSTS_MAX, "hosts in the table");
+	cs_track_free(&tr);
+}
+
 int
 main(void)
 {
@@ -336,5 +375,6 @@ main(void)
 		run(&scen[i]);
 	test_memory();
 	test_bounced();
+	test_host_table_full();
 	return TEST_DONE("test_stat_track");
 }

@@ -1,7 +1,7 @@
 # NAME
-#	feeder/tests/lib.sh - what the feed_*.sh integration tests share
+#	tests/harness/feed.sh - what the feed_*.sh integration tests share
 # SYNOPSIS
-#	. "$CAMPAIGN_SRC/feeder/tests/lib.sh"	(after tests/lib.sh)
+#	. "$CAMPAIGN_SRC/tests/harness/lib.sh"	(sources this last)
 #	fd_accepted LOG...		accepted-recipient lines in test-sink logs
 #	fd_unique LOG...		distinct recipients accepted in them
 #	fd_journal_accepted FILE N	journal FILE has N accepted records
@@ -12,7 +12,7 @@
 #					kill -9 and reap it; fails when AT was
 #					not reached
 # DESCRIPTION
-#	The test sink (tests/sink/) logs one line per recipient and stage;
+#	The test sink (sandbox/sink/) logs one line per recipient and stage;
 #	an accepted recipient is a " stage=data ... reply=250" line.
 # ENVIRONMENT
 #	CAMPAIGN_BUILD: the build tree whose campaign-feed is run.

@@ -1,8 +1,8 @@
 # NAME
-#	tests/sandbox/faults.sh - what the fault_*.sh integration tests share
+#	tests/harness/faults.sh - what the fault_*.sh integration tests share
 # SYNOPSIS
-#	. "$CAMPAIGN_SRC/tests/sandbox/faults.sh"	(sources tests/lib.sh,
-#					sandbox.sh, milter/ and filter/tests/lib.sh)
+#	. "$CAMPAIGN_SRC/tests/harness/lib.sh"	(sources this after the
+#					sandbox and the campaign path)
 #	ft_begin			ft_start, or fail and end the script
 #	ft_start			sandbox + the whole campaign path
 #	ft_list NAME N			list $FT/NAME.list: NAME1@sink.test ...
@@ -25,7 +25,7 @@
 #	ft_filter_pid			the running campaign-filter of $CM_CONF
 # DESCRIPTION
 #	ft_start starts the sandbox and configures the campaign path as
-#	campaign-setup does (filter/tests/lib.sh fl_setup: campaign smtpd on
+#	campaign-setup does (sandbox/campaign.sh fl_setup: campaign smtpd on
 #	$FL_PORT with campaign-milter, pipe(8) running campaign-filter as
 #	nobody, reinjection listener on $FL_RPORT), with short retry times.
 #	The final destination is the sandbox's smtp-sink; each of its dump
@@ -41,10 +41,6 @@
 #	keeps it on a small file system).
 # ENVIRONMENT
 #	CAMPAIGN_BUILD: the build tree whose programs are run.
-. "$CAMPAIGN_SRC/tests/lib.sh"
-. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
-. "$CAMPAIGN_SRC/milter/tests/lib.sh"
-. "$CAMPAIGN_SRC/filter/tests/lib.sh"
 FT_FEED=$CAMPAIGN_BUILD/feeder/campaign-feed
 FT_SESSIONS=4
 FT_WINDOW=4

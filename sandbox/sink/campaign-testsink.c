@@ -57,7 +57,7 @@
  *	bad rules file ("file:line: problem" for every bad line), 71 when the
  *	port cannot be bound, 74 on an output file error.
  * SEE ALSO
- *	smtp-sink(1), tests/sandbox/sandbox.sh (testsink_start)
+ *	smtp-sink(1), sandbox/sandbox.sh (testsink_start)
  */
 #include <ctype.h>
 #include <errno.h>

@@ -1,8 +1,8 @@
 # NAME
-#	tests/sandbox/sandbox.sh - a private Postfix, syslog-ng and sinks for tests
+#	sandbox/sandbox.sh - a private Postfix, syslog-ng and sinks
 # SYNOPSIS
-#	(run the script under tests/sandbox/ns-exec)
-#	. "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
+#	(run the script under sandbox/ns-exec)
+#	. "$CAMPAIGN_SRC/sandbox/lib.sh"
 #	sandbox_start
 #	sandbox_send 10                      # smtp-source into the sandbox smtpd
 #	sandbox_wait_queue_empty 30 && sandbox_sink_count
@@ -12,7 +12,7 @@
 #	sandbox_start makes a fresh directory $SB (mktemp -d) and starts, all
 #	under it and on loopback ports picked at random:
 #	- a private syslog-ng that owns /dev/log inside the namespace made by
-#	  tests/sandbox/ns-exec and writes every line it receives to $SB_LOG;
+#	  sandbox/ns-exec and writes every line it receives to $SB_LOG;
 #	- smtp-sink on 127.0.0.1:$SB_SINK_PORT, one dump file per message in
 #	  $SB_SINK_DIR;
 #	- a private Postfix: config $SB_CONF, queue $SB_QUEUE, data
@@ -66,7 +66,7 @@
 #					it with a prefix: SB_CONF=$SB_CONF_NAME
 #					SB_QUEUE=$SB_QUEUE_NAME sandbox_postconf ...
 #	testsink_start [-r] RULES [OPTION...]
-#					start tests/sink/campaign-testsink with
+#					start sandbox/sink/campaign-testsink with
 #					RULES (a file, see its header) on a free
 #					port; sets TESTSINK_PORT, TESTSINK_DIR
 #					(messages), TESTSINK_LOG (one line per
@@ -81,6 +81,7 @@
 #					rcpt_2xx, rcpt_4xx, rcpt_5xx, data_2xx...
 # HELPERS (stable; tests may use them)
 #	sb_poll SECS CMD...		run CMD every 0.1 s until it succeeds
+#	wait_for SECS WHAT CMD...	sb_poll; says what timed out on stderr
 #	sb_now_ms			milliseconds since the epoch
 #	sb_bg OUTFILE CMD...		start a daemon in the background; its PID
 #					is in SB_BG and sandbox_stop stops it
@@ -90,11 +91,15 @@
 #	sb_wait_daemon PID PORT SECS	wait for sb_ready, fail fast if PID exits
 #	sb_pf_master_pid CONF		the running master of that Postfix
 #	sb_pids_under DIR		PIDs whose cwd or command line names DIR
+#	sb_prog PATH			the sandbox's installed copy of a program
+#					of the build tree (PATH relative to
+#					CAMPAIGN_BUILD, e.g. filter/campaign-filter),
+#					or the build tree's own when not installed
 #	fd 7 SMTP dialogue: sb_reply (reads one reply into SB_REPLY),
 #	sb_cmd CODE LINE (sends LINE, expects CODE)
 # VARIABLES (set by sandbox_start)
 #	SB SB_CONF SB_QUEUE SB_LOG SB_LOGDIR SB_SMTP_PORT SB_SINK_PORT
-#	SB_SINK_DIR SB_SYSLOG_PID SB_SINK_PID SB_MASTER_PID
+#	SB_SINK_DIR SB_SYSLOG_PID SB_SINK_PID SB_MASTER_PID SB_BIN
 # ENVIRONMENT (read by sandbox_start)
 #	SB_SYSLOG_FRAGMENT=FILE	a syslog-ng conf.d fragment (such as
 #		syslog/'s) included after the sandbox's own catch-all path.
@@ -113,7 +118,14 @@
 #		benchmarks); sandbox_sink_count then reads its counters.
 #	SB_KEEP=1		keep $SB after sandbox_stop (it is removed
 #		otherwise); on a failure the tail of $SB_LOG is printed.
-#	CAMPAIGN_BUILD		where campaign-testsink is built.
+#	CAMPAIGN_BUILD		where campaign-testsink and the project's
+#		programs are built.  sandbox_start installs every program of
+#		it (campaign-* and campaignstat, tests excepted) into $SB_BIN
+#		($SB/bin, mode 755 in the world-traversable $SB), because
+#		Postfix runs some of them as unprivileged users (pipe(8) runs
+#		campaign-filter as the filter user) who cannot reach a build
+#		tree in a 0700 directory such as /root.  The permissions of
+#		the user's own directories are never changed.
 #	ASAN_OPTIONS, UBSAN_OPTIONS, LSAN_OPTIONS: when set, each Postfix
 #		instance is configured (import_environment,
 #		export_environment) to pass them on to pipe(8)'s commands, so a
@@ -122,9 +134,9 @@
 #	$SB/conf/{main,master}.cf, $SB/queue, $SB/log/all.log,
 #	$SB/syslog-ng.conf, $SB/sink/, $SB/testsink.*/
 # SEE ALSO
-#	tests/sandbox/ns-exec, tests/sink/campaign-testsink.c, tests/lib.sh
+#	sandbox/ns-exec, sandbox/sink/campaign-testsink.c, sandbox/lib.sh
 
-SB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${CAMPAIGN_BUILD:=$SB_SRC/build}"
 SB=
 SB_STOPPED=1
@@ -140,16 +152,29 @@ sb_err() { echo "sandbox: $*" >&2; }
 sb_now_ms() { local t=${EPOCHREALTIME//[.,]/}; echo $(( 10#$t / 1000 )); }
 
 # sb_poll SECS CMD... - run CMD every 0.1 s until it succeeds or SECS
-# (may have decimals) pass
+# (may have decimals) pass: the one bounded poll of the project's scripts
 sb_poll() {
 	local ms deadline
-	ms=$(awk -v s="$1" 'BEGIN { printf "%d", s * 1000 }')
+	if [[ $1 =~ ^[0-9]+$ ]]; then
+		ms=$(( $1 * 1000 ))
+	else
+		ms=$(awk -v s="$1" 'BEGIN { printf "%d", s * 1000 }')
+	fi
 	deadline=$(( $(sb_now_ms) + ms ))
 	shift
 	until "$@"; do
 		[ "$(sb_now_ms)" -ge "$deadline" ] && return 1
 		sleep 0.1
 	done
+}
+
+# wait_for SECS WHAT CMD... - sb_poll, saying on stderr what timed out
+wait_for() {
+	local secs=$1 what=$2
+	shift 2
+	sb_poll "$secs" "$@" && return 0
+	echo "# timed out after ${secs}s waiting for: $what" >&2
+	return 1
 }
 
 # sb_port_in_use PORT - some TCP socket (any state) uses local PORT
@@ -566,7 +591,7 @@ sandbox_smtp() {
 
 # testsink_start [-r] RULES [OPTION...]
 testsink_start() {
-	local relay=0 prog=$CAMPAIGN_BUILD/tests/sink/campaign-testsink try
+	local relay=0 prog=$CAMPAIGN_BUILD/sandbox/sink/campaign-testsink try
 	[ "${1:-}" = -r ] && { relay=1; shift; }
 	[ -x "$prog" ] || { sb_err "$prog is not built"; return 1; }
 	TESTSINK_DIR=$(mktemp -d "$SB/testsink.XXXXXX") || return 1
@@ -601,6 +626,34 @@ testsink_counter() {
 		"$TESTSINK_COUNTS" 2>/dev/null || echo 0
 }
 
+# --- the programs, where unprivileged users reach them -----------------
+
+# sb_install_programs - copy the build tree's programs into $SB_BIN,
+# keeping their relative paths (filter/campaign-filter); a program that
+# is not built is simply not there
+sb_install_programs() {
+	local f rel
+	SB_BIN=$SB/bin
+	mkdir -p "$SB_BIN" && chmod 755 "$SB_BIN" || return 1
+	[ -d "$CAMPAIGN_BUILD" ] || return 0
+	for f in "$CAMPAIGN_BUILD"/*/campaign-* "$CAMPAIGN_BUILD"/*/campaignstat; do
+		[ -f "$f" ] && [ -x "$f" ] || continue
+		rel=${f#"$CAMPAIGN_BUILD"/}
+		mkdir -p "$SB_BIN/${rel%/*}" && chmod 755 "$SB_BIN/${rel%/*}" &&
+			install -m 755 "$f" "$SB_BIN/$rel" ||
+			{ sb_err "cannot install $f into $SB_BIN"; return 1; }
+	done
+}
+
+# sb_prog PATH - the installed copy of CAMPAIGN_BUILD/PATH, else the original
+sb_prog() {
+	if [ -n "${SB_BIN:-}" ] && [ -x "$SB_BIN/$1" ]; then
+		echo "$SB_BIN/$1"
+	else
+		echo "$CAMPAIGN_BUILD/$1"
+	fi
+}
+
 # --- start and stop -------------------------------------------------------
 
 # sb_on_signal STATUS - exit (which runs sandbox_stop); a second signal
@@ -612,7 +665,7 @@ sb_on_signal() {
 
 sandbox_start() {
 	if [ ! -e /dev/.campaign-ns ]; then
-		sb_err "not inside tests/sandbox/ns-exec (run: tests/sandbox/ns-exec bash $0)"
+		sb_err "not inside sandbox/ns-exec (run: sandbox/ns-exec bash $0)"
 		return 1
 	fi
 	[ "$SB_STOPPED" = 1 ] || { sb_err "a sandbox is already running"; return 1; }
@@ -627,6 +680,7 @@ sandbox_start() {
 	SB_LOGDIR=$SB/log SB_LOG=$SB/log/all.log
 	SB_CONF=$SB/conf SB_QUEUE=$SB/queue
 	mkdir -p "$SB_LOGDIR" || return 1
+	sb_install_programs || return 1
 	sb_start_syslog || return 1
 	if [ "${SB_SINK:-yes}" != no ]; then
 		sb_start_sink || return 1
@@ -636,7 +690,7 @@ sandbox_start() {
 		SB_SMTP_PORT=$SB_PF_PORT
 		SB_MASTER_PID=$(sb_pf_master_pid "$SB_CONF")
 	fi
-	export SB SB_CONF SB_QUEUE SB_LOG SB_LOGDIR SB_SMTP_PORT SB_SINK_PORT SB_SINK_DIR
+	export SB SB_CONF SB_QUEUE SB_LOG SB_LOGDIR SB_SMTP_PORT SB_SINK_PORT SB_SINK_DIR SB_BIN
 }
 
 # sb_pids_under DIR - PIDs of processes whose cwd or command line names DIR

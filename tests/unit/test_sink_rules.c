@@ -2,7 +2,7 @@
  * NAME
  *	test_rules - unit tests of campaign-testsink's rules and attempt counts
  * SYNOPSIS
- *	tests/sink/test_rules
+ *	tests/unit/test_sink_rules
  * DESCRIPTION
  *	Table-driven: rule lines that parse or fail with a named problem,
  *	which reply a stage gives to an address, and the "first N ... then"
