@@ -7,7 +7,10 @@ lib_libcampaign_a_SOURCES = \
 	lib/conf.c lib/conf.h \
 	lib/hmac.c lib/hmac.h \
 	lib/addr.c lib/addr.h \
-	lib/map_db.c lib/map_db.h
+	lib/map_db.c lib/map_db.h \
+	lib/merge.c lib/merge.h \
+	lib/rlist.c lib/rlist.h \
+	lib/batch.h
 
 # Every program links this, then its own needs (map_db.c calls pthread_once).
 CAMPAIGN_LIBS = lib/libcampaign.a $(LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
@@ -19,3 +22,9 @@ tests_unit_test_addr_LDADD = $(CAMPAIGN_LIBS)
 tests_unit_test_map_db_SOURCES = tests/unit/test_map_db.c tests/unit/testhelp.h
 tests_unit_test_map_db_LDADD = $(CAMPAIGN_LIBS)
 TESTS += tests/unit/test_addr tests/unit/test_map_db
+
+# Unit tests of merge.c (the one merge engine)
+check_PROGRAMS += tests/unit/test_merge
+tests_unit_test_merge_SOURCES = tests/unit/test_merge.c tests/unit/testhelp.h
+tests_unit_test_merge_LDADD = $(CAMPAIGN_LIBS)
+TESTS += tests/unit/test_merge
