@@ -37,7 +37,8 @@
  *	batch_open() reads from fn (like read(2): bytes, 0 at the end, -1
  *	error) the container header, the template part and the CSV header
  *	line.  The input must not be dot-stuffed.  It returns 0, or -1 with
- *	e naming the place ("header", "part 1 line N", "part 2 line N") and
+ *	e naming the place ("header line N", "part 1 line N", "part 2 line N",
+ *	counting the lines of the container or of the part) and
  *	the reason.  batch_next() returns the records of part 2 one at a
  *	time (RL_REC, RL_BAD with rec->line and rec->why, RL_EOF after the
  *	closing boundary) or RL_ERR with e set when the batch is malformed
@@ -111,7 +112,9 @@ struct batch {
 	struct buf tmpl;		/* part 1, CRLF line ends */
 	struct rlist rl;		/* part 2 */
 	long	nrec;			/* records returned (RL_REC + RL_BAD) */
-	int	part_end;		/* 1 closing boundary seen, 2 another part */
+	int	part_end;		/* 1 closing boundary, 2 another part, 3 end */
+	int	ct_seen;
+	unsigned long fline;		/* line where the current header field starts */		/* the part header had its Content-Type */
 	int	rl_open;
 	const char *pend;		/* part 2 bytes not yet handed to rlist */
 	size_t	pend_len;

@@ -9,8 +9,9 @@ lib_libcampaign_a_SOURCES = \
 	lib/addr.c lib/addr.h \
 	lib/map_db.c lib/map_db.h \
 	lib/merge.c lib/merge.h \
+	lib/tag.c lib/tag.h \
 	lib/rlist.c lib/rlist.h \
-	lib/batch.h
+	lib/batch.c lib/batch_write.c lib/batch.h
 
 # Every program links this, then its own needs (map_db.c calls pthread_once).
 CAMPAIGN_LIBS = lib/libcampaign.a $(LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
@@ -28,3 +29,9 @@ check_PROGRAMS += tests/unit/test_merge
 tests_unit_test_merge_SOURCES = tests/unit/test_merge.c tests/unit/testhelp.h
 tests_unit_test_merge_LDADD = $(CAMPAIGN_LIBS)
 TESTS += tests/unit/test_merge
+
+# Unit tests of batch.c and batch_write.c (the batch format)
+check_PROGRAMS += tests/unit/test_batch
+tests_unit_test_batch_SOURCES = tests/unit/test_batch.c tests/unit/testhelp.h
+tests_unit_test_batch_LDADD = $(CAMPAIGN_LIBS)
+TESTS += tests/unit/test_batch

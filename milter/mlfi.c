@@ -329,23 +329,9 @@ add_header(struct cm_eom *t, int which, const char *value)
 static int
 unsub_value(struct cm_eom *t)
 {
-	const struct campaign_conf *cf = &t->cfg->cf;
-	int	url = cf->unsubscribe_url != NULL;
-
 	buf_reset(&t->val);
-	if (*t->rcpt_key == '\0' || (!url && cf->unsubscribe_mailto == NULL))
-		return 0;
-	if (t->cfg->secret.len && hmac_token(&t->cfg->secret, t->id, t->rcpt_key, t->token) < 0)
-		return -1;
-	if (url && (buf_putc(&t->val, '<') < 0
-	    || tag_unsub_url(cf->unsubscribe_url, t->id, t->rcpt_key, t->token, &t->val) < 0
-	    || buf_putc(&t->val, '>') < 0))
-		return -1;
-	if (cf->unsubscribe_mailto && (buf_puts(&t->val, url ? ", <" : "<") < 0
-	    || tag_unsub_mailto(cf->unsubscribe_mailto, t->id, t->token, &t->val) < 0
-	    || buf_putc(&t->val, '>') < 0))
-		return -1;
-	return 1;
+	return tag_unsub_value(&t->cfg->cf, &t->cfg->secret, t->id, t->rcpt_key,
+			       t->token, &t->val);
 }
 
 static int
