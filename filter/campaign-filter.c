@@ -47,6 +47,7 @@
 #include "addr.h"
 #include "clog.h"
 #include "conf.h"
+#include "fanout.h"
 #include "map_db.h"
 #include "message.h"
 #include "reinject.h"
@@ -63,6 +64,7 @@ struct filter {
 	int	nkeep;
 	int	check_only;
 	int	foreground;
+	int	batch;			/* the message is a batch: fanout.h */
 	long long start;
 	struct message msg;
 	char	newqid[64];
@@ -191,6 +193,20 @@ suppress(struct filter *f, struct cerr *e)
 	return r < 0 ? -1 : 0;
 }
 
+/* deliver_batch - one copy per recipient of a batch (fanout.h) */
+static int
+deliver_batch(struct filter *f, struct cerr *e)
+{
+	struct fanout_in in = {
+		.cf = &f->cf, .qid = f->qid, .sender = f->sender, .sp = &f->msg.sp,
+		.size = f->msg.in_size, .campaign = f->msg.campaign,
+		.start = f->start, .deadline = f->start + f->cf.filter_deadline * 1000LL,
+	};
+
+	f->batch = 1;
+	return fanout_run(&in, e);
+}
+
 /* deliver - read, suppress, reinject; 0 done, -1 tempfail */
 static int
 deliver(struct filter *f, struct cerr *e)
@@ -206,8 +222,11 @@ deliver(struct filter *f, struct cerr *e)
 	};
 
 	message_init(&f->msg, &lim);
-	if (check_address(f->sender, e) < 0 || message_read(&f->msg, stdin, e) < 0
-	    || suppress(f, e) < 0)
+	if (check_address(f->sender, e) < 0 || message_read(&f->msg, stdin, e) < 0)
+		return -1;
+	if (f->msg.is_batch)
+		return deliver_batch(f, e);
+	if (suppress(f, e) < 0)
 		return -1;
 	snprintf(f->newqid, sizeof(f->newqid), "none");
 	if (f->nkeep == 0)
@@ -293,7 +312,8 @@ main(int argc, char **argv)
 	clog_open("campaign-filter", f.foreground, f.cf.syslog_facility);
 	arm_deadline(f.cf.filter_deadline);
 	if (deliver(&f, &e) == 0) {
-		log_done(&f);
+		if (!f.batch)
+			log_done(&f);
 		status = 0;
 	} else {
 		clog_warnx("%s: deferred: %s", f.qid, e.msg);

@@ -2,7 +2,9 @@
 sbin_PROGRAMS += filter/campaign-filter
 filter_campaign_filter_SOURCES = filter/campaign-filter.c \
 	filter/message.c filter/message.h filter/spool.c filter/spool.h \
-	filter/smtp.c filter/smtp.h filter/reinject.c filter/reinject.h
+	filter/smtp.c filter/smtp.h filter/reinject.c filter/reinject.h \
+	filter/fanout.c filter/fanout.h filter/copy.c filter/copy.h \
+	filter/pipeline.c filter/pipeline.h filter/progress.c filter/progress.h
 filter_campaign_filter_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/filter
 filter_campaign_filter_LDADD = $(CAMPAIGN_LIBS)
 dist_man_MANS += filter/campaign-filter.8
