@@ -13,12 +13,16 @@
  *	X-Campaign-Feed-* headers, drops recipients that suppression_table
  *	lists now (the table may have changed while the mail was queued), and
  *	reinjects the message to the remaining recipients in one pipelined
- *	SMTP transaction to reinject_to, all within filter_deadline.
+ *	SMTP transaction to reinject_to, all within filter_deadline.  A
+ *	message with an X-Campaign-Batch header is a batch: fanout.h writes
+ *	one personalized copy per recipient instead.
  *
  *	Reads campaign.conf (suppression_table, reinject_to, filter_deadline,
  *	filter_memory_limit, max_header_bytes, default_campaign,
- *	syslog_facility) and the suppression table; writes only an unlinked
- *	temporary file in $TMPDIR (default /tmp) for large messages.
+ *	syslog_facility; for batches also filter_state_dir, batch_max_*,
+ *	return_path and the unsubscribe settings) and the suppression table;
+ *	writes an unlinked temporary file in $TMPDIR (default /tmp) for large
+ *	messages and, for a batch, its progress file in filter_state_dir.
  * DIAGNOSTICS
  *	One notice line per delivered message, through clog(3):
  *	"QID: campaign=ID nrcpt=N sent=N suppressed=N size=BYTES

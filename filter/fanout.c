@@ -136,11 +136,13 @@ check_pass(struct fan *f, struct cerr *e)
 	return 0;
 }
 
-/* log_ids - the copies= line of the queue ids gathered so far */
+/* log_ids - the copies= line of the queue ids gathered so far, and the
+ * progress file's note that they are logged */
 static void
 log_ids(struct fan *f)
 {
 	struct nline nl;
+	struct cerr e;
 
 	if (f->nids == 0)
 		return;
@@ -151,6 +153,34 @@ log_ids(struct fan *f)
 	nline_emit(&nl);
 	buf_reset(&f->ids);
 	f->nids = 0;
+	if (f->pg.fd >= 0 && progress_logged(&f->pg, &e) < 0)
+		clog_warnx("%s: %s", f->in->qid, e.msg);
+}
+
+/* add_id - one accepted copy's queue id for the next copies= line */
+static void
+add_id(struct fan *f, const char *qid)
+{
+	if ((f->nids && buf_putc(&f->ids, ',') < 0) || buf_puts(&f->ids, qid) < 0)
+		return;
+	if (++f->nids >= IDS_PER_LINE)
+		log_ids(f);
+}
+
+/* relog - ids an earlier run recorded but may not have logged (killed) */
+static void
+relog(struct fan *f)
+{
+	char   *p, *q;
+
+	for (p = f->pg.unlogged.data; p && *p; p = q) {
+		if ((q = strchr(p, ',')) != NULL)
+			*q++ = '\0';
+		else
+			q = p + strlen(p);
+		add_id(f, p);
+	}
+	log_ids(f);
 }
 
 /* log_bad - one line per bad record */
@@ -193,10 +223,7 @@ on_done(void *ctx, long idx, int code, const char *reply, const char *qid)
 		return 0;
 	}
 	f->sent++;
-	if ((f->nids && buf_putc(&f->ids, ',') < 0) || buf_puts(&f->ids, qid) < 0)
-		return 0;
-	if (++f->nids >= IDS_PER_LINE)
-		log_ids(f);
+	add_id(f, qid);
 	return 0;
 }
 
@@ -275,7 +302,7 @@ send_pass(struct fan *f, struct cerr *e)
 {
 	struct rrec rec;
 	struct cerr pe;
-	int	rc;
+	int	rc = RL_EOF;
 
 	if (open_batch(f, e) < 0)
 		return -1;
@@ -321,6 +348,7 @@ resources(struct fan *f, struct cerr *e)
 	f->sent = f->pg.prev[PG_SENT];
 	f->suppressed = f->pg.prev[PG_SUPPRESSED];
 	f->bad = f->pg.prev[PG_BAD];
+	relog(f);
 	if (cf->unsubscribe_secret_file
 	    && hmac_load_secret(cf->unsubscribe_secret_file, &f->secret, e) < 0)
 		return -1;

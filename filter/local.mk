@@ -31,3 +31,11 @@ tests_unit_test_filter_smtp_LDADD = $(CAMPAIGN_LIBS)
 if !SANITIZERS
 filter_campaign_filter_LDFLAGS = -static
 endif
+
+# unit test of the batch progress file
+check_PROGRAMS += tests/unit/test_filter_progress
+TESTS += tests/unit/test_filter_progress
+tests_unit_test_filter_progress_SOURCES = tests/unit/test_filter_progress.c \
+	tests/unit/testhelp.h filter/progress.c
+tests_unit_test_filter_progress_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/filter
+tests_unit_test_filter_progress_LDADD = $(CAMPAIGN_LIBS)

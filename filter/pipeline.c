@@ -2,11 +2,16 @@
  * NAME
  *	pipeline - pipelined reinjection of a batch's copies (see pipeline.h)
  * DESCRIPTION
- *	The replies of one BDAT transaction are those of MAIL, RCPT and
- *	BDAT, in that order; the first that is not 2xx decides the outcome
- *	(a refused MAIL makes the RCPT and BDAT replies 503 and 554, and
- *	Postfix discards the chunk).  Without CHUNKING, DATA needs the 354
- *	before the copy, so that path has one transaction in flight.
+ *	Every transaction starts with RSET: after a refused recipient the
+ *	server may keep the MAIL transaction open, and the next MAIL would be
+ *	a "nested MAIL" (503) while its RCPT joined the old transaction; with
+ *	RSET first each transaction stands alone, for one more reply.  The
+ *	replies of one BDAT transaction are those of RSET, MAIL, RCPT and
+ *	BDAT, in that order; the first that is not 2xx decides the outcome.
+ *	A failure of RSET or MAIL says nothing about the recipient: it is
+ *	reported as 451 (try again later); a 5xx to RCPT or to the content
+ *	is a refusal.  Without CHUNKING, DATA needs the 354 before the copy,
+ *	so that path has one transaction in flight.
  * DIAGNOSTICS
  *	Nothing is logged here: the caller's done() sees every outcome and
  *	e says why a session broke ("HOST:PORT: what: reply").
@@ -72,7 +77,8 @@ pl_open(struct pipeline *pl, const char *to, const char *helo, long long deadlin
 	if (code != 250)
 		return cerr_set(e, "%s: EHLO: %s", to, buf_cstr(&pl->reply));
 	x = buf_cstr(&pl->reply);
-	pl->pipelining = smtp_has_ext(x, "PIPELINING");
+	if (!(pl->pipelining = smtp_has_ext(x, "PIPELINING")))
+		return cerr_set(e, "%s: no PIPELINING offered (a batch needs it)", to);
 	pl->chunking = pl->pipelining && smtp_has_ext(x, "CHUNKING");
 	pl->smtputf8 = smtp_has_ext(x, "SMTPUTF8");
 	pl->eightbitmime = smtp_has_ext(x, "8BITMIME");
@@ -87,11 +93,18 @@ envelope(struct pipeline *pl, const char *sender, const char *rcpt, int eightbit
 	int	utf8 = pl->smtputf8 && (has_8bit(sender) || has_8bit(rcpt));
 
 	buf_reset(&pl->line);
-	if (buf_appendf(&pl->line, "MAIL FROM:<%s>%s%s\r\nRCPT TO:<%s>\r\n", sender,
+	if (buf_appendf(&pl->line, "RSET\r\nMAIL FROM:<%s>%s%s\r\nRCPT TO:<%s>\r\n", sender,
 			eightbit && pl->eightbitmime ? " BODY=8BITMIME" : "",
 			utf8 ? " SMTPUTF8" : "", rcpt) < 0)
 		return cerr_set(e, "%s: command too long", pl->to);
 	return smtp_send(&pl->s, pl->line.data, pl->line.len, e);
+}
+
+/* outcome - the code done() gets for a failed stage (see DESCRIPTION) */
+static int
+outcome(int stage, int code)
+{
+	return stage < 2 && code / 100 == 5 ? 451 : code;
 }
 
 /*
@@ -101,18 +114,20 @@ envelope(struct pipeline *pl, const char *sender, const char *rcpt, int eightbit
 static int
 collect(struct pipeline *pl, struct cerr *e)
 {
-	static const char *const what[] = {"MAIL FROM", "RCPT TO", "BDAT"};
+	static const char *const what[] = {"RSET", "MAIL FROM", "RCPT TO", "BDAT",
+	"end of DATA"};
 	struct pl_item *it = &pl->ring[pl->head];
 	char	qid[64] = "unknown", text[SMTP_LINE_MAX];
-	int	i, code, fail = 0;
+	int	i, stage, code, fail = 0;
 
 	text[0] = '\0';
 	for (i = 0; i < it->expect; i++) {
-		if ((code = reply(pl, what[i], e)) < 0)
+		stage = it->expect == 1 ? 4 : i;
+		if ((code = reply(pl, what[stage], e)) < 0)
 			return -1;
-		if (code / 100 != 2 && code != 354 && fail == 0) {
-			fail = code;
-			snprintf(text, sizeof(text), "%s: %.300s", what[i], buf_cstr(&pl->reply));
+		if (code / 100 != 2 && fail == 0) {
+			fail = outcome(stage, code);
+			snprintf(text, sizeof(text), "%s: %.300s", what[stage], buf_cstr(&pl->reply));
 		}
 	}
 	if (fail == 0)
@@ -140,7 +155,7 @@ send_bdat(struct pipeline *pl, long idx, const char *sender, const char *rcpt,
 	    || smtp_send(&pl->s, cmd, (size_t)n, e) < 0
 	    || smtp_send(&pl->s, data->data, data->len, e) < 0)
 		return -1;
-	pl->ring[(pl->head + pl->n) % PL_WINDOW_MAX] = (struct pl_item) {idx, 3};
+	pl->ring[(pl->head + pl->n) % PL_WINDOW_MAX] = (struct pl_item) {idx, 4};
 	if (++pl->n < pl->window)
 		return 0;
 	return smtp_flush(&pl->s, e) < 0 ? -1 : collect(pl, e);
@@ -151,18 +166,18 @@ static int
 send_data(struct pipeline *pl, long idx, const char *sender, const char *rcpt,
 	  int eightbit, struct buf *data, struct cerr *e)
 {
-	static const char *const what[] = {"MAIL FROM", "RCPT TO", "DATA"};
+	static const char *const what[] = {"RSET", "MAIL FROM", "RCPT TO", "DATA"};
 	char	text[SMTP_LINE_MAX];
 	int	i, code, fail = 0;
 
 	if (envelope(pl, sender, rcpt, eightbit, e) < 0
 	    || smtp_send(&pl->s, "DATA\r\n", 6, e) < 0 || smtp_flush(&pl->s, e) < 0)
 		return -1;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		if ((code = reply(pl, what[i], e)) < 0)
 			return -1;
-		if (code / 100 != (i == 2 ? 3 : 2) && fail == 0) {
-			fail = code;
+		if (code / 100 != (i == 3 ? 3 : 2) && fail == 0) {
+			fail = outcome(i, code);
 			snprintf(text, sizeof(text), "%s: %.300s", what[i], buf_cstr(&pl->reply));
 		}
 	}

@@ -11,16 +11,18 @@
  *	pl_drain(&pl, &e);				every reply read
  *	pl_close(&pl);
  * DESCRIPTION
- *	pl_open() connects and says EHLO.  pl_send() takes one copy in DATA
+ *	pl_open() connects and says EHLO; a listener without PIPELINING is
+ *	an error.  pl_send() takes one copy in DATA
  *	form (CRLF, dot-stuffed, no final "."; it may change data).  With
- *	CHUNKING and PIPELINING it queues "MAIL FROM, RCPT TO, BDAT n LAST"
+ *	CHUNKING and PIPELINING it queues "RSET, MAIL FROM, RCPT TO, BDAT n LAST"
  *	and the unstuffed copy, and reads the replies of the oldest
  *	transaction once window of them are in flight; otherwise it sends
- *	MAIL, RCPT and DATA (pipelined when offered), the copy after 354,
+ *	RSET, MAIL, RCPT and DATA (pipelined when offered), the copy after 354,
  *	and waits for the end.  Each transaction ends in one call of
  *	done(ctx, idx, code, reply, qid): code 250 when the listener took
  *	the copy (qid: the new queue id or "unknown"), else the first
- *	failing reply's code (4xx: try again later; 5xx: refused).
+ *	failing reply's code (4xx: try again later; 5xx: refused; a 5xx to
+ *	RSET or MAIL is reported as 451: it is not the recipient's).
  *	Transactions end in the order they were sent.
  *
  *	Functions return 0, or -1 with e set when the session broke (a read
@@ -44,7 +46,7 @@ typedef int (*pl_done_fn)(void *ctx, long idx, int code, const char *reply,
 
 struct pl_item {
 	long	idx;
-	int	expect;			/* replies to read: 3 (BDAT) */
+	int	expect;			/* replies to read: 4 (BDAT), 1 (end of DATA) */
 };
 
 struct pipeline {

@@ -21,7 +21,7 @@
 #include "buf.h"
 #include "progress.h"
 
-static const char kinds[PG_NKINDS] = {'s', 'x', 'b'};
+static const char kinds[PG_NKINDS] = {'s', 'x', 'b', 'l'};
 
 /* mark - set idx in the done set; 0 new, 1 already there, -1 out of range */
 static int
@@ -48,8 +48,17 @@ load_line(struct progress *pg, const char *p)
 
 	if (end == p || *end != ' ' || (k = memchr(kinds, end[1], PG_NKINDS)) == NULL)
 		return;
-	if (mark(pg, idx) == 0)
-		pg->prev[k - kinds]++;
+	if (k - kinds == PG_LOGGED) {
+		buf_reset(&pg->unlogged);
+		return;
+	}
+	if (mark(pg, idx) != 0)
+		return;
+	pg->prev[k - kinds]++;
+	if (k - kinds == PG_SENT && end[2] == ' ' && end[3] != '\0'
+	    && ((pg->unlogged.len && buf_putc(&pg->unlogged, ',') < 0)
+		|| buf_puts(&pg->unlogged, end + 3) < 0))
+		buf_reset(&pg->unlogged);	/* too many: give up re-logging */
 }
 
 /* load - read the file; a cut last line is ignored and ended */
@@ -84,6 +93,7 @@ progress_open(struct progress *pg, const char *dir, const char *campaign,
 	memset(pg, 0, sizeof(*pg));
 	pg->fd = -1;
 	pg->max = max;
+	buf_init(&pg->unlogged, (size_t)max * 64 + 64);
 	pg->sync_every = sync_every > 0 ? sync_every : 1;
 	if ((size_t)snprintf(pg->path, sizeof(pg->path), "%s/%s+%s", dir, campaign, batch)
 	    >= sizeof(pg->path))
@@ -107,6 +117,14 @@ progress_done(const struct progress *pg, long idx)
 }
 
 int
+progress_logged(struct progress *pg, struct cerr *e)
+{
+	if (write(pg->fd, "0 l\n", 4) != 4)
+		return cerr_set(e, "write %s: %s", pg->path, strerror(errno));
+	return 0;
+}
+
+int
 progress_sync(struct progress *pg, struct cerr *e)
 {
 	if (pg->unsynced && fdatasync(pg->fd) < 0)
@@ -122,7 +140,7 @@ progress_add(struct progress *pg, long idx, enum pg_kind kind, const char *qid,
 	char	line[128];
 	int	n;
 
-	if (mark(pg, idx) < 0)
+	if (kind == PG_LOGGED || mark(pg, idx) < 0)
 		return cerr_set(e, "progress: index %ld out of range", idx);
 	n = snprintf(line, sizeof(line), "%ld %c%s%.60s\n", idx, kinds[kind],
 		     qid ? " " : "", qid ? qid : "");
@@ -146,6 +164,7 @@ progress_close(struct progress *pg, int remove)
 		close(pg->fd);
 	}
 	free(pg->done);
+	buf_free(&pg->unlogged);
 	pg->done = NULL;
 	pg->fd = -1;
 }

@@ -15,12 +15,15 @@
  *	locked (flock, not waiting: a second process on the same batch is
  *	refused).  Each line is "INDEX KIND [QID]": KIND s (the listener
  *	accepted the copy), x (suppressed), b (bad record or refused by the
- *	listener for good).  Every line is one write(2), so it survives a kill
+ *	listener for good), and "0 l" after the queue ids of the copies
+ *	before it were logged.  Every line is one write(2), so it survives a kill
  *	of the process; fdatasync(2) every sync_every lines and at close
  *	bounds what a crash of the machine loses.  A last line without its
  *	newline (cut by a crash) is ignored and a newline is written before
  *	the next record.  Indexes are 1..max; prev[] counts what earlier runs
- *	recorded, by kind.
+ *	recorded, by kind; unlogged holds the queue ids, comma-separated, of
+ *	accepted copies after the last "0 l" (a run killed before it logged
+ *	them: the next run logs them).  progress_logged() writes "0 l".
  *
  *	Functions return 0, or -1 with e set.
  */
@@ -29,9 +32,10 @@
 
 #include <stdint.h>
 
+#include "buf.h"
 #include "cerr.h"
 
-enum pg_kind { PG_SENT, PG_SUPPRESSED, PG_BAD, PG_NKINDS };
+enum pg_kind { PG_SENT, PG_SUPPRESSED, PG_BAD, PG_LOGGED, PG_NKINDS };
 
 struct progress {
 	int	fd;
@@ -41,6 +45,7 @@ struct progress {
 	long	prev[PG_NKINDS];	/* recorded by earlier runs */
 	int	sync_every;
 	int	unsynced;
+	struct buf unlogged;		/* queue ids not known to be logged */
 };
 
 int	progress_open(struct progress *pg, const char *dir, const char *campaign,
@@ -48,6 +53,7 @@ int	progress_open(struct progress *pg, const char *dir, const char *campaign,
 int	progress_done(const struct progress *pg, long idx);
 int	progress_add(struct progress *pg, long idx, enum pg_kind kind,
 		     const char *qid, struct cerr *e);
+int	progress_logged(struct progress *pg, struct cerr *e);
 int	progress_sync(struct progress *pg, struct cerr *e);
 void	progress_close(struct progress *pg, int remove);
 

@@ -141,3 +141,13 @@ fl_batch() {
 		printf -- '--%s--\r\n' "$bd"
 	} > "$file"
 }
+
+# fl_setup_again [CAMPAIGN-SETUP-OPTION...] - run campaign-setup once more
+# with fl_setup's arguments (after a change to campaign.conf); output in
+# $SB/setup.out
+fl_setup_again() {
+	"$FL_SETUP" -c "$SB_CONF" --port "127.0.0.1:$FL_PORT" \
+		--reinject-port "$FL_RPORT" --filter "$FL_FILTER" \
+		--filter-user nobody --milter-user nobody --milter "unix:$CM_SOCK" \
+		--campaign-conf "$CM_CONF" "$@" > "$SB/setup.out" 2>&1
+}

@@ -20,8 +20,19 @@ BATCH_RCPT=batch@batch.campaign.invalid
 ft_begin
 pass "campaign-setup configures the sandbox"
 STATE=$SB/filter-state
-mkdir -p "$STATE" && chown nobody "$STATE" && chmod 700 "$STATE"
 echo "filter_state_dir = $STATE" >> "$CM_CONF"
+check "campaign-setup again, with filter_state_dir" fl_setup_again
+check_eq "campaign-setup: state dir owned by the filter user" "$(stat -c '%U %a' "$STATE" 2>&1)" "nobody 700"
+check_eq "campaign-setup: campaign_time_limit = filter_deadline + 60 s" \
+	"$(postconf -c "$SB_CONF" -h campaign_time_limit)" 90s
+check "campaign-setup a third time changes nothing" fl_setup_again
+check "campaign-setup: 0 changes" grep -q '^0 change(s) made' "$SB/setup.out"
+echo "batch_max_recipients = 5000" >> "$CM_CONF"
+check "campaign-setup refuses batch_max_recipients that does not fit" \
+	test "$(fl_setup_again; echo $?)" = 78
+check "campaign-setup says why" grep -q 'batch_max_recipients = 5000 does not fit filter_deadline = 30s' "$SB/setup.out"
+sed -i '/^batch_max_recipients = 5000$/d' "$CM_CONF"
+sandbox_reload
 
 # send FILE - one batch into the campaign smtpd; prints the queue id
 send() {
@@ -44,6 +55,7 @@ has_batch_line() { [ -n "$(batch_line "$1")" ]; }
 B=$SB/b1.batch
 fl_batch "$B" spring-2026 b000001 1 1
 Q=$(send "$B")
+Q1=$Q
 check "batch of one accepted" test -n "$Q"
 check "batch of one: summary line" wait_for 30 "summary of $Q" has_batch_line "$Q"
 check "batch of one: line format" grep -qE \
@@ -143,6 +155,54 @@ B=$SB/bad4.batch
 fl_batch "$B" spring-2026 b000006 2031 2035
 sed -i 's/^Content-Type: message\/rfc822/Content-Type: text\/plain/' "$B"
 malformed "template part not message/rfc822" "$B" 'part 1 line 1: Content-Type is' 2031
+
+# --- what the milter refuses at the campaign smtpd ---------------------------------
+# refused LABEL FILE REPLY-REGEX
+refused() {
+	local r
+	r=$(sandbox_smtp "$FL_PORT" sender@campaign.test "$BATCH_RCPT" < "$2" 2>&1)
+	check "$1: refused with 5xx" grep -qE "$3" <<<"$r"
+}
+B=$SB/bad5.batch
+fl_batch "$B" spring-2026 'b/8' 2041 2045
+refused "bad batch id" "$B" '550 5.6.0 malformed campaign batch'
+B=$SB/bad6.batch
+fl_batch "$B" spring-2026 b000009 2051 2055
+sed -i 's/^Content-Type: multipart\/mixed;.*/Content-Type: text\/plain\r/' "$B"
+refused "container not multipart" "$B" '550 5.6.0 malformed campaign batch'
+check_eq "refused batches: nothing sent" "$(fl_rcpts_at_sink | grep -cE ' r20[45][0-9]@')" 0
+check "milter: batch tagged once, plain return path" sb_log_match \
+	"campaign-milter\[[0-9]+\]: $Q1: campaign=spring-2026 from=<sender@campaign.test> return=<bounces@bounce.campaign.test> nrcpt=1 tags=Precedence,Feedback-ID\$"
+
+# --- a listener without CHUNKING that defers one copy and refuses one -------------
+# reinject_to points at campaign-testsink (DATA only): r7010 is deferred the
+# first time, r7020 refused for good; the retry sends only what is missing
+cat > "$SB/listener.rules" <<'RULES'
+r7010@sink.test first 1 451 4.3.0 busy then 250 2.1.5 ok
+r7020@sink.test 550 5.1.1 no such user
+RULES
+if testsink_start "$SB/listener.rules"; then
+	cp "$CM_CONF" "$SB/campaign.conf.orig"
+	sed -i "s/^reinject_to = .*/reinject_to = 127.0.0.1:$TESTSINK_PORT/" "$CM_CONF"
+	B=$SB/listener.batch
+	fl_batch "$B" spring-2026 b000010 7001 7050
+	Q=$(send "$B")
+	check "listener faults: batch accepted" test -n "$Q"
+	check "listener faults: deferred for the 451" wait_for 60 "deferral" sb_log_match \
+		"$Q: deferred: batch b000010: 1 of 50 recipients not done \(to=<r7010@sink.test>: RCPT TO: 451"
+	check "listener faults: summary line after the retry" wait_for 60 "summary" has_batch_line "$Q"
+	check "listener faults: counts" grep -qE \
+		"^$Q: campaign=spring-2026 batch=b000010 nrcpt=50 sent=49 suppressed=0 bad=1 " <<<"$(batch_line "$Q")"
+	check "listener faults: refused copy logged as bad" sb_log_match \
+		"$Q: batch=b000010 bad record line=21 to=<r7020@sink.test> reason=\"refused by the reinjection listener: RCPT TO: 550"
+	got=$(cat "$TESTSINK_DIR"/msg/msg.* 2>/dev/null | sed -n 's/^RCPT TO:<\(r70[0-9]*@sink.test\)>.*/\1/p' | sort | uniq -c)
+	check_eq "listener faults: 49 recipients at the listener" "$(grep -c . <<<"$got")" 49
+	check_eq "listener faults: each exactly once" "$(awk '$1 != 1' <<<"$got" | wc -l)" 0
+	check "listener faults: DATA used (no CHUNKING offered)" grep -q '^DATA' "$(ls "$TESTSINK_DIR"/msg/msg.* | head -1)"
+	cp "$SB/campaign.conf.orig" "$CM_CONF"
+else
+	fail "listener faults: test sink starts"
+fi
 
 # --- the filter killed with SIGKILL mid-batch, then retried ----------------------
 B=$SB/kill.batch
