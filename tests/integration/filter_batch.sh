@@ -204,6 +204,29 @@ else
 	fail "listener faults: test sink starts"
 fi
 
+# --- filter_deadline reached mid-batch: exit 75 with progress, the retry resumes -------
+# filter_deadline = 2s leaves 1.5 s of sending per run (soft deadline), far
+# less than 2,000 copies need here, so the batch takes several runs
+cp "$CM_CONF" "$SB/campaign.conf.orig"
+printf 'filter_deadline = 2s\nbatch_max_recipients = 2000\n' >> "$CM_CONF"
+B=$SB/deadline.batch
+fl_batch "$B" spring-2026 b000011 8001 10000
+Q=$(send "$B")
+check "deadline: batch accepted" test -n "$Q"
+check "deadline: deferred with progress kept" wait_for 60 "deadline deferral" sb_log_match \
+	"$Q: deferred: batch b000011: [0-9]+ of 2000 recipients not done \(filter_deadline near\); progress kept"
+check "deadline: summary line after the retries" wait_for 240 "summary" has_batch_line "$Q"
+check "deadline: counts" grep -qE \
+	"^$Q: campaign=spring-2026 batch=b000011 nrcpt=2000 sent=2000 suppressed=0 bad=0 " <<<"$(batch_line "$Q")"
+echo "# runs: $(sandbox_log_count "$Q: deferred: batch b000011") deferred, then one done"
+cp "$SB/campaign.conf.orig" "$CM_CONF"
+check "deadline: queue empties" ft_wait_queue_empty 120
+at_sink=$(fl_rcpts_at_sink | grep -E ' r(8[0-9]{3}|9[0-9]{3}|10000)@sink.test$')
+check_eq "deadline: all 2000 recipients arrived" "$(wc -l <<<"$at_sink")" 2000
+check_eq "deadline: each exactly once" "$(awk '$1 != 1' <<<"$at_sink" | wc -l)" 0
+check_eq "deadline: copies= ids distinct and complete" "$(grep -E "campaign-filter\[[0-9]+\]: $Q: campaign=spring-2026 batch=b000011 copies=" "$SB_LOG" |
+	sed 's/.* copies=//' | tr ',' '\n' | sort -u | grep -c .)" 2000
+
 # --- the filter killed with SIGKILL mid-batch, then retried ----------------------
 B=$SB/kill.batch
 fl_batch "$B" spring-2026 b000007 5001 6000
