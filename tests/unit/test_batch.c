@@ -71,6 +71,7 @@ static const struct {
 	{HEAD "preamble\r\n" P1 P2H CSV "--BB--  \r\nepilogue\r\n", "ok 2 0"},
 	{HEAD P1 P2H "email,name\r\n\r\nbad,Ann\r\nx@y,\"A, \"\"q\"\"\"\r\nq@y\r\n--BB--\r\n", "ok 1 2"},
 	{HEAD P1 P2H "Email , name\nx@y,1\n--BB--\n", "ok 1 0"},
+	{HEAD P1 P2H "email,name\r\nx@y,\xc3\xa9t\xc3\xa9\r\n\xff@y,1\r\n--BB--\r\n", "ok 1 1"},
 	{"X-Campaign-Batch: b1\r\nContent-Type: multipart/mixed;\r\n boundary=BB\r\n\r\n"
 	 P1 P2H CSV "--BB--\r\n", "ok 2 0"},
 	{HEAD P1 P2H CSV, "next: part 2 (text/csv): no closing boundary \"--BB--\""},
@@ -123,6 +124,23 @@ test_cases(void)
 			      "case %zu step %zu: got \"%s\", want \"%s...\"", i, step,
 			      got, cases[i].want);
 		}
+}
+
+/* test_huge_field - a record over RLIST_RECORD_MAX is bad, the next one fine */
+static void
+test_huge_field(void)
+{
+	struct buf in;
+	size_t	i;
+
+	buf_init(&in, 1 << 20);
+	buf_puts(&in, HEAD P1 P2H "email,name\r\nx@y,");
+	for (i = 0; i < RLIST_RECORD_MAX + 10; i++)
+		buf_putc(&in, 'a');
+	buf_puts(&in, "\r\nz@y,short\r\n--BB--\r\n");
+	CHECK_STR(read_all(buf_cstr(&in), 0), "ok 1 1", "huge field: bad, then the next record");
+	CHECK_STR(read_all(buf_cstr(&in), 1000), "ok 1 1", "huge field in small reads");
+	buf_free(&in);
 }
 
 /* test_roundtrip - the writer's batch reads back, values intact */
@@ -200,6 +218,7 @@ main(void)
 	struct cerr e;
 
 	test_cases();
+	test_huge_field();
 	test_roundtrip();
 	test_writer_refuses();
 	CHECK_INT(batch_content_type("Multipart/Mixed ; charset=x; boundary=\"a b\"", bd,
