@@ -39,3 +39,11 @@ tests_unit_test_filter_progress_SOURCES = tests/unit/test_filter_progress.c \
 	tests/unit/testhelp.h filter/progress.c
 tests_unit_test_filter_progress_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/filter
 tests_unit_test_filter_progress_LDADD = $(CAMPAIGN_LIBS)
+
+# unit test of the pipelined reinjection of a batch's copies
+check_PROGRAMS += tests/unit/test_filter_pipeline
+TESTS += tests/unit/test_filter_pipeline
+tests_unit_test_filter_pipeline_SOURCES = tests/unit/test_filter_pipeline.c \
+	tests/unit/testhelp.h filter/pipeline.c filter/smtp.c
+tests_unit_test_filter_pipeline_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/filter
+tests_unit_test_filter_pipeline_LDADD = $(CAMPAIGN_LIBS)
