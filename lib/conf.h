@@ -63,6 +63,11 @@ struct campaign_conf {
 	char   *reinject_to;
 	long	filter_deadline;
 	long	filter_memory_limit;
+	char   *filter_state_dir;	/* batch progress files */
+	/* batches (milter, filter, campaign-setup) */
+	char   *batch_address;
+	long	batch_max_recipients;
+	long	batch_max_bytes;
 	/* all */
 	char   *syslog_facility;
 };

@@ -11,7 +11,11 @@ lib_libcampaign_a_SOURCES = \
 	lib/map_handle.h \
 	lib/map_guard.c lib/map_guard.h \
 	lib/map_rec.c lib/map_rec.h \
-	lib/map_access.c
+	lib/map_access.c \
+	lib/merge.c lib/merge.h \
+	lib/tag.c lib/tag.h \
+	lib/rlist.c lib/rlist.h \
+	lib/batch.c lib/batch_write.c lib/batch.h
 
 # Every program links this, then its own needs (map_guard.c calls pthread_once).
 CAMPAIGN_LIBS = lib/libcampaign.a $(LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
@@ -23,3 +27,15 @@ tests_unit_test_addr_LDADD = $(CAMPAIGN_LIBS)
 tests_unit_test_map_db_SOURCES = tests/unit/test_map_db.c tests/unit/testhelp.h
 tests_unit_test_map_db_LDADD = $(CAMPAIGN_LIBS)
 TESTS += tests/unit/test_addr tests/unit/test_map_db
+
+# Unit tests of merge.c (the one merge engine)
+check_PROGRAMS += tests/unit/test_merge
+tests_unit_test_merge_SOURCES = tests/unit/test_merge.c tests/unit/testhelp.h
+tests_unit_test_merge_LDADD = $(CAMPAIGN_LIBS)
+TESTS += tests/unit/test_merge
+
+# Unit tests of batch.c and batch_write.c (the batch format)
+check_PROGRAMS += tests/unit/test_batch
+tests_unit_test_batch_SOURCES = tests/unit/test_batch.c tests/unit/testhelp.h
+tests_unit_test_batch_LDADD = $(CAMPAIGN_LIBS)
+TESTS += tests/unit/test_batch
