@@ -48,6 +48,7 @@
 
 #include "bounce.h"
 #include "hmac.h"
+#include "tag.h"
 
 #define WALK_DEPTH	8
 #define WALK_PARTS	64
@@ -160,7 +161,7 @@ returned_headers(struct scan *s, GMimeObject *hdrs)
 		while (*id == ' ' || *id == '\t')
 			id++;
 		n = strcspn(id, " \t\r\n");
-		if (n <= BOUNCE_ID_MAX) {
+		if (tag_id_valid(id, n)) {		/* what the milter accepts */
 			memcpy(c, id, n);
 			c[n] = '\0';
 			set_campaign(s->v, c, BV_HEADER);

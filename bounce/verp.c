@@ -38,6 +38,7 @@
 #include <strings.h>
 
 #include "bounce.h"
+#include "tag.h"
 
 #define VERP_DEPTH	4		/* placeholders in a template, at most */
 #define VERP_ADDR_MAX	(2 * ADDR_PATH_MAX)	/* bounds the backtracking */
@@ -218,8 +219,7 @@ unsub_decode(const char *h, char campaign[BOUNCE_ID_MAX + 1],
 		campaign[0] = rcpt[0] = '\0';
 		return 0;
 	}
-	for (q = campaign; *q; q++)
-		if (!id_char((unsigned char)*q))
-			return campaign[0] = rcpt[0] = '\0', 0;
+	if (!tag_id_valid(campaign, strlen(campaign)))
+		return campaign[0] = rcpt[0] = '\0', 0;
 	return 1;
 }

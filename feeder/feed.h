@@ -6,10 +6,10 @@
  * DESCRIPTION
  *	campaign-feed is split by concern, one file each:
  *
- *	feed_msg.c	the message, prepared once at start-up (CRLF line
+ *	lib/merge.c	the message, prepared once at start-up (CRLF line
  *			ends, dot-stuffing, X-Campaign-ID) and, when it has
- *			{{tags}}, merged per recipient.
- *	feed_rcpt.c	the recipient list, read as a stream: one address a
+ *			{{tags}}, merged per recipient (shared with the filter).
+ *	lib/rlist.c	the recipient list, read as a stream: one address a
  *			line, or CSV (RFC 4180) with an "email" column.
  *	feed_reply.c	SMTP reply parsing, bounded and length-checked.
  *	feed_journal.c	the append-only journal that makes a restart resume.
@@ -34,15 +34,17 @@
 #include "addr.h"
 #include "buf.h"
 #include "cerr.h"
+#include "merge.h"
+#include "rlist.h"
 
 #define FEED_LINE_MAX	2048		/* SMTP reply line (Postfix line_length_limit) */
 #define FEED_REPLY_LINES 100		/* lines in one multi-line reply */
 #define FEED_TEXT_MAX	512		/* reply text kept for a rejection */
-#define FEED_RECORD_MAX	65536		/* one recipient-list record */
-#define FEED_MSG_MAX	((size_t)256 << 20)	/* message file */
-#define FEED_TAG_MAX	64		/* a {{tag}} name */
+#define FEED_RECORD_MAX	RLIST_RECORD_MAX	/* one recipient-list record */
+#define FEED_MSG_MAX	MERGE_MSG_MAX	/* message file */
+#define FEED_TAG_MAX	MERGE_TAG_MAX	/* a {{tag}} name */
 #define FEED_RCPTS_MAX	1000		/* --rcpts-per-msg upper bound */
-#define FEED_ID_MAX	64		/* campaign id */
+#define FEED_ID_MAX	MERGE_ID_MAX	/* campaign id */
 #define FEED_WINDOW	4		/* --window default */
 #define FEED_WINDOW_MAX	16		/* --window upper bound */
 #define FEED_COALESCE	500		/* --coalesce default, microseconds */
@@ -70,71 +72,6 @@ struct reply {
 };
 
 ssize_t	reply_parse(const char *in, size_t len, struct reply *r, struct cerr *e);
-
-/*
- * feed_msg.c
- */
-struct msg_seg {
-	size_t	off, len;		/* literal: bytes of body */
-	int	tag;			/* -1 literal, else index in tags */
-	int	bol;			/* tag starts a line (dot-stuff value) */
-};
-
-struct msg {
-	struct buf body;		/* CRLF, dot-stuffed, ends in CRLF, no final "." */
-	int	has8bit;
-	size_t	ntags;
-	char  **tags;			/* distinct tag names, in order found */
-	size_t	nsegs;
-	struct msg_seg *segs;		/* only when ntags > 0 */
-};
-
-int	msg_valid_id(const char *id);
-int	msg_prepare(struct msg *m, const char *raw, size_t n,
-		    const char *campaign, struct cerr *e);
-int	msg_load(struct msg *m, const char *path, const char *campaign,
-		 struct cerr *e);
-int	msg_merge(const struct msg *m, char *const *vals, struct buf *out);
-size_t	msg_unstuff(char *p, size_t n);
-void	msg_free(struct msg *m);
-
-/*
- * feed_rcpt.c
- */
-enum rlist_result { RL_ERR = -1, RL_EOF = 0, RL_REC = 1, RL_BAD = 2, RL_SKIP = 3 };
-
-struct rlist {
-	int	fd;
-	int	csv;			/* header with an "email" column seen */
-	int	email_col;
-	size_t	ncols;
-	char  **cols;			/* header names (CSV) */
-	unsigned long lineno;		/* lines read so far */
-	int	eof;
-	size_t	rpos, rlen;
-	char   *rbuf;			/* read buffer */
-	struct buf rec;			/* current record */
-	struct buf fbuf;		/* current fields, NUL-separated */
-	size_t	nfields, fcap;
-	char  **fields;			/* pointers into fbuf */
-	int	pending;		/* first line already in rec (plain list) */
-	unsigned long pending_line;
-};
-
-struct rrec {
-	unsigned long line;		/* line where the record starts */
-	char	addr[ADDR_KEY_MAX + 2];	/* local@domain, as given */
-	size_t	nfields;
-	char  **fields;			/* CSV values; [0] = address for a plain list */
-	char	why[200];		/* RL_BAD: the reason */
-};
-
-int	rlist_open(struct rlist *r, const char *path, struct cerr *e);
-int	rlist_openfd(struct rlist *r, int fd, struct cerr *e);
-int	rlist_next(struct rlist *r, struct rrec *out, struct cerr *e);
-int	rlist_col(const struct rlist *r, const char *name);
-void	rlist_close(struct rlist *r);
-long	rlist_count(const char *path);
 
 /*
  * feed_journal.c

@@ -13,12 +13,16 @@
  *	X-Campaign-Feed-* headers, drops recipients that suppression_table
  *	lists now (the table may have changed while the mail was queued), and
  *	reinjects the message to the remaining recipients in one pipelined
- *	SMTP transaction to reinject_to, all within filter_deadline.
+ *	SMTP transaction to reinject_to, all within filter_deadline.  A
+ *	message with an X-Campaign-Batch header is a batch: fanout.h writes
+ *	one personalized copy per recipient instead.
  *
  *	Reads campaign.conf (suppression_table, reinject_to, filter_deadline,
  *	filter_memory_limit, max_header_bytes, default_campaign,
- *	syslog_facility) and the suppression table; writes only an unlinked
- *	temporary file in $TMPDIR (default /tmp) for large messages.
+ *	syslog_facility; for batches also filter_state_dir, batch_max_*,
+ *	return_path and the unsubscribe settings) and the suppression table;
+ *	writes an unlinked temporary file in $TMPDIR (default /tmp) for large
+ *	messages and, for a batch, its progress file in filter_state_dir.
  * DIAGNOSTICS
  *	One notice line per delivered message, through clog(3):
  *	"QID: campaign=ID nrcpt=N sent=N suppressed=N size=BYTES
@@ -47,6 +51,7 @@
 #include "addr.h"
 #include "clog.h"
 #include "conf.h"
+#include "fanout.h"
 #include "map_db.h"
 #include "message.h"
 #include "reinject.h"
@@ -63,6 +68,7 @@ struct filter {
 	int	nkeep;
 	int	check_only;
 	int	foreground;
+	int	batch;			/* the message is a batch: fanout.h */
 	long long start;
 	struct message msg;
 	char	newqid[64];
@@ -189,6 +195,20 @@ suppress(struct filter *f, struct cerr *e)
 	return r < 0 ? -1 : 0;
 }
 
+/* deliver_batch - one copy per recipient of a batch (fanout.h) */
+static int
+deliver_batch(struct filter *f, struct cerr *e)
+{
+	struct fanout_in in = {
+		.cf = &f->cf, .qid = f->qid, .sender = f->sender, .sp = &f->msg.sp,
+		.size = f->msg.in_size, .campaign = f->msg.campaign,
+		.start = f->start, .deadline = f->start + f->cf.filter_deadline * 1000LL,
+	};
+
+	f->batch = 1;
+	return fanout_run(&in, e);
+}
+
 /* deliver - read, suppress, reinject; 0 done, -1 tempfail */
 static int
 deliver(struct filter *f, struct cerr *e)
@@ -204,8 +224,11 @@ deliver(struct filter *f, struct cerr *e)
 	};
 
 	message_init(&f->msg, &lim);
-	if (check_address(f->sender, e) < 0 || message_read(&f->msg, stdin, e) < 0
-	    || suppress(f, e) < 0)
+	if (check_address(f->sender, e) < 0 || message_read(&f->msg, stdin, e) < 0)
+		return -1;
+	if (f->msg.is_batch)
+		return deliver_batch(f, e);
+	if (suppress(f, e) < 0)
 		return -1;
 	snprintf(f->newqid, sizeof(f->newqid), "none");
 	if (f->nkeep == 0)
@@ -291,7 +314,8 @@ main(int argc, char **argv)
 	clog_open("campaign-filter", f.foreground, f.cf.syslog_facility);
 	arm_deadline(f.cf.filter_deadline);
 	if (deliver(&f, &e) == 0) {
-		log_done(&f);
+		if (!f.batch)
+			log_done(&f);
 		status = 0;
 	} else {
 		clog_warnx("%s: deferred: %s", f.qid, e.msg);

@@ -2,7 +2,9 @@
 sbin_PROGRAMS += filter/campaign-filter
 filter_campaign_filter_SOURCES = filter/campaign-filter.c \
 	filter/message.c filter/message.h filter/spool.c filter/spool.h \
-	filter/smtp.c filter/smtp.h filter/reinject.c filter/reinject.h
+	filter/smtp.c filter/smtp.h filter/reinject.c filter/reinject.h \
+	filter/fanout.c filter/fanout.h filter/copy.c filter/copy.h \
+	filter/pipeline.c filter/pipeline.h filter/progress.c filter/progress.h
 filter_campaign_filter_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/filter
 filter_campaign_filter_LDADD = $(CAMPAIGN_LIBS)
 dist_man_MANS += filter/campaign-filter.8
@@ -29,3 +31,19 @@ tests_unit_test_filter_smtp_LDADD = $(CAMPAIGN_LIBS)
 if !SANITIZERS
 filter_campaign_filter_LDFLAGS = -static
 endif
+
+# unit test of the batch progress file
+check_PROGRAMS += tests/unit/test_filter_progress
+TESTS += tests/unit/test_filter_progress
+tests_unit_test_filter_progress_SOURCES = tests/unit/test_filter_progress.c \
+	tests/unit/testhelp.h filter/progress.c
+tests_unit_test_filter_progress_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/filter
+tests_unit_test_filter_progress_LDADD = $(CAMPAIGN_LIBS)
+
+# unit test of the pipelined reinjection of a batch's copies
+check_PROGRAMS += tests/unit/test_filter_pipeline
+TESTS += tests/unit/test_filter_pipeline
+tests_unit_test_filter_pipeline_SOURCES = tests/unit/test_filter_pipeline.c \
+	tests/unit/testhelp.h filter/pipeline.c filter/smtp.c
+tests_unit_test_filter_pipeline_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/filter
+tests_unit_test_filter_pipeline_LDADD = $(CAMPAIGN_LIBS)

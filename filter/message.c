@@ -117,6 +117,8 @@ start_header(struct message *m, const char *p, size_t n, size_t name_len)
 	    && !was_seen;
 	if (m->cur_id)
 		capture_id(m, p + name_len + 1, n - name_len - 1);
+	if (name_len == 16 && strncasecmp(p, "X-Campaign-Batch", 16) == 0)
+		m->is_batch = 1;
 	if (m->cur_drop)
 		m->removed++;
 	return !m->cur_drop;

@@ -27,7 +27,8 @@
  *	Storage is a struct spool (memory up to mem_limit, then a temporary
  *	file).
  *
- *	m.in_size counts the bytes read; m.removed the headers removed.
+ *	m.is_batch tells that the header section has an X-Campaign-Batch
+ *	field (a batch: lib/batch.h).  m.in_size counts the bytes read; m.removed the headers removed.
  *	message_read() returns 0, or -1 with e filled: a read error (the
  *	deadline's SIGALRM interrupting a read is one), a NUL byte anywhere
  *	in the message, a header section over max_header_bytes, a store
@@ -56,6 +57,7 @@ struct message {
 	size_t	header_bytes;
 	int	removed;
 	char	campaign[MESSAGE_ID_MAX + 1];
+	int	is_batch;		/* has an X-Campaign-Batch header field */
 	/* writer state */
 	int	at_bol;			/* next byte starts a line */
 	int	last_cr;		/* last byte stored was CR */

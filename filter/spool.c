@@ -21,6 +21,7 @@ spool_init(struct spool *sp, size_t mem_limit, const char *tmpdir)
 	buf_init(&sp->mem, mem_limit);
 	sp->fp = NULL;
 	sp->size = 0;
+	sp->rpos = 0;
 	sp->mem_limit = mem_limit;
 	sp->tmpdir = tmpdir && *tmpdir ? tmpdir : "/tmp";
 }
@@ -102,6 +103,32 @@ spool_each(struct spool *sp, spool_fn fn, void *ctx, struct cerr *e)
 			return -1;
 	}
 	return 0;
+}
+
+int
+spool_rewind(struct spool *sp, struct cerr *e)
+{
+	sp->rpos = 0;
+	if (sp->fp != NULL && (fflush(sp->fp) != 0 || fseek(sp->fp, 0L, SEEK_SET) != 0))
+		return cerr_set(e, "rewind temporary file: %s", strerror(errno));
+	return 0;
+}
+
+ssize_t
+spool_read(struct spool *sp, char *p, size_t n)
+{
+	size_t	got;
+
+	if (sp->fp != NULL) {
+		got = fread(p, 1, n, sp->fp);
+		return got == 0 && ferror(sp->fp) ? -1 : (ssize_t)got;
+	}
+	if (n > sp->mem.len - sp->rpos)
+		n = sp->mem.len - sp->rpos;
+	if (n > 0)
+		memcpy(p, sp->mem.data + sp->rpos, n);
+	sp->rpos += n;
+	return (ssize_t)n;
 }
 
 size_t

@@ -1,8 +1,7 @@
 /*
  * NAME
- *	fuzz_msg - libFuzzer target: campaign-feed's message reader and
- *	merge (feeder/feed_msg.c msg_prepare, msg_merge)
- * SOURCES: feeder/feed_msg.c
+ *	fuzz_msg - libFuzzer target: the message reader and merge engine
+ *	(lib/merge.c msg_prepare, msg_merge)
  * DESCRIPTION
  *	Input: one byte L, the message, then L bytes of merge values (split
  *	at NUL bytes, at most VALS_MAX; tag i takes value i modulo their
@@ -21,7 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "feed.h"
+#include "merge.h"
 
 #define IN_MAX (256 * 1024)
 #define VALS_MAX 8

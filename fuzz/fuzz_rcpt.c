@@ -1,8 +1,7 @@
 /*
  * NAME
- *	fuzz_rcpt - libFuzzer target: campaign-feed's recipient list, plain
- *	and CSV (feeder/feed_rcpt.c)
- * SOURCES: feeder/feed_rcpt.c
+ *	fuzz_rcpt - libFuzzer target: the recipient list, plain and CSV
+ *	(lib/rlist.c, campaign-feed's list and a batch's recipient part)
  * DESCRIPTION
  *	Writes the input (at most 512 kB) to a memory file and reads it with
  *	rlist_openfd()/rlist_next() to the end.  Invariants: line numbers
@@ -16,7 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "feed.h"
+#include "rlist.h"
 
 #define IN_MAX (512 * 1024)
 
@@ -38,7 +37,7 @@ check_rec(const struct rlist *rl, const struct rrec *rec, int rc, unsigned long 
 			    NULL, NULL) < 0)
 		abort();
 	for (i = 0; rec->fields != NULL && i < rec->nfields; i++)
-		if (strlen(rec->fields[i]) > FEED_RECORD_MAX)
+		if (strlen(rec->fields[i]) > RLIST_RECORD_MAX)
 			abort();
 }
 

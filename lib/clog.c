@@ -172,6 +172,13 @@ nline_str(struct nline *nl, const char *key, const char *val)
 }
 
 void
+nline_word(struct nline *nl, const char *word)
+{
+	if (!nl->failed && (buf_putc(&nl->b, ' ') < 0 || buf_puts(&nl->b, word) < 0))
+		nl->failed = 1;
+}
+
+void
 nline_addr(struct nline *nl, const char *key, const char *addr)
 {
 	struct buf tmp;

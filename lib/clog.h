@@ -31,7 +31,8 @@
  *	\xHH, so a value can never split a log line or forge a field.  An
  *	empty value is written as "".  nline_addr() wraps the address in <>
  *	(an empty address gives <>) and applies the same rule to the whole.
- *	nline_emit() logs the line at notice and frees it; if memory ran out
+ *	nline_word() appends " word" (a fixed word of the program, not a
+ *	value: "bad record").  nline_emit() logs the line at notice and frees it; if memory ran out
  *	while building, it logs what it has followed by " truncated=yes".
  *	Nothing else in the project calls syslog().
  */
@@ -67,6 +68,7 @@ void	nline_str(struct nline *nl, const char *key, const char *val);
 void	nline_strn(struct nline *nl, const char *key, const char *val, size_t n);
 void	nline_addr(struct nline *nl, const char *key, const char *addr);
 void	nline_num(struct nline *nl, const char *key, long long val);
+void	nline_word(struct nline *nl, const char *word);
 const char *nline_text(struct nline *nl);
 void	nline_emit(struct nline *nl);
 void	nline_free(struct nline *nl);

@@ -37,6 +37,8 @@ static const char *check_hostport(const char *);
 static const char *check_table(const char *);
 static const char *check_socket(const char *);
 static const char *check_policy(const char *);
+static const char *check_address(const char *);
+static const char *check_abspath(const char *);
 
 #define F(field) offsetof(struct campaign_conf, field)
 
@@ -56,6 +58,12 @@ static const struct setting settings[] = {
 	{"reinject_to", T_STR, "127.0.0.1:10026", 0, 0, F(reinject_to), check_hostport},
 	{"filter_deadline", T_TIME, "300s", 1, 86400, F(filter_deadline), NULL},
 	{"filter_memory_limit", T_SIZE, "1m", 4096, 1L << 30, F(filter_memory_limit), NULL},
+	{"filter_state_dir", T_STR, "/var/lib/campaign-filter", 0, 0, F(filter_state_dir),
+	 check_abspath},
+	{"batch_address", T_STR, "batch@batch.campaign.invalid", 0, 0, F(batch_address),
+	 check_address},
+	{"batch_max_recipients", T_INT, "1000", 1, 100000, F(batch_max_recipients), NULL},
+	{"batch_max_bytes", T_SIZE, "10m", 1024, 1L << 30, F(batch_max_bytes), NULL},
 	{"syslog_facility", T_STR, "mail", 0, 0, F(syslog_facility), check_facility},
 	{"bounce_rules", T_STR, "/etc/postfix/campaign/bounce-rules", 0, 0, F(bounce_rules), NULL},
 	{"bounce_policy", T_STR, "bad-mailbox=suppress bad-domain=suppress complaint=suppress unsubscribe=suppress inactive-mailbox=soft quota=soft message-expired=soft",
@@ -78,6 +86,22 @@ check_return_path(const char *v)
 	if (strpbrk(v, " \t<>\"") != NULL)
 		return "must not contain spaces, quotes or angle brackets";
 	return NULL;
+}
+
+static const char *
+check_address(const char *v)
+{
+	const char *at = strrchr(v, '@');
+
+	if (at == NULL || at == v || at[1] == '\0' || strpbrk(v, " \t<>\"%") != NULL)
+		return "must be an address local@domain";
+	return NULL;
+}
+
+static const char *
+check_abspath(const char *v)
+{
+	return v[0] == '/' ? NULL : "must be an absolute path";
 }
 
 static const char *

@@ -69,6 +69,11 @@ struct campaign_conf {
 	long	bounce_soft_limit;
 	long	bounce_soft_window;
 	char   *bounce_state_table;
+	char   *filter_state_dir;	/* batch progress files */
+	/* batches (milter, filter, campaign-setup) */
+	char   *batch_address;
+	long	batch_max_recipients;
+	long	batch_max_bytes;
 	/* all */
 	char   *syslog_facility;
 };

@@ -14,7 +14,11 @@ lib_libcampaign_a_SOURCES = \
 	lib/map_access.c \
 	lib/classify.c lib/classify.h \
 	lib/policy.c lib/policy.h \
-	lib/suppress_entry.c lib/suppress_entry.h
+	lib/suppress_entry.c lib/suppress_entry.h \
+	lib/merge.c lib/merge.h \
+	lib/tag.c lib/tag.h \
+	lib/rlist.c lib/rlist.h \
+	lib/batch.c lib/batch_write.c lib/batch.h
 
 # Every program links this, then its own needs (map_guard.c calls pthread_once).
 CAMPAIGN_LIBS = lib/libcampaign.a $(LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
@@ -39,3 +43,15 @@ check_PROGRAMS += tests/unit/test_policy
 tests_unit_test_policy_SOURCES = tests/unit/test_policy.c tests/unit/testhelp.h
 tests_unit_test_policy_LDADD = $(CAMPAIGN_LIBS)
 TESTS += tests/unit/test_policy
+
+# Unit tests of merge.c (the one merge engine)
+check_PROGRAMS += tests/unit/test_merge
+tests_unit_test_merge_SOURCES = tests/unit/test_merge.c tests/unit/testhelp.h
+tests_unit_test_merge_LDADD = $(CAMPAIGN_LIBS)
+TESTS += tests/unit/test_merge
+
+# Unit tests of batch.c and batch_write.c (the batch format)
+check_PROGRAMS += tests/unit/test_batch
+tests_unit_test_batch_SOURCES = tests/unit/test_batch.c tests/unit/testhelp.h
+tests_unit_test_batch_LDADD = $(CAMPAIGN_LIBS)
+TESTS += tests/unit/test_batch

@@ -40,8 +40,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "addr.h"
+#include "batch.h"
 #include "clog.h"
 #include "hmac.h"
 #include "milter.h"
@@ -69,6 +71,10 @@ struct cm_msg {
 	size_t	hdr_bytes;
 	size_t	hdr_max;		/* max_header_bytes at MAIL FROM */
 	int	hdr_over;		/* max_header_bytes exceeded */
+	long long size;			/* SIZE= of MAIL FROM, or -1 */
+	int	batch;			/* X-Campaign-Batch fields seen */
+	int	batch_bad;		/* ... with a bad value */
+	int	multipart;		/* Content-Type: multipart/mixed; boundary= */
 	const char *fault;		/* internal error seen, or NULL */
 };
 
@@ -77,6 +83,8 @@ enum cm_result {
 	CM_ACCEPT,			/* done (tagged, or not campaign mail) */
 	CM_REJECT_ID,			/* 550: X-Campaign-ID is invalid */
 	CM_REJECT_HEADERS,		/* 552: header budget exceeded */
+	CM_REJECT_BATCH,		/* 550: the batch container is malformed */
+	CM_REJECT_BATCH_SIZE,		/* 552: the batch is over batch_max_bytes */
 	CM_TEMPFAIL,			/* anything else */
 };
 
@@ -110,6 +118,15 @@ result_status(SMFICTX *ctx, enum cm_result r)
 	case CM_REJECT_HEADERS:
 		smfi_setreply(ctx, "552", "5.3.4", "message header too large for"
 		    " campaign mail (max_header_bytes)");
+		return SMFIS_REJECT;
+	case CM_REJECT_BATCH:
+		smfi_setreply(ctx, "550", "5.6.0", "malformed campaign batch: one"
+		    " X-Campaign-Batch (1-64 of A-Za-z0-9._-) and a Content-Type"
+		    " multipart/mixed with a boundary are needed");
+		return SMFIS_REJECT;
+	case CM_REJECT_BATCH_SIZE:
+		smfi_setreply(ctx, "552", "5.3.4", "campaign batch larger than"
+		    " batch_max_bytes");
 		return SMFIS_REJECT;
 	default:
 		smfi_setreply(ctx, "451", "4.3.0", "campaign mail could not be"
@@ -153,6 +170,23 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	return SMFIS_CONTINUE;
 }
 
+/* mail_size - the SIZE= parameter of MAIL FROM (RFC 1870), or -1 */
+static long long
+mail_size(char **argv)
+{
+	char   *end;
+	long long n;
+
+	for (; argv[0] && argv[1]; argv++) {
+		if (strncasecmp(argv[1], "SIZE=", 5) != 0)
+			continue;
+		errno = 0;
+		n = strtoll(argv[1] + 5, &end, 10);
+		return errno || *end || end == argv[1] + 5 || n < 0 ? -1 : n;
+	}
+	return -1;
+}
+
 static sfsistat
 mlfi_envfrom(SMFICTX *ctx, char **argv)
 {
@@ -164,6 +198,7 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 		return result_status(ctx, CM_NOREPLY);
 	}
 	buf_init(&m->sender, CM_SENDER_MAX);
+	m->size = mail_size(argv);
 	m->hdr_max = (size_t)cm_config_get()->cf.max_header_bytes;
 	cm_config_put();
 	if (argv[0] && buf_puts(&m->sender, argv[0]) < 0) {
@@ -208,6 +243,28 @@ note_campaign_id(struct cm_msg *m, const char *value)
 	m->id_state = ID_OK;
 }
 
+/* note_batch - the container fields of a batch (lib/batch.h) */
+static void
+note_batch(struct cm_msg *m, const char *name, const char *value)
+{
+	char	id[BATCH_ID_MAX + 1], bd[BATCH_BOUNDARY_MAX + 1];
+	size_t	n;
+	const char *v;
+
+	if (strcasecmp(name, BATCH_HEADER_NAME) == 0) {
+		v = tag_trim(value, &n);
+		m->batch++;
+		m->batch_bad |= n > BATCH_ID_MAX;
+		if (n <= BATCH_ID_MAX) {
+			memcpy(id, v, n);
+			id[n] = '\0';
+			m->batch_bad |= !batch_id_valid(id);
+		}
+	} else if (strcasecmp(name, "Content-Type") == 0) {
+		m->multipart = batch_content_type(value, bd, sizeof(bd), NULL) == 0;
+	}
+}
+
 static sfsistat
 mlfi_header(SMFICTX *ctx, char *name, char *value)
 {
@@ -221,6 +278,7 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 		m->hdr_over = 1;
 		return result_status(ctx, CM_NOREPLY);
 	}
+	note_batch(m, name, value);
 	if ((i = tag_header_index(name)) < 0)
 		return result_status(ctx, CM_NOREPLY);
 	m->have |= 1u << i;
@@ -298,7 +356,8 @@ rewrite_sender(struct cm_eom *t)
 	char	verp[ADDR_KEY_MAX + 2];
 	const char *v = NULL;
 
-	if (t->m->nrcpt == 1 && t->m->rcpt_ok && addr_verp(&t->m->rcpt, verp, sizeof(verp)) == 0)
+	if (t->m->nrcpt == 1 && t->m->rcpt_ok && !t->m->batch
+	    && addr_verp(&t->m->rcpt, verp, sizeof(verp)) == 0)
 		v = verp;
 	if (tag_return_path(t->cfg->cf.return_path, t->id, v, &t->rp) < 0)
 		return -1;
@@ -328,23 +387,9 @@ add_header(struct cm_eom *t, int which, const char *value)
 static int
 unsub_value(struct cm_eom *t)
 {
-	const struct campaign_conf *cf = &t->cfg->cf;
-	int	url = cf->unsubscribe_url != NULL;
-
 	buf_reset(&t->val);
-	if (*t->rcpt_key == '\0' || (!url && cf->unsubscribe_mailto == NULL))
-		return 0;
-	if (t->cfg->secret.len && hmac_token(&t->cfg->secret, t->id, t->rcpt_key, t->token) < 0)
-		return -1;
-	if (url && (buf_putc(&t->val, '<') < 0
-	    || tag_unsub_url(cf->unsubscribe_url, t->id, t->rcpt_key, t->token, &t->val) < 0
-	    || buf_putc(&t->val, '>') < 0))
-		return -1;
-	if (cf->unsubscribe_mailto && (buf_puts(&t->val, url ? ", <" : "<") < 0
-	    || tag_unsub_mailto(cf->unsubscribe_mailto, t->id, t->token, &t->val) < 0
-	    || buf_putc(&t->val, '>') < 0))
-		return -1;
-	return 1;
+	return tag_unsub_value(&t->cfg->cf, &t->cfg->secret, t->id, t->rcpt_key,
+			       t->token, &t->val);
 }
 
 static int
@@ -353,7 +398,7 @@ add_unsubscribe(struct cm_eom *t)
 	int	had = (t->m->have >> TAG_LIST_UNSUB) & 1;
 	int	r;
 
-	if (t->m->nrcpt != 1 || had || (r = unsub_value(t)) == 0)
+	if (t->m->nrcpt != 1 || t->m->batch || had || (r = unsub_value(t)) == 0)
 		return 0;
 	if (r < 0 || add_header(t, TAG_LIST_UNSUB, t->val.data) < 0)
 		return -1;
@@ -408,11 +453,33 @@ fault(struct cm_eom *t, const char *why)
 	return CM_TEMPFAIL;
 }
 
+/* check_batch - what the milter can see of a batch: its header, SIZE= */
+static enum cm_result
+check_batch(struct cm_eom *t)
+{
+	const struct cm_msg *m = t->m;
+
+	if (m->batch > 1 || m->batch_bad || !m->multipart) {
+		clog_warnx("%s: reject: malformed batch: %s", t->qid, m->batch > 1
+		    ? "X-Campaign-Batch given twice" : m->batch_bad
+		    ? "bad X-Campaign-Batch value" : "Content-Type is not multipart/mixed"
+		    " with a boundary");
+		return CM_REJECT_BATCH;
+	}
+	if (m->size > t->cfg->cf.batch_max_bytes) {
+		clog_warnx("%s: reject: batch of %lld bytes (SIZE=) is over batch_max_bytes %ld",
+		    t->qid, m->size, t->cfg->cf.batch_max_bytes);
+		return CM_REJECT_BATCH_SIZE;
+	}
+	return CM_ACCEPT;
+}
+
 /* tag_message - decide, rewrite, tag and log one message */
 static enum cm_result
 tag_message(struct cm_eom *t)
 {
 	struct cm_msg *m = t->m;
+	enum cm_result r;
 
 	if (m->fault)
 		return fault(t, m->fault);
@@ -425,6 +492,8 @@ tag_message(struct cm_eom *t)
 		clog_warnx("%s: reject: invalid X-Campaign-ID header", t->qid);
 		return CM_REJECT_ID;
 	}
+	if (m->batch && (r = check_batch(t)) != CM_ACCEPT)
+		return r;
 	if (choose_id(t) < 0)
 		return fault(t, "senders table lookup failed");
 	if (*t->id == '\0') {

@@ -320,3 +320,37 @@ fl_inject() {
 	printf 'QUIT\r\n' >&8; fl_reply
 	exec 8<&- 8>&-
 }
+
+# fl_batch FILE CAMPAIGN BID FIRST LAST [RECORD...] - a batch (lib/batch.h):
+# a template with {{first}} and {{email}}, and CSV "email,first" records
+# rN@sink.test,NameN for N in FIRST..LAST, then the extra RECORD lines as
+# they are.  FL_BOUNDARY may change the boundary; FL_TEMPLATE_EXTRA adds
+# template header lines.
+fl_batch() {
+	local file=$1 c=$2 b=$3 first=$4 last=$5 i r bd=${FL_BOUNDARY:-=_fb_boundary_1}
+	shift 5
+	{
+		printf 'X-Campaign-ID: %s\r\nX-Campaign-Batch: %s\r\n' "$c" "$b"
+		printf 'From: news@campaign.test\r\nSubject: campaign batch %s\r\n' "$b"
+		printf 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="%s"\r\n\r\n' "$bd"
+		printf -- '--%s\r\nContent-Type: message/rfc822\r\n\r\n' "$bd"
+		printf 'From: news@campaign.test\r\nTo: {{email}}\r\nSubject: Hello {{first}}\r\n'
+		[ -n "${FL_TEMPLATE_EXTRA:-}" ] && printf '%s\r\n' "$FL_TEMPLATE_EXTRA"
+		printf '\r\nDear {{first}},\r\n.a line with a leading dot\r\nbye\r\n'
+		printf -- '--%s\r\nContent-Type: text/csv; charset=utf-8; header=present\r\n\r\n' "$bd"
+		printf 'email,first\r\n'
+		for ((i = first; i <= last; i++)); do printf 'r%d@sink.test,Name%d\r\n' "$i" "$i"; done
+		for r in "$@"; do printf '%s\r\n' "$r"; done
+		printf -- '--%s--\r\n' "$bd"
+	} > "$file"
+}
+
+# fl_setup_again [CAMPAIGN-SETUP-OPTION...] - run campaign-setup once more
+# with fl_setup's arguments (after a change to campaign.conf); output in
+# $SB/setup.out
+fl_setup_again() {
+	"$FL_SETUP" -c "$SB_CONF" --port "127.0.0.1:$FL_PORT" \
+		--reinject-port "$FL_RPORT" --filter "$FL_FILTER" \
+		--filter-user nobody --milter-user nobody --milter "unix:$CM_SOCK" \
+		--campaign-conf "$CM_CONF" "$@" > "$SB/setup.out" 2>&1
+}

@@ -17,7 +17,7 @@
 #	Then the check is run on altered copies (a setting added to conf.c, a
 #	row taken out of the doc, a default changed) and must fail each time:
 #	the test shows that it can fail.  Needs no sandbox.
-. "$CAMPAIGN_SRC/tests/lib.sh"
+. "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 CONF=$CAMPAIGN_SRC/lib/conf.c
 DOC=$CAMPAIGN_SRC/doc/DESIGN.md
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

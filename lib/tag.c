@@ -3,7 +3,8 @@
  *	tag - campaign ids, return paths and tag header values (see tag.h)
  * DESCRIPTION
  *	Pure string work: no libmilter, no logging, no global state, so
- *	any number of milter threads may call it at once.
+ *	any number of milter threads may call it at once; campaign-filter
+ *	writes the same values into each copy of a batch.
  * SEE ALSO
  *	RFC 5322 3.2.3 (atext), RFC 3986 2.3 (unreserved), RFC 8058.
  */
@@ -209,4 +210,26 @@ tag_unsub_mailto(const char *tmpl, const char *id, const char *token, struct buf
 	if (buf_puts(out, "mailto:") < 0)
 		return -1;
 	return tag_expand(tmpl, vars, 2, out);
+}
+
+int
+tag_unsub_value(const struct campaign_conf *cf, const struct buf *secret,
+		const char *id, const char *rcpt_key,
+		char token[HMAC_TOKEN_LEN + 1], struct buf *out)
+{
+	int	url = cf->unsubscribe_url != NULL;
+
+	if (*rcpt_key == '\0' || (!url && cf->unsubscribe_mailto == NULL))
+		return 0;
+	if (secret->len && hmac_token(secret, id, rcpt_key, token) < 0)
+		return -1;
+	if (url && (buf_putc(out, '<') < 0
+	    || tag_unsub_url(cf->unsubscribe_url, id, rcpt_key, token, out) < 0
+	    || buf_putc(out, '>') < 0))
+		return -1;
+	if (cf->unsubscribe_mailto && (buf_puts(out, url ? ", <" : "<") < 0
+	    || tag_unsub_mailto(cf->unsubscribe_mailto, id, token, out) < 0
+	    || buf_putc(out, '>') < 0))
+		return -1;
+	return 1;
 }

@@ -1,11 +1,12 @@
 /*
  * NAME
- *	feed_rcpt - the recipient list, read as a stream
+ *	rlist - the recipient list, read as a stream (the one CSV reader)
  * SYNOPSIS
- *	#include "feed.h"
+ *	#include "rlist.h"
  *
  *	struct rlist r;
  *	rlist_open(&r, path, &e);		"-" is standard input
+ *	rlist_openfn(&r, fn, ctx, &e);		bytes from fn (a batch part)
  *	while ((rc = rlist_next(&r, &rec, &e)) != RL_EOF) ...
  *	rlist_close(&r);
  * DESCRIPTION
@@ -27,7 +28,7 @@
  *	A record is malformed when: its address does not parse as an RFC
  *	5321 path (lib/addr.h), or is the null path; it has a different
  *	number of fields than the header; it breaks the quoting rules; it
- *	is longer than FEED_RECORD_MAX bytes; or a quoted field is still
+ *	is longer than RLIST_RECORD_MAX bytes; or a quoted field is still
  *	open at the end of the file.  Memory stays bounded by one record.
  *
  *	rlist_col() gives the index of a CSV column (exact name first, then
@@ -39,13 +40,15 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "feed.h"
+#include "rlist.h"
 
 #define RBUF_SIZE 65536
 
@@ -62,7 +65,8 @@ fill(struct rlist *r)
 	if (r->eof)
 		return 0;
 	do
-		n = read(r->fd, r->rbuf, RBUF_SIZE);
+		n = r->fn ? r->fn(r->ctx, r->rbuf, RBUF_SIZE)
+		    : read(r->fd, r->rbuf, RBUF_SIZE);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
@@ -290,8 +294,23 @@ rlist_openfd(struct rlist *r, int fd, struct cerr *e)
 	memset(r, 0, sizeof(*r));
 	r->fd = fd;
 	r->email_col = -1;
-	buf_init(&r->rec, FEED_RECORD_MAX);
-	buf_init(&r->fbuf, FEED_RECORD_MAX);
+	buf_init(&r->rec, RLIST_RECORD_MAX);
+	buf_init(&r->fbuf, RLIST_RECORD_MAX);
+	if ((r->rbuf = malloc(RBUF_SIZE)) == NULL)
+		return cerr_set(e, "out of memory");
+	return read_header(r, e);
+}
+
+int
+rlist_openfn(struct rlist *r, rlist_read_fn fn, void *ctx, struct cerr *e)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	r->email_col = -1;
+	r->fn = fn;
+	r->ctx = ctx;
+	buf_init(&r->rec, RLIST_RECORD_MAX);
+	buf_init(&r->fbuf, RLIST_RECORD_MAX);
 	if ((r->rbuf = malloc(RBUF_SIZE)) == NULL)
 		return cerr_set(e, "out of memory");
 	return read_header(r, e);

@@ -1,7 +1,7 @@
 /*
  * NAME
- *	tag - what campaign-milter writes: campaign ids, return paths, tag
- *	header values (no libmilter here, so it can be unit tested)
+ *	tag - what campaign-milter and campaign-filter write: campaign ids,
+ *	return paths, tag header values (one place for both)
  * SYNOPSIS
  *	#include "tag.h"
  *
@@ -29,6 +29,12 @@
  *	already has a query).  tag_unsub_mailto() makes "mailto:ADDR" from
  *	a template that may use %c and %t (e.g. "unsub+%c+%t@example.com").
  *
+ *	tag_unsub_value() makes the whole List-Unsubscribe value for one
+ *	recipient (its addr_key() form) from campaign.conf: "<URL>" and/or
+ *	"<mailto:...>", with the recipient's HMAC token (lib/hmac.h) when
+ *	secret is not empty (token receives it); 1 done, 0 when neither
+ *	unsubscribe_url nor unsubscribe_mailto is set, -1 error.
+ *
  *	tag_verp_ok() tells whether a VERP string can go into an address
  *	unquoted (atext, '.' and '=' only).
  *
@@ -42,6 +48,8 @@
 
 #include "buf.h"
 #include "cerr.h"
+#include "conf.h"
+#include "hmac.h"
 
 #define TAG_ID_MAX	64
 
@@ -74,5 +82,8 @@ int	tag_unsub_url(const char *tmpl, const char *id, const char *rcpt,
 		      const char *token, struct buf *out);
 int	tag_unsub_mailto(const char *tmpl, const char *id, const char *token,
 			 struct buf *out);
+int	tag_unsub_value(const struct campaign_conf *cf, const struct buf *secret,
+			const char *id, const char *rcpt_key,
+			char token[HMAC_TOKEN_LEN + 1], struct buf *out);
 
 #endif

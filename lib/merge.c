@@ -1,8 +1,8 @@
 /*
  * NAME
- *	feed_msg - the campaign message, prepared once, merged per recipient
+ *	merge - the campaign message, prepared once, merged per recipient
  * SYNOPSIS
- *	#include "feed.h"
+ *	#include "merge.h"
  *
  *	struct msg m;
  *	msg_load(&m, path, campaign, &e);
@@ -18,37 +18,42 @@
  *	prepared body is what every transaction sends, with no copy.
  *
  *	Tags "{{name}}" (name: letters, digits, '_', '-', '.', at most
- *	FEED_TAG_MAX) are found in the prepared body; m->tags lists the
+ *	MERGE_TAG_MAX) are found in the prepared body; m->tags lists the
  *	distinct names, m->segs the literal pieces and tag places.
  *	msg_merge() appends the body to out with vals[i] for tag i.  A value
  *	has its CR and LF bytes written as spaces (a value can add no line
  *	and no header), and a value at the start of a line that starts with
  *	"." gets the dot-stuffing "." before it.
  *
- *	msg_load() reads the file (at most FEED_MSG_MAX bytes) and calls
- *	msg_prepare().  Both return 0, or -1 with e set.
+ *	msg_prepare_drop() also drops the header fields named in its NULL
+ *	terminated list (any case; campaign-filter drops the template's
+ *	To:, Message-ID: and tag fields before it writes its own).
+ *
+ *	msg_load() reads the file (at most MERGE_MSG_MAX bytes) and calls
+ *	msg_prepare().  They return 0, or -1 with e set.
  * SEE ALSO
  *	RFC 5321 4.5.2 (transparency), RFC 5322 2.2.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-#include "feed.h"
+#include "merge.h"
 
 static const char campaign_hdr[] = "X-Campaign-ID";
 
-/* msg_valid_id - 1 when id is 1..FEED_ID_MAX of [A-Za-z0-9._-] */
+/* msg_valid_id - 1 when id is 1..MERGE_ID_MAX of [A-Za-z0-9._-] */
 int
 msg_valid_id(const char *id)
 {
 	size_t	n = strlen(id);
 
-	return n > 0 && n <= FEED_ID_MAX
+	return n > 0 && n <= MERGE_ID_MAX
 	    && strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 		      "0123456789._-") == n;
 }
@@ -64,14 +69,26 @@ is_field_start(const char *p, size_t n)
 	return i > 0 && i < n && p[i] == ':';
 }
 
-/* is_campaign_hdr - line is an X-Campaign-ID field */
+/* is_field - line is a field named name */
 static int
-is_campaign_hdr(const char *p, size_t n)
+is_field(const char *p, size_t n, const char *name)
 {
-	size_t	k = sizeof(campaign_hdr) - 1;
+	size_t	k = strlen(name);
 
-	return n > k && strncasecmp(p, campaign_hdr, k) == 0
+	return n > k && strncasecmp(p, name, k) == 0
 	    && (p[k] == ':' || p[k] == ' ' || p[k] == '\t');
+}
+
+/* is_dropped - line starts a field that is dropped */
+static int
+is_dropped(const char *p, size_t n, const char *const *drop)
+{
+	if (is_field(p, n, campaign_hdr))
+		return 1;
+	for (; drop && *drop; drop++)
+		if (is_field(p, n, *drop))
+			return 1;
+	return 0;
 }
 
 /* put_line - append one line (without its end) to the body, stuffed */
@@ -85,9 +102,10 @@ put_line(struct buf *b, const char *p, size_t n)
 	return 0;
 }
 
-/* normalise - CRLF, dot-stuffing, X-Campaign-ID first */
+/* normalise - CRLF, dot-stuffing, X-Campaign-ID first, fields dropped */
 static int
-normalise(struct msg *m, const char *raw, size_t n, const char *campaign)
+normalise(struct msg *m, const char *raw, size_t n, const char *campaign,
+	  const char *const *drop)
 {
 	size_t	pos = 0, len;
 	const char *nl;
@@ -103,7 +121,7 @@ normalise(struct msg *m, const char *raw, size_t n, const char *campaign)
 		if (in_hdr && len == 0)
 			in_hdr = 0;
 		if (in_hdr && raw[pos] != ' ' && raw[pos] != '\t')
-			skipping = is_campaign_hdr(raw + pos, len);
+			skipping = is_dropped(raw + pos, len, drop);
 		if (!(in_hdr && skipping) && put_line(&m->body, raw + pos, len) < 0)
 			return -1;
 		pos = nl ? (size_t)(nl - raw) + 1 : n;
@@ -119,7 +137,7 @@ tag_len(const char *p, size_t n)
 
 	if (n < 5 || p[0] != '{' || p[1] != '{')
 		return 0;
-	for (i = 2; i < n && i - 2 < FEED_TAG_MAX
+	for (i = 2; i < n && i - 2 < MERGE_TAG_MAX
 	     && (isalnum((unsigned char)p[i]) || strchr("_-.", p[i])); i++)
 		;
 	if (i == 2 || i + 1 >= n || p[i] != '}' || p[i + 1] != '}')
@@ -188,10 +206,17 @@ int
 msg_prepare(struct msg *m, const char *raw, size_t n, const char *campaign,
 	    struct cerr *e)
 {
+	return msg_prepare_drop(m, raw, n, campaign, NULL, e);
+}
+
+int
+msg_prepare_drop(struct msg *m, const char *raw, size_t n, const char *campaign,
+		 const char *const *drop, struct cerr *e)
+{
 	const char *nl;
 
 	memset(m, 0, sizeof(*m));
-	buf_init(&m->body, 2 * FEED_MSG_MAX + 4096);
+	buf_init(&m->body, 2 * MERGE_MSG_MAX + 4096);
 	if (n == 0)
 		return cerr_set(e, "message is empty");
 	nl = memchr(raw, '\n', n);
@@ -199,7 +224,7 @@ msg_prepare(struct msg *m, const char *raw, size_t n, const char *campaign,
 		return cerr_set(e, "message does not start with a header field");
 	if (!msg_valid_id(campaign))
 		return cerr_set(e, "bad campaign id");
-	if (normalise(m, raw, n, campaign) < 0 || find_tags(m) < 0)
+	if (normalise(m, raw, n, campaign, drop) < 0 || find_tags(m) < 0)
 		return cerr_set(e, "out of memory preparing the message");
 	for (size_t i = 0; i < m->body.len && !m->has8bit; i++)
 		m->has8bit = (unsigned char)m->body.data[i] >= 0x80;
@@ -280,7 +305,7 @@ msg_load(struct msg *m, const char *path, const char *campaign, struct cerr *e)
 	int	fd, rc = -1;
 
 	memset(m, 0, sizeof(*m));
-	buf_init(&raw, FEED_MSG_MAX);
+	buf_init(&raw, MERGE_MSG_MAX);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return cerr_set(e, "open %s: %s", path, strerror(errno));
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
@@ -289,7 +314,7 @@ msg_load(struct msg *m, const char *path, const char *campaign, struct cerr *e)
 	if (n < 0)
 		cerr_set(e, "read %s: %s", path, strerror(errno));
 	else if (n > 0)
-		cerr_set(e, "%s: larger than %zu bytes", path, FEED_MSG_MAX);
+		cerr_set(e, "%s: larger than %zu bytes", path, MERGE_MSG_MAX);
 	else
 		rc = msg_prepare(m, raw.data ? raw.data : "", raw.len, campaign, e);
 	close(fd);
