@@ -5,7 +5,11 @@
  *	#include "classify.h"
  * DESCRIPTION
  *	Rules are compiled once with regcomp(REG_EXTENDED | REG_ICASE |
- *	REG_NOSUB) and tried in file order.  A rules file is read whole (at
+ *	REG_NOSUB) and tried in file order.  Before regcomp, regex_cost()
+ *	refuses what makes glibc's compiler take gigabytes (found by
+ *	fuzz_classify: "a+++...+" doubles its work per '+'): a repetition
+ *	right after a repetition, repetitions nested more than two deep
+ *	("((a+)+)+"), a {n,m} bound over 255, more than 64 nested groups.  A rules file is read whole (at
  *	most CLASSIFY_FILE_MAX bytes) and parsed line by line; the first bad
  *	line stops the load, so a half-read rule set is never used.
  * DIAGNOSTICS
@@ -54,6 +58,89 @@ is_blank(int c)
 	return c == ' ' || c == '\t';
 }
 
+#define RE_DUP_LIMIT	255	/* largest {n,m} bound */
+#define RE_NEST_LIMIT	2	/* repetitions nested inside repetitions */
+#define RE_DEPTH	64	/* parentheses */
+
+/* skip_bracket - past a bracket expression starting at re[i] == '[' */
+static size_t
+skip_bracket(const char *re, size_t i)
+{
+	i++;
+	if (re[i] == '^')
+		i++;
+	if (re[i] == ']')
+		i++;
+	for (; re[i] && re[i] != ']'; i++)
+		if (re[i] == '[' && (re[i + 1] == ':' || re[i + 1] == '.' || re[i + 1] == '=')) {
+			const char *end = strchr(re + i + 2, re[i + 1]);
+
+			while (end != NULL && end[1] != ']')
+				end = strchr(end + 1, re[i + 1]);
+			if (end == NULL)
+				return strlen(re);
+			i = (size_t)(end - re) + 1;
+		}
+	return re[i] ? i + 1 : i;
+}
+
+/* rep_len - length of a repetition operator at re + i (0 if none); checks bounds */
+static size_t
+rep_len(const char *re, size_t i, int *bad)
+{
+	char   *end;
+	long	n;
+	size_t	j;
+
+	if (re[i] == '*' || re[i] == '+' || re[i] == '?')
+		return 1;
+	if (re[i] != '{')
+		return 0;
+	for (j = i + 1; re[j] && re[j] != '}'; j++) {
+		if (re[j] >= '0' && re[j] <= '9' && ((n = strtol(re + j, &end, 10)) > RE_DUP_LIMIT))
+			*bad = 1;
+		if (re[j] >= '0' && re[j] <= '9')
+			j = (size_t)(end - re) - 1;
+	}
+	return re[j] ? j - i + 1 : j - i;
+}
+
+/* regex_cost - refuse what makes glibc's regcomp explode: repetition of a
+ * repetition ("a++", nested deeper than RE_NEST_LIMIT) and huge bounds */
+static const char *
+regex_cost(const char *re)
+{
+	int	level[RE_DEPTH + 1] = {0}, depth = 0, prev_rep = 0, bad = 0, val = 0;
+	size_t	i = 0, r;
+
+	while (re[i]) {
+		if ((r = rep_len(re, i, &bad)) > 0) {
+			if (prev_rep || bad)
+				return bad ? "a repetition bound over 255" : "a repetition of a repetition";
+			if (++val > level[depth])
+				level[depth] = val;
+			prev_rep = 1;
+			i += r;
+			continue;
+		}
+		prev_rep = 0;
+		val = 0;
+		if (re[i] == '(') {
+			if (depth >= RE_DEPTH)
+				return "parentheses nested too deep";
+			level[++depth] = 0;
+		} else if (re[i] == ')' && depth > 0) {
+			val = level[depth--];	/* the group's own nesting */
+			if (val > level[depth])
+				level[depth] = val;
+		}
+		i = re[i] == '[' ? skip_bracket(re, i) : i + (re[i] == '\\' && re[i + 1] ? 2 : 1);
+		if (re[i - 1] != ')' && val)
+			val = 0;
+	}
+	return level[0] > RE_NEST_LIMIT ? "repetitions nested more than two deep" : NULL;
+}
+
 /* add_rule - compile one "category regex" line (already trimmed) */
 static int
 add_rule(struct classify *c, const char *line, size_t n, struct cerr *e)
@@ -61,6 +148,7 @@ add_rule(struct classify *c, const char *line, size_t n, struct cerr *e)
 	size_t	w = 0, r;
 	struct rule *rule;
 	char	re[CLASSIFY_LINE_MAX + 1], why[128];
+	const char *cost;
 	int	err;
 
 	while (w < n && !is_blank((unsigned char)line[w]))
@@ -77,6 +165,8 @@ add_rule(struct classify *c, const char *line, size_t n, struct cerr *e)
 	rule = &c->rules[c->n];
 	memcpy(re, line + r, n - r);
 	re[n - r] = '\0';
+	if ((cost = regex_cost(re)) != NULL)
+		return cerr_set(e, "regular expression too costly: %s", cost);
 	if ((err = regcomp(&rule->re, re, REG_EXTENDED | REG_ICASE | REG_NOSUB)) != 0) {
 		regerror(err, &rule->re, why, sizeof(why));
 		return cerr_set(e, "bad regular expression: %s", why);

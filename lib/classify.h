@@ -31,7 +31,10 @@
  *	classify_load() reads a file; classify_parse() reads n bytes of rules
  *	text named name (for messages).  Both return NULL with e set to
  *	"name:line: problem" on the first malformed rule (a bad category, a
- *	missing regex, a regex that does not compile, a NUL or control byte,
+ *	missing regex, a regex that does not compile or is too costly to
+ *	compile (a repetition of a repetition such as "a++" or "a*?",
+ *	repetitions nested more than two deep, a bound over 255), a NUL or
+ *	control byte,
  *	a line over CLASSIFY_LINE_MAX bytes, more than CLASSIFY_RULES_MAX
  *	rules) or "name: problem" when the file cannot be read.  An empty
  *	rule set is allowed (everything is then "other").

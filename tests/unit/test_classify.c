@@ -37,6 +37,11 @@ test_malformed(void)
 		{"a-very-long-category-name-that-is-too-long x\n",
 		 "rules:1: bad category \"a-very-long-category-name-that-is-too-lo\" (1-32 of a-z 0-9 -)"},
 		{"x [z-a]\n", "rules:1: bad regular expression: Invalid range end"},
+		{"x a++++++++++++++++++++++++++++++++++b\n",
+		 "rules:1: regular expression too costly: a repetition of a repetition"},
+		{"x a*?\n", "rules:1: regular expression too costly: a repetition of a repetition"},
+		{"x (((a+)+)x)+\n", "rules:1: regular expression too costly: repetitions nested more than two deep"},
+		{"x a{256}\n", "rules:1: regular expression too costly: a repetition bound over 255"},
 	};
 	struct cerr e;
 	size_t	i;
@@ -56,6 +61,17 @@ test_first_match(void)
 	    "first\t5\\.1\\.1\r\n  second   user unknown  \nthird .\n", &e);
 
 	CHECK(c != NULL, "parsed");
+	if (c == NULL)
+		return;
+	classify_free(c);
+	c = parse("ok (a+)+ [+*]+ \\++ [[:alpha:]]{2,255} (x|y){3}\nfirst\t5\\.1\\.1\r\n"
+	    "  second   user unknown  \nthird .\n", &e);
+	CHECK(c != NULL, "allowed repetitions: %s", c ? "" : e.msg);
+	if (c == NULL)
+		return;
+	classify_free(c);
+	c = parse("# comment\n  \n"
+	    "first\t5\\.1\\.1\r\n  second   user unknown  \nthird .\n", &e);
 	if (c == NULL)
 		return;
 	CHECK_INT(classify_count(c), 3, "rules");
