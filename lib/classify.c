@@ -9,7 +9,9 @@
  *	refuses what makes glibc's compiler take gigabytes (found by
  *	fuzz_classify: "a+++...+" doubles its work per '+'): a repetition
  *	right after a repetition, repetitions nested more than two deep
- *	("((a+)+)+"), a {n,m} bound over 255, more than 64 nested groups.  A rules file is read whole (at
+ *	("((a+)+)+"), a {n,m} bound over 255, more than 64 nested groups; and
+ *	a back-reference, whose matching time grows with the text a bounce
+ *	supplies.  A rules file is read whole (at
  *	most CLASSIFY_FILE_MAX bytes) and parsed line by line; the first bad
  *	line stops the load, so a half-read rule set is never used.
  * DIAGNOSTICS
@@ -125,6 +127,8 @@ regex_cost(const char *re)
 		}
 		prev_rep = 0;
 		val = 0;
+		if (re[i] == '\\' && re[i + 1] >= '1' && re[i + 1] <= '9')
+			return "a back-reference (its matching time grows with hostile text)";
 		if (re[i] == '(') {
 			if (depth >= RE_DEPTH)
 				return "parentheses nested too deep";

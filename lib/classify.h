@@ -33,7 +33,8 @@
  *	"name:line: problem" on the first malformed rule (a bad category, a
  *	missing regex, a regex that does not compile or is too costly to
  *	compile (a repetition of a repetition such as "a++" or "a*?",
- *	repetitions nested more than two deep, a bound over 255), a NUL or
+ *	repetitions nested more than two deep, a bound over 255, a
+ *	back-reference), a NUL or
  *	control byte,
  *	a line over CLASSIFY_LINE_MAX bytes, more than CLASSIFY_RULES_MAX
  *	rules) or "name: problem" when the file cannot be read.  An empty

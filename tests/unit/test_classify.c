@@ -42,6 +42,8 @@ test_malformed(void)
 		{"x a*?\n", "rules:1: regular expression too costly: a repetition of a repetition"},
 		{"x (((a+)+)x)+\n", "rules:1: regular expression too costly: repetitions nested more than two deep"},
 		{"x a{256}\n", "rules:1: regular expression too costly: a repetition bound over 255"},
+		{"x (a*)*\\1\n", "rules:1: regular expression too costly: a back-reference "
+		 "(its matching time grows with hostile text)"},
 	};
 	struct cerr e;
 	size_t	i;
