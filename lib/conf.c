@@ -55,6 +55,11 @@ static const struct setting settings[] = {
 	{"filter_deadline", T_TIME, "300s", 1, 86400, F(filter_deadline), NULL},
 	{"filter_memory_limit", T_SIZE, "1m", 4096, 1L << 30, F(filter_memory_limit), NULL},
 	{"syslog_facility", T_STR, "mail", 0, 0, F(syslog_facility), check_facility},
+	{"unsubscribe_listen", T_STR, "127.0.0.1:8025", 0, 0, F(unsubscribe_listen),
+	 check_hostport},
+	{"unsubscribe_threads", T_INT, "2", 1, 64, F(unsubscribe_threads), NULL},
+	{"unsubscribe_max_connections", T_INT, "1000", 1, 100000,
+	 F(unsubscribe_max_connections), NULL},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -65,6 +65,10 @@ struct campaign_conf {
 	long	filter_memory_limit;
 	/* all */
 	char   *syslog_facility;
+	/* campaign-unsubscribe */
+	char   *unsubscribe_listen;
+	long	unsubscribe_threads;
+	long	unsubscribe_max_connections;
 };
 
 int	conf_init(struct campaign_conf *cf);

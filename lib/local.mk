@@ -19,3 +19,6 @@ tests_unit_test_addr_LDADD = $(CAMPAIGN_LIBS)
 tests_unit_test_map_db_SOURCES = tests/unit/test_map_db.c tests/unit/testhelp.h
 tests_unit_test_map_db_LDADD = $(CAMPAIGN_LIBS)
 TESTS += tests/unit/test_addr tests/unit/test_map_db
+
+# The suppression entry of a signal (campaign-unsubscribe; bounce policy)
+lib_libcampaign_a_SOURCES += lib/supentry.c lib/supentry.h

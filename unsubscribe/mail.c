@@ -1,0 +1,178 @@
+/*
+ * NAME
+ *	mail - campaign-unsubscribe --mail: the mailto: form, one message
+ *	from a Postfix pipe(8) transport
+ * SYNOPSIS
+ *	#include "unsub.h"
+ *
+ *	status = mail_run(&ma, stdin);		0 or 75
+ * DESCRIPTION
+ *	The message came to unsubscribe_mailto, e.g.
+ *	unsubscribe+%c+%t@example.com: the campaign and the token are taken
+ *	from the recipient address (the operand, pipe(8)'s
+ *	${original_recipient}), else from a word of the Subject that matches
+ *	the same template.  The recipient the token was made for is the
+ *	person who writes: the envelope sender (-s), else the From: address.
+ *	A valid token is written at once (store_write_now: the table's lock,
+ *	one sync), as the HTTP form does.
+ *
+ *	The headers are read up to MAIL_HEADER_MAX bytes; the rest of the
+ *	message is read and thrown away, so pipe(8) sees all of it taken.
+ * DIAGNOSTICS
+ *	0: done, and also for a message that carries no valid token (logged
+ *	at info level and dropped: the sender gets no bounce, which could be
+ *	used to probe tokens).  75 (EX_TEMPFAIL): the table could not be
+ *	written, or stdin could not be read; Postfix keeps the mail and
+ *	retries.  Never anything else: pipe(8) bounces on other codes.
+ * SEE ALSO
+ *	pipe(8), campaign-unsubscribe(8), request.c, store.c.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "clog.h"
+#include "unsub.h"
+
+#define MAIL_HEADER_MAX	(64 * 1024)
+#define EX_TEMPFAIL_	75
+
+struct mail_hdrs {
+	struct buf from, subject;	/* unfolded values */
+};
+
+/* header_line - keep From: and Subject: (continuations appended) */
+static int
+header_line(struct mail_hdrs *h, const char *l, size_t n, struct buf **cur)
+{
+	if ((l[0] == ' ' || l[0] == '\t') && *cur)
+		return buf_append(*cur, l, n);
+	*cur = NULL;
+	if (n >= 5 && strncasecmp(l, "From:", 5) == 0 && h->from.len == 0)
+		*cur = &h->from, l += 5, n -= 5;
+	else if (n >= 8 && strncasecmp(l, "Subject:", 8) == 0 && h->subject.len == 0)
+		*cur = &h->subject, l += 8, n -= 8;
+	return *cur ? buf_append(*cur, l, n) : 0;
+}
+
+/* read_headers - the header block; the body is read and dropped */
+static int
+read_headers(FILE *in, struct mail_hdrs *h)
+{
+	struct buf line;
+	struct buf *cur = NULL;
+	size_t	total = 0;
+	int	r, in_hdr = 1;
+
+	buf_init(&line, MAIL_HEADER_MAX);
+	while ((r = buf_getline(&line, in)) != 0) {
+		if (r < 0 && errno != EMSGSIZE)
+			break;
+		while (line.len && (line.data[line.len - 1] == '\n' || line.data[line.len - 1] == '\r'))
+			buf_truncate(&line, line.len - 1);
+		total += line.len + 1;
+		if (in_hdr && (line.len == 0 || total > MAIL_HEADER_MAX))
+			in_hdr = 0;
+		if (in_hdr && r > 0)
+			(void)header_line(h, line.data, line.len, &cur);
+		buf_reset(&line);
+	}
+	buf_free(&line);
+	return ferror(in) ? -1 : 0;
+}
+
+/* find_token - the recipient address, else a word of the Subject */
+static int
+find_token(const struct mail_args *ma, const struct buf *subject, struct unsub_req *r)
+{
+	const char *s = buf_cstr(subject), *w;
+	struct cerr e;
+	size_t	n;
+
+	if (ma->recipient && unsub_parse_target(ma->tmpl, ma->recipient,
+	    strlen(ma->recipient), r, &e) == UNSUB_PARSED)
+		return 0;
+	for (w = s; *w; w += n) {
+		w += strspn(w, " \t\r\n<>\"'(),;");
+		n = strcspn(w, " \t\r\n<>\"'(),;");
+		if (n && unsub_parse_target(ma->tmpl, w, n, r, &e) == UNSUB_PARSED)
+			return 0;
+		if (strncasecmp(w, "mailto:", 7) == 0 && n > 7
+		    && unsub_parse_target(ma->tmpl, w + 7, n - 7, r, &e) == UNSUB_PARSED)
+			return 0;
+	}
+	return -1;
+}
+
+/* writer_key - the sender as a lookup key: 0, -1 when not an address */
+static int
+writer_key(const char *s, size_t n, int header, char key[ADDR_KEY_MAX + 1])
+{
+	enum addr_error err;
+	struct addr a;
+	const char *params;
+
+	if (s == NULL || n == 0)
+		return -1;
+	if ((header ? addr_parse_header(s, n, &a, &err, NULL)
+	    : addr_parse_path(s, n, &a, &params, &err, NULL)) < 0 || a.null)
+		return -1;
+	return addr_key(&a, key, ADDR_KEY_MAX + 1);
+}
+
+/* whose - the writer whose address the token was made for; 0 or -1 */
+static int
+whose(const struct mail_args *ma, const struct buf *from, struct unsub_req *r)
+{
+	if (writer_key(ma->sender, ma->sender ? strlen(ma->sender) : 0, 0, r->rcpt) == 0
+	    && unsub_verify(ma->secret, r))
+		return 0;
+	if (writer_key(from->data, from->len, 1, r->rcpt) == 0 && unsub_verify(ma->secret, r))
+		return 0;
+	r->rcpt[0] = '\0';
+	return -1;
+}
+
+static int
+unsubscribe(const struct mail_args *ma, const struct unsub_req *r)
+{
+	struct store_item it;
+	struct cerr e;
+
+	memset(&it, 0, sizeof(it));
+	memcpy(it.key, r->rcpt, sizeof(it.key));
+	memcpy(it.campaign, r->campaign, sizeof(it.campaign));
+	it.via = "mail";
+	it.qid = ma->qid;
+	if (store_write_now(ma->table, &it, &e) < 0) {
+		clog_warnx("%s: %s: %s", ma->qid ? ma->qid : "-", r->rcpt, e.msg);
+		return EX_TEMPFAIL_;
+	}
+	return 0;
+}
+
+int
+mail_run(const struct mail_args *ma, FILE *in)
+{
+	struct mail_hdrs h;
+	struct unsub_req r;
+	const char *qid = ma->qid ? ma->qid : "-";
+	int	st = 0;
+
+	buf_init(&h.from, 4096);
+	buf_init(&h.subject, 4096);
+	if (read_headers(in, &h) < 0) {
+		clog_warn("%s: read the message", qid);
+		st = EX_TEMPFAIL_;
+	} else if (find_token(ma, &h.subject, &r) < 0) {
+		clog_infox("%s: no unsubscribe token in the recipient or the Subject", qid);
+	} else if (whose(ma, &h.from, &r) < 0) {
+		clog_infox("%s: campaign=%s: the token was not made for the sender", qid, r.campaign);
+	} else {
+		st = unsubscribe(ma, &r);
+	}
+	buf_free(&h.from);
+	buf_free(&h.subject);
+	return st;
+}
