@@ -33,9 +33,10 @@
  *	Cache-Control: no-store, Referrer-Policy: no-referrer (the token is
  *	in the URL) and a Content-Security-Policy without scripts.
  * DIAGNOSTICS
- *	libmicrohttpd's errors through clog as warnings; refused requests at
- *	info level ("refused 403 ...: why"); the unsubscribes as notice
- *	lines by store.c.
+ *	libmicrohttpd's messages (mostly its own 414 and 431 answers) and
+ *	refused requests ("refused 403: why") at info level; a server that
+ *	cannot start is an error of http_start(); the unsubscribes are
+ *	notice lines by store.c.
  * SEE ALSO
  *	libmicrohttpd manual; RFC 8058; request.c, store.c, page.c.
  */
@@ -323,7 +324,8 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n > 0 && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	clog_warnx("libmicrohttpd: %s", msg);
+	/* mostly answers to bad requests (414, 431): info, as refuse() logs them */
+	clog_infox("libmicrohttpd: %s", msg);
 }
 
 /* split_hostport - "host:port" or "[v6]:port" into host and port */
