@@ -11,11 +11,14 @@
  * DESCRIPTION
  *	main() does the wiring: options, campaign.conf, the templates and
  *	the secret, then either the HTTP server (http.c, with the writer of
- *	store.c) or one message (--mail, mail.c).
+ *	store.c) or one message (--mail, mail.c), which hands its unsubscribe
+ *	to the server (client.c): one process writes the table.
  *
  *	The server opens its socket, becomes a daemon (unless -f), writes the
- *	pid file, drops root (-u) and only then opens the table, so the table
- *	is checked with the rights the server writes it with.  The main
+ *	pid file, drops root when -u is given (the table must then be
+ *	writable by that user: not in Postfix's configuration directory,
+ *	where postfix check wants every file owned by root) and only then
+ *	opens the table, so it is checked with the rights it is written with.  The main
  *	thread waits for SIGTERM or SIGINT; then no new connection is taken,
  *	queued writes finish and are answered, and the server stops.
  * DIAGNOSTICS
@@ -63,7 +66,8 @@ struct um {
 	const char *qid;		/* -q */
 	const char *recipient;		/* --mail operand */
 	struct campaign_conf cf;
-	struct unsub_tmpl tmpl;
+	struct unsub_tmpl tmpl;		/* unsubscribe_url */
+	struct unsub_tmpl mailto;	/* --mail: unsubscribe_mailto */
 	struct buf secret;
 };
 
@@ -130,7 +134,6 @@ parse_args(int argc, char **argv, struct um *m)
 static int
 load(struct um *m, struct buf *errs)
 {
-	const char *tname = m->mail ? "unsubscribe_mailto" : "unsubscribe_url";
 	struct cerr e;
 	int	i, n;
 
@@ -138,14 +141,21 @@ load(struct um *m, struct buf *errs)
 	n = conf_load(&m->cf, m->conf_path, 1, errs);
 	for (i = 0; i < m->noverrides; i++)
 		n += conf_override(&m->cf, m->overrides[i], errs);
-	n += conf_require(&m->cf, tname, errs);
-	n += conf_require(&m->cf, "unsubscribe_secret_file", errs);
+	n += conf_require(&m->cf, "unsubscribe_url", errs);
+	n += conf_require(&m->cf, m->mail ? "unsubscribe_mailto" : "unsubscribe_secret_file", errs);
 	if (n)
 		return n;
-	if ((m->mail ? unsub_tmpl_mail(&m->tmpl, m->cf.unsubscribe_mailto, &e)
-	    : unsub_tmpl_url(&m->tmpl, m->cf.unsubscribe_url, &e)) < 0) {
-		buf_appendf(errs, "%s: %s: %s\n", m->conf_path, tname, e.msg);
+	if (unsub_tmpl_url(&m->tmpl, m->cf.unsubscribe_url, &e) < 0) {
+		buf_appendf(errs, "%s: unsubscribe_url: %s\n", m->conf_path, e.msg);
 		n++;
+	}
+	/* --mail hands the unsubscribe to the server: no secret here */
+	if (m->mail) {
+		if (unsub_tmpl_mail(&m->mailto, m->cf.unsubscribe_mailto, &e) < 0) {
+			buf_appendf(errs, "%s: unsubscribe_mailto: %s\n", m->conf_path, e.msg);
+			n++;
+		}
+		return n;
 	}
 	if (hmac_load_secret(m->cf.unsubscribe_secret_file, &m->secret, &e) < 0) {
 		buf_appendf(errs, "%s: unsubscribe_secret_file: %s\n", m->conf_path, e.msg);
@@ -249,12 +259,17 @@ start(struct um *m)
 static int
 run_mail(struct um *m, int config_problems, struct buf *errs)
 {
-	struct mail_args ma = {m->sender, m->qid, m->recipient, m->cf.suppression_table,
-	    &m->tmpl, &m->secret};
+	struct mail_args ma = {m->sender, m->qid, m->recipient, m->cf.unsubscribe_listen,
+	    &m->mailto, &m->tmpl};
+	const char *p, *nl;
 
 	clog_open(UNSUB_NAME, 0, m->cf.syslog_facility ? m->cf.syslog_facility : "mail");
 	if (config_problems) {
-		clog_warnx("%s: configuration errors, mail deferred: %s", m->conf_path, buf_cstr(errs));
+		for (p = errs->data; p && *p; p = nl + 1) {
+			if ((nl = strchr(p, '\n')) == NULL)
+				nl = p + strlen(p) - 1;
+			clog_warnx("%.*s (mail deferred)", (int)(nl - p), p);
+		}
 		return EX_TEMPFAIL_;
 	}
 	return mail_run(&ma, stdin);

@@ -42,6 +42,7 @@
  */
 #include <sys/socket.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -186,6 +187,30 @@ wake(void *arg)
 	MHD_resume_connection(u->conn);
 }
 
+/*
+ * via_of - "mail" and the queue id when campaign-unsubscribe --mail sent
+ * the request (its X-Campaign-Unsubscribe-Via header), else "http".  The
+ * header only names the source in the log line; the token is checked the
+ * same way.
+ */
+static void
+via_of(struct ureq *u, struct store_item *it)
+{
+	const char *v = MHD_lookup_connection_value(u->conn, MHD_HEADER_KIND, UNSUB_VIA_HEADER);
+	size_t	n, i;
+
+	it->via = "http";
+	it->qid[0] = '\0';
+	if (v == NULL || strncmp(v, "mail ", 5) != 0)
+		return;
+	it->via = "mail";
+	v += 5;
+	n = strlen(v);
+	for (i = 0; i < n && i < UNSUB_QID_MAX && isalnum((unsigned char)v[i]); i++)
+		it->qid[i] = v[i];
+	it->qid[i == n ? i : 0] = '\0';
+}
+
 /* submit - suspend the connection and queue the entry, unless closing */
 static int
 submit(struct ureq *u)
@@ -198,7 +223,7 @@ submit(struct ureq *u)
 		u->phase = PH_WAIT;
 		memcpy(u->item.key, u->req.rcpt, sizeof(u->item.key));
 		memcpy(u->item.campaign, u->req.campaign, sizeof(u->item.campaign));
-		u->item.via = "http";
+		via_of(u, &u->item);
 		u->item.wake = wake;
 		u->item.arg = u;
 		MHD_suspend_connection(u->conn);

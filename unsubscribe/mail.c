@@ -11,21 +11,24 @@
  *	unsubscribe+%c+%t@example.com: the campaign and the token are taken
  *	from the recipient address (the operand, pipe(8)'s
  *	${original_recipient}), else from a word of the Subject that matches
- *	the same template.  The recipient the token was made for is the
- *	person who writes: the envelope sender (-s), else the From: address.
- *	A valid token is written at once (store_write_now: the table's lock,
- *	one sync), as the HTTP form does.
+ *	the same template.  The token was made for the person who writes:
+ *	the envelope sender (-s), else the From: address.  Each candidate is
+ *	handed to the running server as the one-click POST the milter's URL
+ *	would get (client.c): the server checks the token and writes the
+ *	entry, so the table keeps one writer with the rights it needs, and
+ *	this transport runs unprivileged and never reads the secret.
  *
  *	The headers are read up to MAIL_HEADER_MAX bytes; the rest of the
  *	message is read and thrown away, so pipe(8) sees all of it taken.
  * DIAGNOSTICS
  *	0: done, and also for a message that carries no valid token (logged
  *	at info level and dropped: the sender gets no bounce, which could be
- *	used to probe tokens).  75 (EX_TEMPFAIL): the table could not be
- *	written, or stdin could not be read; Postfix keeps the mail and
- *	retries.  Never anything else: pipe(8) bounces on other codes.
+ *	used to probe tokens).  75 (EX_TEMPFAIL): the server cannot be
+ *	reached, answers 5xx (its table could not be written), or stdin could
+ *	not be read; Postfix keeps the mail and retries.  Never anything
+ *	else: pipe(8) bounces on other codes.
  * SEE ALSO
- *	pipe(8), campaign-unsubscribe(8), request.c, store.c.
+ *	pipe(8), campaign-unsubscribe(8), request.c, client.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -36,6 +39,7 @@
 #include "unsub.h"
 
 #define MAIL_HEADER_MAX	(64 * 1024)
+#define MAIL_TIMEOUT	30	/* seconds; well inside pipe(8)'s command_time_limit */
 #define EX_TEMPFAIL_	75
 
 struct mail_hdrs {
@@ -82,6 +86,18 @@ read_headers(FILE *in, struct mail_hdrs *h)
 	return ferror(in) ? -1 : 0;
 }
 
+/* qid_ok - a queue id fit for the server's log line */
+static int
+qid_ok(const char *q)
+{
+	size_t	n = q ? strlen(q) : 0, i;
+
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)q[i]))
+			return 0;
+	return n > 0 && n <= UNSUB_QID_MAX;
+}
+
 /* find_token - the recipient address, else a word of the Subject */
 static int
 find_token(const struct mail_args *ma, const struct buf *subject, struct unsub_req *r)
@@ -90,16 +106,16 @@ find_token(const struct mail_args *ma, const struct buf *subject, struct unsub_r
 	struct cerr e;
 	size_t	n;
 
-	if (ma->recipient && unsub_parse_target(ma->tmpl, ma->recipient,
+	if (ma->recipient && unsub_parse_target(ma->mailto, ma->recipient,
 	    strlen(ma->recipient), r, &e) == UNSUB_PARSED)
 		return 0;
 	for (w = s; *w; w += n) {
 		w += strspn(w, " \t\r\n<>\"'(),;");
 		n = strcspn(w, " \t\r\n<>\"'(),;");
-		if (n && unsub_parse_target(ma->tmpl, w, n, r, &e) == UNSUB_PARSED)
+		if (n && unsub_parse_target(ma->mailto, w, n, r, &e) == UNSUB_PARSED)
 			return 0;
 		if (strncasecmp(w, "mailto:", 7) == 0 && n > 7
-		    && unsub_parse_target(ma->tmpl, w + 7, n - 7, r, &e) == UNSUB_PARSED)
+		    && unsub_parse_target(ma->mailto, w + 7, n - 7, r, &e) == UNSUB_PARSED)
 			return 0;
 	}
 	return -1;
@@ -121,34 +137,46 @@ writer_key(const char *s, size_t n, int header, char key[ADDR_KEY_MAX + 1])
 	return addr_key(&a, key, ADDR_KEY_MAX + 1);
 }
 
-/* whose - the writer whose address the token was made for; 0 or -1 */
+/* hand_over - POST r to the server; 1 done, 0 refused (token), -1 transient */
 static int
-whose(const struct mail_args *ma, const struct buf *from, struct unsub_req *r)
+hand_over(const struct mail_args *ma, const struct unsub_req *r, const char *via)
 {
-	if (writer_key(ma->sender, ma->sender ? strlen(ma->sender) : 0, 0, r->rcpt) == 0
-	    && unsub_verify(ma->secret, r))
-		return 0;
-	if (writer_key(from->data, from->len, 1, r->rcpt) == 0 && unsub_verify(ma->secret, r))
-		return 0;
-	r->rcpt[0] = '\0';
-	return -1;
+	struct buf target;
+	struct cerr e;
+	int	code;
+
+	buf_init(&target, UNSUB_TARGET_MAX);
+	code = unsub_fill(ma->url, r, &target) < 0 ? 414
+	    : client_post(ma->server, target.data, via, MAIL_TIMEOUT, &e);
+	buf_free(&target);
+	if (code < 0 || code >= 500) {
+		clog_warnx("%s: %s", ma->qid ? ma->qid : "-",
+		    code < 0 ? e.msg : "the unsubscribe server could not write it");
+		return -1;
+	}
+	return code == 200;
 }
 
+/* unsubscribe - for the envelope sender, else the From: address */
 static int
-unsubscribe(const struct mail_args *ma, const struct unsub_req *r)
+unsubscribe(const struct mail_args *ma, const struct buf *from, struct unsub_req *r)
 {
-	struct store_item it;
-	struct cerr e;
+	char	via[16 + UNSUB_QID_MAX];
+	int	i, done = 0;
 
-	memset(&it, 0, sizeof(it));
-	memcpy(it.key, r->rcpt, sizeof(it.key));
-	memcpy(it.campaign, r->campaign, sizeof(it.campaign));
-	it.via = "mail";
-	it.qid = ma->qid;
-	if (store_write_now(ma->table, &it, &e) < 0) {
-		clog_warnx("%s: %s: %s", ma->qid ? ma->qid : "-", r->rcpt, e.msg);
-		return EX_TEMPFAIL_;
+	snprintf(via, sizeof(via), "mail %s", qid_ok(ma->qid) ? ma->qid : "-");
+	for (i = 0; i < 2 && done == 0; i++) {
+		if (i == 0 && writer_key(ma->sender, ma->sender ? strlen(ma->sender) : 0, 0, r->rcpt) < 0)
+			continue;
+		if (i == 1 && writer_key(from->data, from->len, 1, r->rcpt) < 0)
+			continue;
+		done = hand_over(ma, r, via);
 	}
+	if (done < 0)
+		return EX_TEMPFAIL_;
+	if (done == 0)
+		clog_infox("%s: campaign=%s: the token was not made for the sender",
+		    ma->qid ? ma->qid : "-", r->campaign);
 	return 0;
 }
 
@@ -167,10 +195,8 @@ mail_run(const struct mail_args *ma, FILE *in)
 		st = EX_TEMPFAIL_;
 	} else if (find_token(ma, &h.subject, &r) < 0) {
 		clog_infox("%s: no unsubscribe token in the recipient or the Subject", qid);
-	} else if (whose(ma, &h.from, &r) < 0) {
-		clog_infox("%s: campaign=%s: the token was not made for the sender", qid, r.campaign);
 	} else {
-		st = unsubscribe(ma, &r);
+		st = unsubscribe(ma, &h.from, &r);
 	}
 	buf_free(&h.from);
 	buf_free(&h.subject);

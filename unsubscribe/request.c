@@ -34,6 +34,10 @@
  *	One-Click.  1 yes, 0 no.
  *
  *	unsub_verify() checks the token with lib/hmac.c: 1 valid, 0 not.
+ *
+ *	unsub_fill() is the way back: the request target of r in a URL
+ *	template (%r percent-encoded, RFC 3986 unreserved bytes kept), as
+ *	the milter writes it; 0, or -1 when out is full.
  * SEE ALSO
  *	RFC 8058, RFC 3986, RFC 7578; milter/tag.c; lib/hmac.h.
  */
@@ -317,6 +321,32 @@ unsub_parse_target(const struct unsub_tmpl *t, const char *s, size_t n,
 	if (!t->mail && rcpt_key(s + m.off[1], m.len[1], r->rcpt, e) < 0)
 		return UNSUB_MALFORMED;
 	return UNSUB_PARSED;
+}
+
+int
+unsub_fill(const struct unsub_tmpl *t, const struct unsub_req *r, struct buf *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *p, *q;
+	int	rc = 0;
+
+	buf_reset(out);
+	for (p = t->text; *p && rc == 0; p++) {
+		if (*p != '%' || p[1] == '%') {
+			rc = buf_putc(out, *p);
+			p += *p == '%';
+		} else if (*++p == 'c') {
+			rc = buf_puts(out, r->campaign);
+		} else if (*p == 't') {
+			rc = buf_puts(out, r->token);
+		} else {
+			for (q = r->rcpt; *q && rc == 0; q++)
+				rc = strchr(TOKEN_ALPHABET ".~", *q) ? buf_putc(out, *q)
+				    : buf_appendf(out, "%%%c%c", hex[(unsigned char)*q >> 4],
+					hex[*q & 15]);
+		}
+	}
+	return rc;
 }
 
 int

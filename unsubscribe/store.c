@@ -7,8 +7,6 @@
  *	struct store *s = store_start("hash:/etc/postfix/campaign/suppression", &e);
  *	store_submit(s, &item);		item.wake(item.arg) runs when it is written
  *	store_stop(s);			writes what is queued, then stops
- *
- *	store_write_now(table, &item, &e);	one entry, no thread (--mail)
  * DESCRIPTION
  *	One writer thread owns the map (lib/map_db.c; a map is not for
  *	several threads).  Requests queue items; the writer takes every item
@@ -24,7 +22,7 @@
  *	the time of the batch.  Each written or kept item logs one notice
  *	line:
  *	    unsubscribe: campaign=ID rcpt=<a@b> via=http status=added|kept
- *	(via=mail adds qid=QID).
+ *	(via=mail, for the mailto: form handed over by --mail, adds qid=QID).
  * DIAGNOSTICS
  *	A failed batch sets every item's result to -1 and logs a warning
  *	naming the table; the map is kept, and the next batch tries again
@@ -59,13 +57,14 @@ log_item(const struct store_item *it)
 	nline_str(&nl, "campaign", it->campaign);
 	nline_addr(&nl, "rcpt", it->key);
 	nline_str(&nl, "via", it->via);
-	if (it->qid)
+	if (it->qid[0])
 		nline_str(&nl, "qid", it->qid);
 	nline_str(&nl, "status", it->result ? "added" : "kept");
 	nline_emit(&nl);
 }
 
-/* write_batch - the items under one lock and one sync; 0 or -1 */
+/* write_batch - the items under one lock and one sync; 0 or -1 (some of
+ * the batch may be written: the requests are answered 503 and retried) */
 static int
 write_batch(struct map_db *m, struct store_item *list, struct cerr *e)
 {
@@ -180,20 +179,4 @@ store_stop(struct store *s)
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->work);
 	free(s);
-}
-
-int
-store_write_now(const char *table, struct store_item *it, struct cerr *e)
-{
-	struct map_db *m = map_db_open(table, MAP_RDWR | MAP_CREATE, e);
-	int	r;
-
-	if (m == NULL)
-		return -1;
-	it->next = NULL;
-	r = write_batch(m, it, e);
-	map_db_close(m);
-	if (r == 0)
-		log_item(it);
-	return r;
 }

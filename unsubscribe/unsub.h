@@ -9,7 +9,8 @@
  *	store.c		the writer: verified unsubscribes into the suppression
  *			table, many requests per lock and sync (group commit)
  *	http.c		the HTTP server on libmicrohttpd
- *	mail.c		--mail: one message from a Postfix pipe(8) transport
+ *	mail.c		--mail: one message from a Postfix pipe(8) transport,
+ *			handed to the server by client.c
  */
 #ifndef UNSUB_H
 #define UNSUB_H
@@ -28,6 +29,8 @@
 #define UNSUB_BODY_MAX		2048	/* POST body */
 #define UNSUB_TMPL_MAX		1024	/* template after expansion rules */
 #define UNSUB_RCPT_ENC_MAX	(3 * ADDR_PATH_MAX)	/* %r, percent-encoded */
+#define UNSUB_QID_MAX		32	/* a Postfix queue id, long form */
+#define UNSUB_VIA_HEADER	"X-Campaign-Unsubscribe-Via"	/* "mail QID" */
 
 /* request.c */
 struct unsub_tmpl {
@@ -55,6 +58,7 @@ enum unsub_parse unsub_parse_target(const struct unsub_tmpl *t, const char *s,
 				    size_t n, struct unsub_req *r, struct cerr *e);
 int	unsub_body_ok(const char *content_type, const char *body, size_t n);
 int	unsub_verify(const struct buf *secret, const struct unsub_req *r);
+int	unsub_fill(const struct unsub_tmpl *t, const struct unsub_req *r, struct buf *out);
 
 /* page.c */
 int	page_confirm(struct buf *out, const char *rcpt);
@@ -68,7 +72,7 @@ struct store_item {
 	char	key[ADDR_KEY_MAX + 1];
 	char	campaign[SUPENTRY_CAMPAIGN_MAX + 1];
 	const char *via;		/* "http", "mail" */
-	const char *qid;		/* mail: the queue id, or NULL */
+	char	qid[UNSUB_QID_MAX + 1];	/* mail: the queue id, or "" */
 	int	result;			/* 1 written, 0 kept, -1 error */
 	void	(*wake)(void *arg);	/* called by the writer when done */
 	void   *arg;
@@ -78,7 +82,6 @@ struct store_item {
 struct store *store_start(const char *table, struct cerr *e);
 void	store_submit(struct store *s, struct store_item *it);
 void	store_stop(struct store *s);
-int	store_write_now(const char *table, struct store_item *it, struct cerr *e);
 
 /* http.c */
 struct http_conf {
@@ -101,11 +104,15 @@ struct mail_args {
 	const char *sender;		/* -s: envelope sender */
 	const char *qid;		/* -q: queue id */
 	const char *recipient;		/* operand: the address the mail came to */
-	const char *table;
-	const struct unsub_tmpl *tmpl;
-	const struct buf *secret;
+	const char *server;		/* unsubscribe_listen */
+	const struct unsub_tmpl *mailto;	/* unsubscribe_mailto */
+	const struct unsub_tmpl *url;		/* unsubscribe_url */
 };
 
 int	mail_run(const struct mail_args *ma, FILE *in);
+
+/* client.c */
+int	client_post(const char *hostport, const char *target, const char *via,
+		    int timeout, struct cerr *e);
 
 #endif

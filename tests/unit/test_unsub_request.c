@@ -60,18 +60,22 @@ round_trip(const char *tmpl, const char *campaign, const char *rcpt, const char 
 	struct buf url;
 	struct cerr e;
 	const char *target;
+	char	want[4096];
 
 	buf_init(&url, 8192);
 	hmac_token(&secret, campaign, key, tok);
 	CHECK_INT(tag_unsub_url(tmpl, campaign, key, tok, &url), 0, "expand %s", rcpt);
 	unsub_tmpl_url(&tm, tmpl, &e);
-	target = strchr(strstr(url.data, "://") + 3, '/');
+	snprintf(want, sizeof(want), "%s", strchr(strstr(url.data, "://") + 3, '/'));
+	target = want;
 	CHECK_INT(unsub_parse_target(&tm, target, strlen(target), &r, &e), UNSUB_PARSED,
 	    "parse %s", target);
 	CHECK_STR(r.campaign, campaign, "campaign of %s", target);
 	CHECK_STR(r.rcpt, key, "recipient of %s", target);
 	CHECK_STR(r.token, tok, "token of %s", target);
 	CHECK_INT(unsub_verify(&secret, &r), 1, "verify %s", target);
+	CHECK_INT(unsub_fill(&tm, &r, &url), 0, "fill %s", target);
+	CHECK_STR(url.data, target, "fill gives the milter's target back");
 	buf_free(&url);
 }
 
