@@ -10,7 +10,9 @@
  * DESCRIPTION
  *	One writer thread owns the map (lib/map_db.c; a map is not for
  *	several threads).  Requests queue items; the writer takes every item
- *	queued so far and writes them as one batch: map_db_begin() (the
+ *	queued so far; those whose address already has a suppressing entry
+ *	(a replay) are answered after a shared-lock lookup; the others are
+ *	written as one batch: map_db_begin() (the
  *	exclusive lock Postfix's readers respect), supentry_put() for each
  *	(an address already suppressed keeps its entry), map_db_commit() (one
  *	sync).  Only then is each item's result set and its wake function
@@ -63,6 +65,26 @@ log_item(const struct store_item *it)
 	nline_emit(&nl);
 }
 
+/*
+ * suppressed - is the address already suppressed by its own entry?  A
+ * shared-lock lookup, so a replay costs no exclusive lock and no sync
+ * (supentry_put asks again under the exclusive lock before writing).
+ */
+static int
+suppressed(struct map_db *m, const char *key)
+{
+	struct buf val;
+	struct cerr e;
+	int	r;
+
+	buf_init(&val, MAP_VALUE_MAX);
+	r = map_db_lookup(m, key, &val, &e);
+	if (r == 1)
+		r = suppress_lookup(m, key, &val, &e);
+	buf_free(&val);
+	return r == 1;
+}
+
 /* write_batch - the items under one lock and one sync; 0 or -1 (some of
  * the batch may be written: the requests are answered 503 and retried) */
 static int
@@ -71,12 +93,18 @@ write_batch(struct map_db *m, struct store_item *list, struct cerr *e)
 	struct buf val;
 	struct store_item *it;
 	time_t	now = time(NULL);
-	int	r = 0;
+	int	r = 0, todo = 0;
 
+	for (it = list; it; it = it->next)
+		todo += !(it->kept = suppressed(m, it->key));
+	if (todo == 0)
+		return 0;
 	if (map_db_begin(m, e) < 0)
 		return -1;
 	buf_init(&val, SUPENTRY_VALUE_MAX);
 	for (it = list; it && r == 0; it = it->next) {
+		if (it->kept)
+			continue;
 		if (supentry_value(&val, "unsubscribe", it->campaign, now, e) < 0
 		    || (it->result = supentry_put(m, it->key, buf_cstr(&val), e)) < 0)
 			r = -1;
@@ -97,6 +125,8 @@ finish_batch(struct store_item *list, int ok)
 		next = it->next;	/* it may be freed once woken */
 		if (!ok)
 			it->result = -1;
+		else if (it->kept)
+			it->result = 0;
 		else
 			log_item(it);
 		it->wake(it->arg);

@@ -74,6 +74,7 @@ struct store_item {
 	const char *via;		/* "http", "mail" */
 	char	qid[UNSUB_QID_MAX + 1];	/* mail: the queue id, or "" */
 	int	result;			/* 1 written, 0 kept, -1 error */
+	int	kept;			/* store.c: already suppressed */
 	void	(*wake)(void *arg);	/* called by the writer when done */
 	void   *arg;
 	struct store_item *next;
