@@ -123,12 +123,13 @@ finish_batch(struct store_item *list, int ok)
 
 	for (it = list; it; it = next) {
 		next = it->next;	/* it may be freed once woken */
-		if (!ok)
+		if (!ok) {
 			it->result = -1;
-		else if (it->kept)
-			it->result = 0;
-		else
+		} else {
+			if (it->kept)
+				it->result = 0;
 			log_item(it);
+		}
 		it->wake(it->arg);
 	}
 }
