@@ -18,7 +18,9 @@
  *	sync).  Only then is each item's result set and its wake function
  *	called, so a request is answered after its entry is on disk and
  *	visible to Postfix and postmap -q.  Under load the batches grow by
- *	themselves (group commit); one request alone is one batch.
+ *	themselves (group commit); one request alone is one batch.  After a
+ *	written batch the writer pauses 1 ms, so readers waiting for the
+ *	shared lock (Postfix, postmap -q) get it between batches.
  *
  *	The entry: supentry_value(), category "unsubscribe", the campaign,
  *	the time of the batch.  Each written or kept item logs one notice
@@ -40,6 +42,8 @@
 #include "clog.h"
 #include "map_db.h"
 #include "unsub.h"
+
+#define READER_GAP_NS	1000000		/* 1 ms between written batches */
 
 struct store {
 	struct map_db *map;
@@ -85,8 +89,9 @@ suppressed(struct map_db *m, const char *key)
 	return r == 1;
 }
 
-/* write_batch - the items under one lock and one sync; 0 or -1 (some of
- * the batch may be written: the requests are answered 503 and retried) */
+/* write_batch - the items under one lock and one sync; 1 written, 0
+ * nothing to write, -1 error (some of the batch may be written: the
+ * requests are answered 503 and retried) */
 static int
 write_batch(struct map_db *m, struct store_item *list, struct cerr *e)
 {
@@ -112,7 +117,7 @@ write_batch(struct map_db *m, struct store_item *list, struct cerr *e)
 	buf_free(&val);
 	if (map_db_commit(m, r < 0 ? NULL : e) < 0)
 		r = -1;
-	return r;
+	return r < 0 ? -1 : 1;
 }
 
 /* finish_batch - results, log lines, wake-ups (after the commit) */
@@ -138,8 +143,10 @@ static void *
 writer(void *arg)
 {
 	struct store *s = arg;
+	static const struct timespec reader_gap = {0, READER_GAP_NS};
 	struct store_item *list;
 	struct cerr e;
+	int	r;
 
 	for (;;) {
 		pthread_mutex_lock(&s->mu);
@@ -151,12 +158,13 @@ writer(void *arg)
 		pthread_mutex_unlock(&s->mu);
 		if (list == NULL)
 			return NULL;
-		if (write_batch(s->map, list, &e) < 0) {
+		if ((r = write_batch(s->map, list, &e)) < 0)
 			clog_warnx("%s: %s", map_db_path(s->map), e.msg);
-			finish_batch(list, 0);
-		} else {
-			finish_batch(list, 1);
-		}
+		finish_batch(list, r >= 0);
+		/* let Postfix's readers take the lock before the next batch:
+		 * flock(2) is not fair, and the queue refills while we pause */
+		if (r > 0)
+			nanosleep(&reader_gap, NULL);
 	}
 }
 
