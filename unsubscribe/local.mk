@@ -9,7 +9,7 @@ unsubscribe_campaign_unsubscribe_LDADD = $(CAMPAIGN_LIBS) $(MHD_LIBS) $(PTHREAD_
 dist_man_MANS += unsubscribe/campaign-unsubscribe.8
 EXTRA_DIST += unsubscribe/campaign-unsubscribe.service unsubscribe/tests \
 	tests/integration/unsub_http.sh tests/integration/unsub_mail.sh \
-	tests/integration/unsub_tls.sh
+	tests/integration/unsub_tls.sh tests/integration/unsub_browser.sh
 
 # Unit tests: the parsing (request.c, page.c) and the entry (lib/supentry.c)
 check_PROGRAMS += tests/unit/test_unsub_request tests/unit/test_unsub_entry
