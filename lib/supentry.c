@@ -1,6 +1,8 @@
 /*
  * NAME
  *	supentry - the suppression table's entry for a signal (see supentry.h)
+ * DIAGNOSTICS
+ *	Returns 0/1/-1 with struct cerr filled, never prints (lib/ rule).
  * SEE ALSO
  *	access(5); suppress/edit.c (entries typed by hand).
  */

@@ -17,6 +17,8 @@
  *	or -1 with e filled when the server cannot be reached or does not
  *	answer within timeout seconds, or answers something that is not
  *	HTTP.
+ * DIAGNOSTICS
+ *	Nothing is printed; mail.c logs e and turns -1 and 5xx into exit 75.
  * SEE ALSO
  *	http.c, mail.c.
  */

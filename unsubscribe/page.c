@@ -15,6 +15,9 @@
  *	(RFC 8058's pair, from a hidden field).  Every text from the request
  *	goes through html_escape() (& < > " ' as entities).  Each function
  *	replaces out's content; 0, or -1 when out's maximum was reached.
+ * DIAGNOSTICS
+ *	None: -1 only when the page would not fit its buffer (http.c then
+ *	closes the connection).
  * SEE ALSO
  *	RFC 8058 section 3.2 (a GET must not unsubscribe).
  */

@@ -38,6 +38,12 @@
  *	unsub_fill() is the way back: the request target of r in a URL
  *	template (%r percent-encoded, RFC 3986 unreserved bytes kept), as
  *	the milter writes it; 0, or -1 when out is full.
+ * DIAGNOSTICS
+ *	Nothing is printed: a refusal is the return value with e saying why
+ *	(http.c logs it).  Bad input is bounded before it is looked at:
+ *	target UNSUB_TARGET_MAX, body UNSUB_BODY_MAX, at most 16 multipart
+ *	parts; NUL bytes, control bytes and 8-bit bytes in the recipient are
+ *	refused.
  * SEE ALSO
  *	RFC 8058, RFC 3986, RFC 7578; milter/tag.c; lib/hmac.h.
  */
