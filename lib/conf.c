@@ -63,6 +63,11 @@ static const struct setting settings[] = {
 	{"batch_max_recipients", T_INT, "1000", 1, 100000, F(batch_max_recipients), NULL},
 	{"batch_max_bytes", T_SIZE, "10m", 1024, 1L << 30, F(batch_max_bytes), NULL},
 	{"syslog_facility", T_STR, "mail", 0, 0, F(syslog_facility), check_facility},
+	{"unsubscribe_listen", T_STR, "127.0.0.1:8025", 0, 0, F(unsubscribe_listen),
+	 check_hostport},
+	{"unsubscribe_threads", T_INT, "2", 1, 64, F(unsubscribe_threads), NULL},
+	{"unsubscribe_max_connections", T_INT, "1000", 1, 100000,
+	 F(unsubscribe_max_connections), NULL},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

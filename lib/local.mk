@@ -39,3 +39,6 @@ check_PROGRAMS += tests/unit/test_batch
 tests_unit_test_batch_SOURCES = tests/unit/test_batch.c tests/unit/testhelp.h
 tests_unit_test_batch_LDADD = $(CAMPAIGN_LIBS)
 TESTS += tests/unit/test_batch
+
+# The suppression entry of a signal (campaign-unsubscribe; bounce policy)
+lib_libcampaign_a_SOURCES += lib/supentry.c lib/supentry.h
