@@ -14,3 +14,10 @@ EXTRA_DIST += README.md .ci doc scripts fuzz
 EXTRA_DIST += sandbox/ns-exec sandbox/lib.sh sandbox/sandbox.sh \
 	sandbox/campaign.sh
 EXTRA_DIST += tests/run tests/harness tests/integration tests/fixtures
+# debian/ file by file: dpkg-buildpackage leaves its products in there
+EXTRA_DIST += debian/changelog debian/control debian/copyright \
+	debian/rules debian/source/format debian/campaign.conf \
+	debian/README.Debian debian/postfix-campaign.install \
+	debian/postfix-campaign.docs debian/postfix-campaign.logrotate \
+	debian/postfix-campaign.postinst debian/postfix-campaign.postrm \
+	debian/postfix-campaign.lintian-overrides

@@ -37,7 +37,8 @@ for f in configure Makefile.in config.h.in build-aux/install-sh \
 	tests/integration/dist_contents.sh tests/unit/testhelp.h \
 	sandbox/ns-exec sandbox/lib.sh sandbox/sandbox.sh \
 	sandbox/sink/campaign-testsink.c fuzz/run bench/pipeline \
-	milter/campaign-milter.service.in syslog/postfix-campaign.conf; do
+	milter/campaign-milter.service.in syslog/postfix-campaign.conf \
+	debian/control debian/rules; do
 	check "tarball has $f" grep -qx -- "$f" "$TMP/have"
 done
 for d in tests/integration tests/fixtures tests/unit fuzz/corpus doc; do
