@@ -19,6 +19,11 @@
 #	  the unit passes systemd-analyze verify and its exposure level
 #	  (systemd-analyze security --offline) is SAFE or OK; the fragment
 #	  passes syslog-ng -s;
+#	- installed with dpkg -i in a private mount namespace whose /etc, /usr
+#	  and /var are overlays on a tmpfs (this machine's stay untouched):
+#	  the users campaign and campaign-milter exist as system users, Postfix's
+#	  *.cf files are unchanged, the unit is not enabled, the installed unit
+#	  verifies; dpkg --purge removes the users and the conffiles;
 #	- lintian reports no error (warnings are printed; each is explained
 #	  in debian/*.lintian-overrides).
 #	Runs alone (SERIAL in tests/run): it compiles the whole project.
@@ -87,6 +92,48 @@ if command -v syslog-ng > /dev/null; then
 		"$TMP" "$R/etc/syslog-ng/conf.d/postfix-campaign.conf" > "$TMP/syslog-ng.conf"
 	check "fragment passes syslog-ng -s" syslog-ng -s -f "$TMP/syslog-ng.conf"
 fi
+
+# install_purge DEB - in a private mount namespace, with /etc, /usr and
+# /var as overlays whose changes go to a tmpfs: dpkg -i, look, dpkg
+# --purge, look.  Prints NAME=VALUE lines for the checks below.
+install_purge() {
+	local t d u
+	t=$(mktemp -d /tmp/campaign-ovl.XXXXXX) && mount -t tmpfs tmpfs "$t" || return 1
+	for d in etc usr var; do
+		mkdir -p "$t/$d.up" "$t/$d.wk"
+		mount -t overlay overlay \
+			-o "lowerdir=/$d,upperdir=$t/$d.up,workdir=$t/$d.wk" "/$d" || return 1
+	done
+	cf_before=$(cat /etc/postfix/*.cf 2>/dev/null | md5sum)
+	DEBIAN_FRONTEND=noninteractive dpkg -i "$1" > "$t/dpkg.out" 2>&1
+	echo "install=$?"
+	for u in campaign campaign-milter; do
+		echo "user_$u=$(getent passwd "$u" | awk -F: '{ print ($3 < 1000 ? "system" : "uid " $3) ":" $7 }')"
+	done
+	echo "cf_unchanged=$([ "$(cat /etc/postfix/*.cf 2>/dev/null | md5sum)" = "$cf_before" ] && echo yes)"
+	echo "enabled=$(ls /etc/systemd/system/*.wants/campaign-milter.service 2>/dev/null | wc -l)"
+	echo "verify=$(systemd-analyze verify /lib/systemd/system/campaign-milter.service 2>&1 | tr '\n' ' ')"
+	echo "conf_mode=$(stat -c '%a %U:%G' /etc/postfix/campaign/campaign.conf)"
+	DEBIAN_FRONTEND=noninteractive dpkg --purge postfix-campaign > "$t/purge.out" 2>&1
+	echo "purge=$?"
+	echo "left_users=$(getent passwd campaign campaign-milter | wc -l)"
+	echo "left_conf=$(ls /etc/postfix/campaign/campaign.conf /etc/syslog-ng/conf.d/postfix-campaign.conf 2>/dev/null | wc -l)"
+}
+
+unshare -m --propagation private bash -c "$(declare -f install_purge); install_purge '$deb'" \
+	> "$TMP/install.out" 2>&1
+v() { sed -n "s/^$1=//p" "$TMP/install.out"; }
+check_eq "dpkg -i exit status" "$(v install)" 0
+check_eq "user campaign: system, nologin" "$(v user_campaign)" "system:/usr/sbin/nologin"
+check_eq "user campaign-milter: system, nologin" "$(v user_campaign-milter)" "system:/usr/sbin/nologin"
+check_eq "Postfix's *.cf files unchanged by dpkg -i" "$(v cf_unchanged)" yes
+check_eq "campaign-milter.service enabled by dpkg -i" "$(v enabled)" 0
+check_eq "installed unit: systemd-analyze verify" "$(v verify)" ""
+check_eq "installed campaign.conf mode" "$(v conf_mode)" "644 root:root"
+check_eq "dpkg --purge exit status" "$(v purge)" 0
+check_eq "users left after purge" "$(v left_users)" 0
+check_eq "conffiles left after purge" "$(v left_conf)" 0
+grep -q '^purge=' "$TMP/install.out" || sed 's/^/# /' "$TMP/install.out" | tail -n 20
 
 lintian "$deb" > "$TMP/lintian.out" 2>&1
 sed 's/^/# lintian: /' "$TMP/lintian.out"
