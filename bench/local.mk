@@ -13,6 +13,8 @@ bench_nullmilter_SOURCES = bench/nullmilter.c
 bench_nullmilter_CFLAGS = $(AM_CFLAGS) $(MILTER_CFLAGS) -pthread
 bench_nullmilter_LDADD = $(MILTER_LIBS) $(PTHREAD_LIBS)
 dist_noinst_SCRIPTS += bench/campaign
+dist_noinst_SCRIPTS += bench/unsubscribe
+EXTRA_DIST += bench/UNSUBSCRIBE.md
 EXTRA_DIST += bench/campaign-lib.sh bench/CAMPAIGN.md
 # bench/bounce: DSNs through campaign-bounce (bench/BOUNCE.md)
 dist_noinst_SCRIPTS += bench/bounce

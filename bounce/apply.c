@@ -21,7 +21,7 @@
  *	notices a rebuilt file by itself).  It acts only on a failed DSN or
  *	a complaint whose
  *	recipient is known: policy_action() says suppress (write the entry
- *	through lib/suppress_entry, keeping an older one), soft (count it in
+ *	through lib/supentry, keeping an entry that already suppresses), soft (count it in
  *	bounce_state_table; at bounce_soft_limit within bounce_soft_window,
  *	suppress) or count.  Everything else is counted and ignored.  Then
  *	it logs one notice line (clog nline):
@@ -38,7 +38,7 @@
  *	The verdict line (notice) and, for a database error, one warning
  *	naming the queue id, recipient and category (clog).
  * SEE ALSO
- *	lib/policy.h, lib/suppress_entry.h, lib/clog.h, campaign-bounce(8).
+ *	lib/policy.h, lib/supentry.h, lib/clog.h, campaign-bounce(8).
  */
 #include <string.h>
 #include <time.h>
@@ -47,7 +47,7 @@
 #include "bounce.h"
 #include "clog.h"
 #include "map_db.h"
-#include "suppress_entry.h"
+#include "supentry.h"
 
 /* arf_category - by Feedback-Type (RFC 5965 3.1, RFC 6591) */
 static const char *
@@ -107,20 +107,26 @@ when(const struct bounce_apply *ba)
 	return ba->now ? (time_t)ba->now : time(NULL);
 }
 
-/* suppress - write the entry; "suppressed" or "already-suppressed" */
+/* suppress - write the entry (lib/supentry, one lock and one sync);
+ * "suppressed", or "already-suppressed" when an entry suppresses it */
 static const char *
 suppress(struct bounce_apply *ba, const struct verdict *v, const char *cat,
 	 struct cerr *e)
 {
 	struct map_db *m = table(&ba->sup, ba->suppression_table, e);
 	struct buf val;
-	int	r;
+	struct cerr e2;
+	int	r = -1;
 
 	if (m == NULL)
 		return NULL;
-	buf_init(&val, 1024);
-	r = suppress_entry_reason(&val, cat, v->campaign, when(ba)) < 0 ? -1
-	    : suppress_entry_put_map(m, v->recipient, buf_cstr(&val), SE_KEEP, e);
+	buf_init(&val, SUPENTRY_VALUE_MAX);
+	if (supentry_value(&val, cat, v->campaign[0] ? v->campaign : NULL, when(ba), e) == 0
+	    && map_db_begin(m, e) == 0) {
+		r = supentry_put(m, v->recipient, buf_cstr(&val), e);
+		if (map_db_commit(m, r < 0 ? &e2 : e) < 0)
+			r = -1;
+	}
 	buf_free(&val);
 	return r < 0 ? NULL : r == 1 ? "suppressed" : "already-suppressed";
 }

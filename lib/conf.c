@@ -72,6 +72,11 @@ static const struct setting settings[] = {
 	{"bounce_soft_window", T_TIME, "7d", 60, 366L * 86400, F(bounce_soft_window), NULL},
 	{"bounce_state_table", T_STR, "hash:/etc/postfix/campaign/bounce-state", 0, 0,
 	 F(bounce_state_table), check_table},
+	{"unsubscribe_listen", T_STR, "127.0.0.1:8025", 0, 0, F(unsubscribe_listen),
+	 check_hostport},
+	{"unsubscribe_threads", T_INT, "2", 1, 64, F(unsubscribe_threads), NULL},
+	{"unsubscribe_max_connections", T_INT, "1000", 1, 100000,
+	 F(unsubscribe_max_connections), NULL},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

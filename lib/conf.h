@@ -76,6 +76,10 @@ struct campaign_conf {
 	long	batch_max_bytes;
 	/* all */
 	char   *syslog_facility;
+	/* campaign-unsubscribe */
+	char   *unsubscribe_listen;
+	long	unsubscribe_threads;
+	long	unsubscribe_max_connections;
 };
 
 int	conf_init(struct campaign_conf *cf);

@@ -14,7 +14,6 @@ lib_libcampaign_a_SOURCES = \
 	lib/map_access.c \
 	lib/classify.c lib/classify.h \
 	lib/policy.c lib/policy.h \
-	lib/suppress_entry.c lib/suppress_entry.h \
 	lib/merge.c lib/merge.h \
 	lib/tag.c lib/tag.h \
 	lib/rlist.c lib/rlist.h \
@@ -38,7 +37,7 @@ tests_unit_test_classify_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcd
 tests_unit_test_classify_LDADD = $(CAMPAIGN_LIBS)
 TESTS += tests/unit/test_classify
 
-# The suppression policy (lib/policy.c) and entry writer (lib/suppress_entry.c)
+# The suppression policy (lib/policy.c) and the entries' reasons read back (lib/supentry.c)
 check_PROGRAMS += tests/unit/test_policy
 tests_unit_test_policy_SOURCES = tests/unit/test_policy.c tests/unit/testhelp.h
 tests_unit_test_policy_LDADD = $(CAMPAIGN_LIBS)
@@ -55,3 +54,6 @@ check_PROGRAMS += tests/unit/test_batch
 tests_unit_test_batch_SOURCES = tests/unit/test_batch.c tests/unit/testhelp.h
 tests_unit_test_batch_LDADD = $(CAMPAIGN_LIBS)
 TESTS += tests/unit/test_batch
+
+# The suppression entry of a signal (campaign-unsubscribe; bounce policy)
+lib_libcampaign_a_SOURCES += lib/supentry.c lib/supentry.h

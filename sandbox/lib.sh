@@ -10,7 +10,8 @@
 #	  test sink (sandbox/sink/) on loopback; the project's one clock
 #	  (sb_now_ms) and one bounded poll (sb_poll, wait_for);
 #	- sandbox/campaign.sh: the campaign path in it (campaign-milter,
-#	  campaign-setup's services, campaign-filter, the path probe).
+#	  campaign-setup's services, campaign-filter, the path probe);
+#	- sandbox/unsubscribe.sh: campaign-unsubscribe (us_*).
 #	scripts/demo and bench/ source this file; the tests source
 #	tests/harness/lib.sh, which sources this one.  Nothing here depends
 #	on a test file.
@@ -22,3 +23,4 @@
 export CAMPAIGN_SRC CAMPAIGN_BUILD
 . "$CAMPAIGN_SRC/sandbox/sandbox.sh"
 . "$CAMPAIGN_SRC/sandbox/campaign.sh"
+. "$CAMPAIGN_SRC/sandbox/unsubscribe.sh"

@@ -23,7 +23,7 @@
  *	verify-token: invalid, 64 usage, 65 bad data, 66 missing table or
  *	input, 74 database or I/O error, 77 permission, 78 configuration.
  * SEE ALSO
- *	campaign-suppress(1), postmap(1), access(5), lib/map_db.h.
+ *	campaign-suppress(8), postmap(1), access(5), lib/map_db.h.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -33,7 +33,6 @@
 #include "clog.h"
 #include "map_db.h"
 #include "suppress.h"
-#include "suppress_entry.h"
 
 /* domain_key - "@domain" or "domain" checked and folded into key */
 static int
@@ -176,6 +175,7 @@ cmd_add(const struct sup *s, int argc, char **argv)
 	char	key[ADDR_KEY_MAX + 1];
 	struct buf reason, value;
 	struct cerr e;
+	struct map_db *m;
 	int	domain, status = EX_OK;
 
 	if (argc < 2) {
@@ -191,9 +191,15 @@ cmd_add(const struct sup *s, int argc, char **argv)
 		   || sup_value(s, reason.data ? reason.data : "", reason.len, &value, &e) < 0) {
 		clog_warnx("add %s: %s", argv[1], e.msg);
 		status = EX_DATAERR;
-	} else if (suppress_entry_put(s->table, key, buf_cstr(&value), 0, &e) < 0) {
-		status = errno == EACCES || errno == EPERM ? EX_NOPERM : EX_IOERR;
-		clog_warnx("add %s: %s", key, e.msg);
+	} else if ((m = map_db_open(s->table, MAP_RDWR | MAP_CREATE, &e)) == NULL) {
+		status = sup_open_status(errno);
+		clog_warnx("%s", e.msg);
+	} else {
+		if (map_db_update(m, key, buf_cstr(&value), &e) < 0) {
+			clog_warnx("add %s: %s", key, e.msg);
+			status = EX_IOERR;
+		}
+		map_db_close(m);
 	}
 	buf_free(&reason);
 	buf_free(&value);

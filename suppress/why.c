@@ -11,7 +11,7 @@
  *	KEY is the entry that matched (the address itself, or its domain or
  *	a parent domain as check_recipient_access would match it);
  *	category, campaign and time are those campaign-bounce or
- *	campaign-unsubscribe wrote (lib/suppress_entry.c), or "-" for a
+ *	campaign-unsubscribe wrote (lib/supentry.c), or "-" for a
  *	hand-written entry, whose text is then in action.  Exit 0 when
  *	suppressed, 1 when not.
  *
@@ -23,7 +23,7 @@
  *	stderr; sysexits as the other commands (EX_NOINPUT missing table,
  *	EX_IOERR database error, EX_DATAERR bad address).
  * SEE ALSO
- *	campaign-suppress(1), lib/suppress_entry.h, lib/policy.h.
+ *	campaign-suppress(8), lib/supentry.h, lib/policy.h.
  */
 #include <stdio.h>
 #include <string.h>
@@ -32,7 +32,7 @@
 #include "clog.h"
 #include "map_db.h"
 #include "suppress.h"
-#include "suppress_entry.h"
+#include "supentry.h"
 
 /* dash - "-" for an empty field */
 static const char *
@@ -45,11 +45,11 @@ dash(const char *s)
 static void
 print_why(const char *key, const char *value)
 {
-	struct suppress_why w;
+	struct supentry_why w;
 	struct buf q;
 
 	buf_init(&q, MAP_VALUE_MAX * 4 + 8);
-	suppress_entry_why(value, &w);
+	supentry_why(value, &w);
 	clog_quote(&q, value, strlen(value));
 	printf("%s category=%s campaign=%s time=%s action=%s\n", key, dash(w.category),
 	    dash(w.campaign), dash(w.time), buf_cstr(&q));

@@ -17,7 +17,8 @@
 #	   unreachable after set-up): the demo exits 1 before feeding, and
 #	   prints pipe(8)'s reason ("execvp ...: Permission denied") before
 #	   any other failure line.
-#	2. -n 300: exits 0 and its count check passes.
+#	2. -n 300 --per-message (demo_smoke.sh runs the default batch mode):
+#	   exits 0 and its count check passes.
 #	The directories of the clone keep mode 0700 throughout.
 . "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
@@ -50,7 +51,7 @@ check "it stopped before feeding" bash -c "! grep -q '^== feeding' '$W/broken.ou
 [ "$st" = 1 ] || sed 's/^/# demo: /' "$W/broken.out" | tail -n 30
 
 # 2. the demo itself
-timeout -k 10 300 "$CLONE/scripts/demo" -n 300 -o "$W/r2" > "$W/ok.out" 2>&1
+timeout -k 10 300 "$CLONE/scripts/demo" -n 300 --per-message -o "$W/r2" > "$W/ok.out" 2>&1
 st=$?
 check_eq "from the 0700 clone: the demo exits 0" "$st" 0
 check "its count check passed" grep -q '^== demo: counts agree' "$W/ok.out"
