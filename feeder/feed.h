@@ -14,8 +14,12 @@
  *	feed_reply.c	SMTP reply parsing, bounded and length-checked.
  *	feed_journal.c	the append-only journal that makes a restart resume.
  *	feed_gather.c	the pause that lets replies gather before a wait.
+ *	feed_queue.c	the work queue: new recipients, retries, outcomes.
  *	feed_smtp.c	one SMTP session: the pipelined protocol engine.
- *	feed_loop.c	the event loop: relays, sessions, work, retries.
+ *	feed_loop.c	the event loop: relays, sessions, timers.
+ *
+ *	Calls go one way: main -> loop -> smtp -> queue -> journal, rcpt,
+ *	msg; the loop also calls the queue (is there work left?).
  *	feed_progress.c	progress bar, status lines, summary.
  *	feed_main.c	options, wiring, exit status.
  *
@@ -163,7 +167,7 @@ void	journal_close(struct journal *j);
 int	journal_load_line(struct journal *j, const char *line, size_t n);
 
 /*
- * feed_loop.c and feed_smtp.c
+ * feed_queue.c, feed_loop.c and feed_smtp.c
  */
 struct job {
 	struct job *next;
@@ -238,6 +242,41 @@ void	gather_init(struct gather *g, double max, double now);
 double	gather_before(struct gather *g, int n, int awaiting, double now);
 void	gather_after(struct gather *g, int n, int awaiting, int paused);
 
+/*
+ * feed_queue.c
+ */
+#define QUEUE_RETRY_MAX	100000		/* jobs waiting for a retry */
+
+struct queue {
+	const struct feed_opts *o;
+	struct msg *m;
+	struct rlist *rl;
+	struct journal *j;
+	struct feed_counts *c;
+	struct cerr *err;		/* set with *fatal on a fatal error */
+	int    *fatal;
+	struct job **heap;		/* retry queue, by due time */
+	size_t	nheap, heapcap;
+	int	rl_eof;
+	struct job *peek;		/* next job, read ahead */
+	long	inflight;		/* jobs in transactions */
+};
+
+void	queue_init(struct queue *q, const struct feed_opts *o, struct msg *m,
+		   struct rlist *rl, struct journal *j, struct feed_counts *c,
+		   struct cerr *err, int *fatal);
+int	queue_take(struct queue *q, struct job **jobs, int max, double now);
+void	queue_settle(struct queue *q, struct job *jb, int type, const char *text);
+void	queue_requeue(struct queue *q, struct job *jb, const char *text,
+		      int count_try, double now);
+int	queue_pending(struct queue *q);
+int	queue_next_record(struct queue *q, struct rrec *rec);
+void	queue_free(struct queue *q);
+void	job_free(struct job *jb);
+
+/*
+ * feed_loop.c
+ */
 struct feed;
 int	feed_run(const struct feed_opts *o, struct relay *relays, int nrelays,
 		 struct msg *m, struct rlist *rl, struct journal *j,

@@ -23,13 +23,16 @@
  *
  *	A 2xx to "." settles every recipient the RCPTs accepted as 'A'; a
  *	4xx to MAIL, RCPT, DATA or "." puts the recipients concerned back in
- *	the retry queue with backoff (feed_requeue), a 5xx settles them as
+ *	the retry queue with backoff (queue_requeue), a 5xx settles them as
  *	'R' with the reply text.  Replies to RCPT and DATA after a failed
  *	MAIL are ignored.  After a DATA refused while MAIL had succeeded an
  *	RSET clears the server's transaction.  A 421 reply, a protocol
  *	error, a timeout or a lost connection end the session (sess_fail):
  *	its unsettled recipients go back to the queue without counting a
  *	try, and the session reconnects after the relay's backoff.
+ *
+ *	Work comes from and outcomes go to the work queue (feed_queue.c);
+ *	nothing here calls back into the event loop (feed_loop.c).
  * DIAGNOSTICS
  *	Relay state changes are reported on stderr through feed_warnx().
  * SEE ALSO
@@ -100,6 +103,20 @@ out_text(struct session *s, const char *p, size_t n)
 
 #define OUT_LIT(s, lit) out_text((s), (lit), sizeof(lit) - 1)
 
+/* want_out - ask epoll(7) for writability of s, or stop asking */
+static void
+want_out(struct session *s, int on)
+{
+	struct epoll_event ev;
+
+	ev.events = EPOLLIN | (on ? EPOLLOUT : 0);
+	ev.data.ptr = s;
+	if (epoll_ctl(s->f->ep, EPOLL_CTL_MOD, s->fd, &ev) < 0)
+		sess_fail(s, strerror(errno));
+	else
+		s->want_out = on;
+}
+
 /* exp_push - expect one more reply */
 static void
 exp_push(struct session *s, int kind, int slot, int idx)
@@ -166,11 +183,11 @@ settle_all(struct session *s, struct txn *t, const struct reply *r)
 		if (t->jobs[i] == NULL)
 			continue;
 		if (r->code / 100 == 2)
-			feed_settle(s->f, t->jobs[i], 'A', NULL);
+			queue_settle(&s->f->q, t->jobs[i], 'A', NULL);
 		else if (r->code / 100 == 5)
-			feed_settle(s->f, t->jobs[i], 'R', r->text);
+			queue_settle(&s->f->q, t->jobs[i], 'R', r->text);
 		else
-			feed_requeue(s->f, t->jobs[i], r->text, 1);
+			queue_requeue(&s->f->q, t->jobs[i], r->text, 1, s->f->now);
 		t->jobs[i] = NULL;
 	}
 }
@@ -274,7 +291,7 @@ start_one(struct session *s)
 	if ((slot = free_slot(s)) < 0)
 		return 0;
 	t = s->txn + slot;
-	if ((n = feed_take_jobs(f, t->jobs, f->o->rcpts_per_msg)) == 0)
+	if ((n = queue_take(&f->q, t->jobs, f->o->rcpts_per_msg, f->now)) == 0)
 		return 0;
 	if (f->o->rate > 0)
 		f->next_ok += 1.0 / f->o->rate;
@@ -352,9 +369,9 @@ on_rcpt(struct session *s, struct txn *t, int idx, const struct reply *r)
 		return;
 	}
 	if (r->code / 100 == 5)
-		feed_settle(s->f, jb, 'R', r->text);
+		queue_settle(&s->f->q, jb, 'R', r->text);
 	else
-		feed_requeue(s->f, jb, r->text, 1);
+		queue_requeue(&s->f->q, jb, r->text, 1, s->f->now);
 	t->jobs[idx] = NULL;
 }
 
@@ -629,7 +646,7 @@ sess_flush(struct session *s)
 	if (s->nsegs == 0)
 		buf_reset(&s->out);
 	if (s->state == S_OPEN && s->want_out != (s->nsegs > 0))
-		feed_epoll_out(s, s->nsegs > 0);
+		want_out(s, s->nsegs > 0);
 	return 0;
 }
 
@@ -639,7 +656,7 @@ sess_connected(struct session *s)
 	s->state = S_OPEN;
 	s->ready = 0;
 	s->retire = 0;
-	feed_epoll_out(s, 0);
+	want_out(s, 0);
 	exp_push(s, X_GREET, 0, 0);
 }
 
@@ -653,7 +670,7 @@ requeue_txn(struct session *s, struct txn *t)
 		return;
 	for (i = 0; i < t->n; i++)
 		if (t->jobs[i] != NULL)
-			feed_requeue(s->f, t->jobs[i], NULL, 0);
+			queue_requeue(&s->f->q, t->jobs[i], NULL, 0, s->f->now);
 	t->active = 0;
 }
 
