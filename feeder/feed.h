@@ -13,6 +13,8 @@
  *			line, or CSV (RFC 4180) with an "email" column.
  *	feed_reply.c	SMTP reply parsing, bounded and length-checked.
  *	feed_journal.c	the append-only journal that makes a restart resume.
+ *	feed_batch.c	--batch: recipients gathered into batch jobs.
+ *	feed_bwrite.c	the batch container's writer (BATCH-SPEC.md).
  *	feed_gather.c	the pause that lets replies gather before a wait.
  *	feed_queue.c	the work queue: new recipients, retries, outcomes.
  *	feed_smtp.c	one SMTP session: the pipelined protocol engine.
@@ -34,6 +36,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "addr.h"
 #include "buf.h"
@@ -51,6 +54,9 @@
 #define FEED_WINDOW_MAX	16		/* --window upper bound */
 #define FEED_COALESCE	500		/* --coalesce default, microseconds */
 #define FEED_COALESCE_MAX 50000	/* --coalesce upper bound, microseconds */
+#define FEED_BATCH_MAX	100000		/* --batch upper bound */
+#define FEED_BATCH_BYTES ((size_t)10 << 20)	/* --batch-bytes default */
+#define FEED_BATCH_TO	"batch@batch.campaign.invalid"	/* --batch-to default */
 
 /* Exit status (campaign-feed(1) EXIT STATUS) */
 #define FEED_EXIT_OK		0	/* every recipient accepted */
@@ -100,6 +106,7 @@ int	msg_load(struct msg *m, const char *path, const char *campaign,
 		 struct cerr *e);
 int	msg_merge(const struct msg *m, char *const *vals, struct buf *out);
 size_t	msg_unstuff(char *p, size_t n);
+int	msg_stuff(struct buf *out, const char *p, size_t n);
 void	msg_free(struct msg *m);
 
 /*
@@ -150,6 +157,7 @@ struct journal {
 	uint64_t *done;			/* bit per line: accepted or rejected */
 	size_t	nwords;
 	long	accepted, rejected, deferred;	/* found when loading */
+	unsigned long batch_seq;	/* highest batch number found (B records) */
 	double	sync_interval;		/* seconds; 0 = fdatasync every flush */
 	double	last_sync;
 	int	dirty;			/* written since the last sync */
@@ -165,6 +173,7 @@ int	journal_flush(struct journal *j, double now, struct cerr *e);
 int	journal_sync(struct journal *j, double now, struct cerr *e);
 void	journal_close(struct journal *j);
 int	journal_load_line(struct journal *j, const char *line, size_t n);
+int	journal_batch(struct journal *j, unsigned long seq, int nrcpt);
 
 /*
  * feed_queue.c, feed_loop.c and feed_smtp.c
@@ -176,6 +185,7 @@ struct job {
 	double	due;			/* retry not before */
 	char   *addr;
 	char  **vals;			/* merge values, one per msg tag */
+	struct batch *batch;		/* --batch: the batch this job sends */
 };
 
 struct relay {
@@ -211,12 +221,16 @@ struct feed_opts {
 	int	stats;			/* CPU breakdown at the end */
 	int	progress;		/* -1 auto, 0 off, 1 on */
 	const int *tagcol;		/* msg tag -> list column, -1 address */
+	int	batch;			/* --batch N: recipients a batch, 0 off */
+	const struct batch_tmpl *btmpl;	/* with --batch (feed_batch.c) */
 };
 
 struct feed_counts {
 	long	total;			/* records in the list, -1 unknown */
 	long	accepted, rejected, deferred, malformed, skipped;
 	long	messages;		/* messages accepted (250 after DATA) */
+	long	batches;		/* --batch: batches accepted */
+	int	batch_mode;		/* --batch given: rates count recipients */
 	long	retries;		/* 4xx answers */
 	long	reconnects;
 	long	prev_accepted, prev_rejected;	/* from the journal */
@@ -243,6 +257,69 @@ double	gather_before(struct gather *g, int n, int awaiting, double now);
 void	gather_after(struct gather *g, int n, int awaiting, int paused);
 
 /*
+ * feed_bwrite.c
+ */
+struct bw_head {
+	const char *campaign;
+	const char *id;			/* X-Campaign-Batch */
+	const char *from;		/* the template's From: field, or NULL */
+	const char *boundary;
+	time_t	date;
+	int	tmpl8bit;		/* the template has 8-bit bytes */
+};
+
+int	bw_begin(struct buf *out, const struct bw_head *h, const char *tmpl,
+		 size_t tlen, const char *const *cols, size_t ncols);
+int	bw_record(struct buf *out, const char *const *vals, size_t n);
+int	bw_csv_field(struct buf *out, const char *v);
+int	bw_end(struct buf *out, const char *boundary);
+int	bw_boundary_ok(const char *boundary, const char *tmpl, size_t tlen);
+
+/*
+ * feed_batch.c
+ */
+#define BATCH_ID_MAX	40
+
+struct batch_tmpl {
+	const char *campaign;
+	const char *to;			/* the batch address */
+	int	nrcpt;			/* --batch */
+	size_t	max_bytes;		/* --batch-bytes */
+	struct buf tmpl;		/* the message: CRLF, not dot-stuffed */
+	char   *from;			/* its From: field, NULL when none */
+	int	tmpl8bit;
+	size_t	ncols;
+	const char **cols;		/* CSV header: "email", the merge fields */
+	int    *src;			/* list column of each, -1 the address */
+	char	boundary[64];
+	char	run[24];		/* id prefix without a journal */
+};
+
+struct batch {
+	char	id[BATCH_ID_MAX];
+	int	n;			/* recipients */
+	unsigned long *lines;		/* their list lines (journal keys) */
+	size_t	cap;
+	struct buf addrs;		/* their addresses, NUL after each */
+	struct buf body;		/* the container, CRLF, not dot-stuffed */
+};
+
+struct queue;
+int	batch_tmpl_init(struct batch_tmpl *t, const struct msg *m,
+			const char *campaign, const char *to, const int *tagcol,
+			struct cerr *e);
+void	batch_tmpl_free(struct batch_tmpl *t);
+int	batch_begin(struct batch *b, const struct batch_tmpl *t, const char *id,
+		    time_t now);
+int	batch_add(struct batch *b, const struct batch_tmpl *t, const struct rrec *rec);
+int	batch_full(const struct batch *b, const struct batch_tmpl *t);
+int	batch_end(struct batch *b, const struct batch_tmpl *t);
+void	batch_free(struct batch *b);
+struct job *batch_job(struct queue *q);
+int	batch_settle(const struct batch *b, struct journal *j, struct feed_counts *c,
+		     int type, const char *text);
+
+/*
  * feed_queue.c
  */
 #define QUEUE_RETRY_MAX	100000		/* jobs waiting for a retry */
@@ -260,6 +337,7 @@ struct queue {
 	int	rl_eof;
 	struct job *peek;		/* next job, read ahead */
 	long	inflight;		/* jobs in transactions */
+	unsigned long batch_seq;	/* the last batch number given */
 };
 
 void	queue_init(struct queue *q, const struct feed_opts *o, struct msg *m,

@@ -16,10 +16,16 @@
  *		A LINE ADDRESS				accepted
  *		R LINE ADDRESS REPLY-TEXT		rejected (5xx)
  *		D LINE ADDRESS REPLY-TEXT		deferred (4xx, out of tries)
+ *		B NUMBER NRCPT				batch NUMBER made (--batch)
  *
  *	LINE is the recipient list line where the recipient's record
  *	starts.  A and R are final: journal_is_done() is true for them and
  *	a restart skips those lines.  D is not: a restart tries again.
+ *	With --batch, A, R and D are written for each recipient of a
+ *	batch, with the batch id (A) or "batch ID: REPLY-TEXT" after the
+ *	address; a B record is written when a batch is made, before it is
+ *	sent, and j->batch_seq is the highest NUMBER found, so that batch
+ *	numbers are never given twice (journal_batch()).
  *	Lines starting with '#' are comments; an incomplete last line (a
  *	write cut by kill -9 or a crash) is ignored, and a newline is
  *	written after it so new records start on a line of their own.
@@ -118,6 +124,10 @@ journal_load_line(struct journal *j, const char *p, size_t n)
 		return mark(j, line);
 	case 'D':
 		j->deferred++;
+		return 0;
+	case 'B':
+		if (line > j->batch_seq)
+			j->batch_seq = line;
 		return 0;
 	}
 	return 0;
@@ -226,6 +236,14 @@ journal_add(struct journal *j, int type, unsigned long line, const char *addr,
 		return -1;
 	return buf_appendf(&j->out, "%c %lu %s%s%s\n", type, line, addr,
 			   text ? " " : "", text ? text : "");
+}
+
+int
+journal_batch(struct journal *j, unsigned long seq, int nrcpt)
+{
+	if (j->fd < 0)
+		return 0;
+	return buf_appendf(&j->out, "B %lu %d\n", seq, nrcpt);
 }
 
 int

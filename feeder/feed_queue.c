@@ -22,10 +22,14 @@
  *	settled as deferred.  Jobs of a lost session go back at once,
  *	without counting a try, and any session of any relay takes them.
  *
+ *	A job is one recipient, or with opts->batch one batch of up to
+ *	opts->batch recipients (feed_batch.c): then one job stands for all
+ *	its recipients, and settling it journals and counts each of them.
+ *
  *	Errors (reading the list, out of memory, the journal buffer) set
  *	*fatal and the cerr given to queue_init(); the loop then ends.
  * SEE ALSO
- *	campaign-feed(1), feed_loop.c, feed_smtp.c.
+ *	campaign-feed(1), feed_loop.c, feed_smtp.c, feed_batch.c.
  */
 #include <errno.h>
 #include <math.h>
@@ -49,11 +53,14 @@ queue_init(struct queue *q, const struct feed_opts *o, struct msg *m,
 	q->c = c;
 	q->err = err;
 	q->fatal = fatal;
+	q->batch_seq = j->batch_seq;
 }
 
 void
 job_free(struct job *jb)
 {
+	if (jb != NULL && jb->batch != NULL)
+		batch_free(jb->batch);
 	free(jb);
 }
 
@@ -163,6 +170,8 @@ next_job(struct queue *q)
 	struct rrec rec;
 	struct job *jb;
 
+	if (q->o->batch > 0)
+		return batch_job(q);
 	if (!queue_next_record(q, &rec))
 		return NULL;
 	if ((jb = make_job(q, &rec)) == NULL)
@@ -212,9 +221,16 @@ count(struct feed_counts *c, int type)
 void
 queue_settle(struct queue *q, struct job *jb, int type, const char *text)
 {
+	int	rc;
+
 	q->inflight--;
-	count(q->c, type);
-	if (journal_add(q->j, type, jb->line, jb->addr, text) < 0)
+	if (jb->batch != NULL) {
+		rc = batch_settle(jb->batch, q->j, q->c, type, text);
+	} else {
+		count(q->c, type);
+		rc = journal_add(q->j, type, jb->line, jb->addr, text);
+	}
+	if (rc < 0)
 		*q->fatal = cerr_set(q->err, "journal buffer: %s", strerror(errno));
 	job_free(jb);
 }

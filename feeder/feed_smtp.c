@@ -31,6 +31,10 @@
  *	its unsettled recipients go back to the queue without counting a
  *	try, and the session reconnects after the relay's backoff.
  *
+ *	With --batch every transaction is one job, a batch (feed_batch.c):
+ *	RCPT TO the batch address and the batch container as the message;
+ *	the reply to "." or BDAT settles all its recipients.
+ *
  *	Work comes from and outcomes go to the work queue (feed_queue.c);
  *	nothing here calls back into the event loop (feed_loop.c).
  * DIAGNOSTICS
@@ -201,6 +205,21 @@ put_rcpt(struct session *s, const struct job *jb)
 	OUT_LIT(s, ">\r\n");
 }
 
+/*
+ * send_batch - BDAT and a batch container, copied: a 5xx to the RCPT
+ * may free the batch before the output is all written
+ */
+static void
+send_batch(struct session *s, const struct batch *b)
+{
+	char	cmd[FEED_BDAT_CMD_MAX];
+	int	n;
+
+	n = snprintf(cmd, sizeof(cmd), "BDAT %zu LAST\r\n", b->body.len);
+	out_text(s, cmd, (size_t)n);
+	out_text(s, b->body.data, b->body.len);
+}
+
 /* send_bdat - with CHUNKING: the whole message as the last chunk */
 static void
 send_bdat(struct session *s, int slot)
@@ -209,7 +228,9 @@ send_bdat(struct session *s, int slot)
 	char	cmd[FEED_BDAT_CMD_MAX];
 	int	n;
 
-	if (f->m->ntags == 0) {		/* the one body, its command made once */
+	if (s->txn[slot].jobs[0]->batch != NULL) {
+		send_batch(s, s->txn[slot].jobs[0]->batch);
+	} else if (f->m->ntags == 0) {	/* the one body, its command made once */
 		out_text(s, f->bdat_cmd, f->bdat_cmd_len);
 		seg_add(s, f->raw.data, 0, f->raw.len);
 	} else {
@@ -327,6 +348,11 @@ send_body(struct session *s, int slot)
 
 	if (t->mail_failed || t->nok == 0) {
 		t->discard = 1;
+	} else if (t->jobs[0]->batch != NULL) {	/* one job: the batch */
+		if (msg_stuff(&s->out, t->jobs[0]->batch->body.data,
+			      t->jobs[0]->batch->body.len) < 0)
+			s->f->fatal = cerr_set(&s->f->err, "output buffer: %s", strerror(errno));
+		seg_add(s, NULL, off, s->out.len - off);
 	} else if (m->ntags == 0) {
 		seg_add(s, m->body.data, 0, m->body.len);
 	} else {
@@ -428,9 +454,10 @@ on_ehlo(struct session *s, const struct reply *r)
 	s->extsize = (r->ext & REPLY_EXT_SIZE) != 0;
 	s->chunking = s->pipelining && (r->ext & REPLY_EXT_CHUNKING) != 0
 	    && s->f->o->window > 1;
+	/* a batch's CSV may hold 8-bit values; its size is not known yet */
 	n = snprintf(s->mail_line, sizeof(s->mail_line), "%s%s", f->mail_cmd,
-		     s->ext8bit && f->m->has8bit ? " BODY=8BITMIME" : "");
-	if (s->extsize && n > 0 && (size_t)n < sizeof(s->mail_line))
+		     s->ext8bit && (f->m->has8bit || f->o->batch) ? " BODY=8BITMIME" : "");
+	if (s->extsize && !f->o->batch && n > 0 && (size_t)n < sizeof(s->mail_line))
 		n += snprintf(s->mail_line + n, sizeof(s->mail_line) - (size_t)n,
 			      " SIZE=%zu", f->m->body.len);
 	if (n > 0 && (size_t)n < sizeof(s->mail_line) - 2)

@@ -2,7 +2,8 @@
 noinst_LIBRARIES += feeder/libfeed.a
 feeder_libfeed_a_SOURCES = feeder/feed.h feeder/feed_sess.h \
 	feeder/feed_msg.c feeder/feed_rcpt.c feeder/feed_reply.c \
-	feeder/feed_journal.c feeder/feed_queue.c feeder/feed_smtp.c \
+	feeder/feed_journal.c feeder/feed_queue.c \
+	feeder/feed_batch.c feeder/feed_bwrite.c feeder/feed_smtp.c \
 	feeder/feed_loop.c feeder/feed_gather.c feeder/feed_progress.c
 FEED_LIBS = feeder/libfeed.a $(CAMPAIGN_LIBS) -lm
 
