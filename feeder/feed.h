@@ -36,7 +36,6 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "addr.h"
 #include "buf.h"
@@ -185,7 +184,7 @@ struct job {
 	double	due;			/* retry not before */
 	char   *addr;
 	char  **vals;			/* merge values, one per msg tag */
-	struct batch *batch;		/* --batch: the batch this job sends */
+	struct fbatch *batch;		/* --batch: the batch this job sends */
 };
 
 struct relay {
@@ -222,7 +221,7 @@ struct feed_opts {
 	int	progress;		/* -1 auto, 0 off, 1 on */
 	const int *tagcol;		/* msg tag -> list column, -1 address */
 	int	batch;			/* --batch N: recipients a batch, 0 off */
-	const struct batch_tmpl *btmpl;	/* with --batch (feed_batch.c) */
+	const struct fbatch_tmpl *btmpl;	/* with --batch (feed_batch.c) */
 };
 
 struct feed_counts {
@@ -257,67 +256,73 @@ double	gather_before(struct gather *g, int n, int awaiting, double now);
 void	gather_after(struct gather *g, int n, int awaiting, int paused);
 
 /*
- * feed_bwrite.c
+ * feed_bwrite.c: the writer of lib/batch.h (BATCH-SPEC.md), the same
+ * names and contract.  When lib/batch is merged, this section and
+ * feed_bwrite.c go and feed.h includes "batch.h" instead.
  */
-struct bw_head {
-	const char *campaign;
-	const char *id;			/* X-Campaign-Batch */
-	const char *from;		/* the template's From: field, or NULL */
-	const char *boundary;
-	time_t	date;
-	int	tmpl8bit;		/* the template has 8-bit bytes */
+#define BATCH_ID_MAX		64
+#define BATCH_BOUNDARY_MAX	70	/* RFC 2046 */
+
+struct batch_writer {
+	char	boundary[BATCH_BOUNDARY_MAX + 1];
+	size_t	ncols;
+	int	dotstuff;
+	int	has8bit;
+	long	nrcpt;
 };
 
-int	bw_begin(struct buf *out, const struct bw_head *h, const char *tmpl,
-		 size_t tlen, const char *const *cols, size_t ncols);
-int	bw_record(struct buf *out, const char *const *vals, size_t n);
-int	bw_csv_field(struct buf *out, const char *v);
-int	bw_end(struct buf *out, const char *boundary);
-int	bw_boundary_ok(const char *boundary, const char *tmpl, size_t tlen);
+int	batch_write_begin(struct batch_writer *w, struct buf *out,
+			  const char *campaign, const char *batch_id,
+			  const char *tmpl, size_t tmpl_len,
+			  char *const *cols, size_t ncols, int dotstuff,
+			  struct cerr *e);
+int	batch_write_rcpt(struct batch_writer *w, struct buf *out,
+			 char *const *fields, struct cerr *e);
+int	batch_write_end(struct batch_writer *w, struct buf *out,
+			struct cerr *e);
 
 /*
  * feed_batch.c
  */
-#define BATCH_ID_MAX	40
+#define FBATCH_ID_MAX	32		/* "b" and a number, or the run's prefix */
 
-struct batch_tmpl {
+struct fbatch_tmpl {
 	const char *campaign;
 	const char *to;			/* the batch address */
 	int	nrcpt;			/* --batch */
 	size_t	max_bytes;		/* --batch-bytes */
 	struct buf tmpl;		/* the message: CRLF, not dot-stuffed */
-	char   *from;			/* its From: field, NULL when none */
-	int	tmpl8bit;
 	size_t	ncols;
-	const char **cols;		/* CSV header: "email", the merge fields */
+	char  **cols;			/* CSV header: "email", the merge fields */
 	int    *src;			/* list column of each, -1 the address */
-	char	boundary[64];
 	char	run[24];		/* id prefix without a journal */
 };
 
-struct batch {
-	char	id[BATCH_ID_MAX];
+struct fbatch {
+	char	id[FBATCH_ID_MAX];
 	int	n;			/* recipients */
 	unsigned long *lines;		/* their list lines (journal keys) */
 	size_t	cap;
 	struct buf addrs;		/* their addresses, NUL after each */
 	struct buf body;		/* the container, CRLF, not dot-stuffed */
+	struct batch_writer w;
 };
 
 struct queue;
-int	batch_tmpl_init(struct batch_tmpl *t, const struct msg *m,
-			const char *campaign, const char *to, const int *tagcol,
-			struct cerr *e);
-void	batch_tmpl_free(struct batch_tmpl *t);
-int	batch_begin(struct batch *b, const struct batch_tmpl *t, const char *id,
-		    time_t now);
-int	batch_add(struct batch *b, const struct batch_tmpl *t, const struct rrec *rec);
-int	batch_full(const struct batch *b, const struct batch_tmpl *t);
-int	batch_end(struct batch *b, const struct batch_tmpl *t);
-void	batch_free(struct batch *b);
-struct job *batch_job(struct queue *q);
-int	batch_settle(const struct batch *b, struct journal *j, struct feed_counts *c,
-		     int type, const char *text);
+int	fbatch_tmpl_init(struct fbatch_tmpl *t, const struct msg *m,
+			 const char *campaign, const char *to, const int *tagcol,
+			 struct cerr *e);
+void	fbatch_tmpl_free(struct fbatch_tmpl *t);
+int	fbatch_begin(struct fbatch *b, const struct fbatch_tmpl *t, const char *id,
+		     struct cerr *e);
+int	fbatch_add(struct fbatch *b, const struct fbatch_tmpl *t,
+		   const struct rrec *rec, struct cerr *e);
+int	fbatch_full(const struct fbatch *b, const struct fbatch_tmpl *t);
+int	fbatch_end(struct fbatch *b, struct cerr *e);
+void	fbatch_free(struct fbatch *b);
+struct job *fbatch_job(struct queue *q);
+int	fbatch_settle(const struct fbatch *b, struct journal *j,
+		      struct feed_counts *c, int type, const char *text);
 
 /*
  * feed_queue.c

@@ -480,7 +480,7 @@ exit_status(const struct feed_counts *c)
 
 /* setup_batch - --batch: what every batch shares; exits on error */
 static void
-setup_batch(struct args *a, const struct msg *m, struct batch_tmpl *bt)
+setup_batch(struct args *a, const struct msg *m, struct fbatch_tmpl *bt)
 {
 	struct cerr e;
 
@@ -488,7 +488,7 @@ setup_batch(struct args *a, const struct msg *m, struct batch_tmpl *bt)
 	memset(bt, 0, sizeof(*bt));
 	bt->nrcpt = a->o.batch;
 	bt->max_bytes = (size_t)a->batch_bytes;
-	if (batch_tmpl_init(bt, m, a->o.campaign, a->batch_to, a->o.tagcol, &e) < 0) {
+	if (fbatch_tmpl_init(bt, m, a->o.campaign, a->batch_to, a->o.tagcol, &e) < 0) {
 		clog_errx("%s", e.msg);
 		exit(EX_DATAERR);
 	}
@@ -524,7 +524,7 @@ main(int argc, char **argv)
 	struct journal j;
 	struct feed_counts c;
 	struct relay *relays;
-	struct batch_tmpl bt;
+	struct fbatch_tmpl bt;
 	struct cerr e;
 	char	host[256] = "localhost";
 	int	*tagcol, rc;
@@ -568,7 +568,7 @@ main(int argc, char **argv)
 	journal_close(&j);
 	rlist_close(&rl);
 	if (a.o.batch > 0)
-		batch_tmpl_free(&bt);
+		fbatch_tmpl_free(&bt);
 	msg_free(&m);
 	free(tagcol);
 	free(relays);

@@ -60,7 +60,7 @@ void
 job_free(struct job *jb)
 {
 	if (jb != NULL && jb->batch != NULL)
-		batch_free(jb->batch);
+		fbatch_free(jb->batch);
 	free(jb);
 }
 
@@ -171,7 +171,7 @@ next_job(struct queue *q)
 	struct job *jb;
 
 	if (q->o->batch > 0)
-		return batch_job(q);
+		return fbatch_job(q);
 	if (!queue_next_record(q, &rec))
 		return NULL;
 	if ((jb = make_job(q, &rec)) == NULL)
@@ -225,7 +225,7 @@ queue_settle(struct queue *q, struct job *jb, int type, const char *text)
 
 	q->inflight--;
 	if (jb->batch != NULL) {
-		rc = batch_settle(jb->batch, q->j, q->c, type, text);
+		rc = fbatch_settle(jb->batch, q->j, q->c, type, text);
 	} else {
 		count(q->c, type);
 		rc = journal_add(q->j, type, jb->line, jb->addr, text);

@@ -210,7 +210,7 @@ put_rcpt(struct session *s, const struct job *jb)
  * may free the batch before the output is all written
  */
 static void
-send_batch(struct session *s, const struct batch *b)
+send_batch(struct session *s, const struct fbatch *b)
 {
 	char	cmd[FEED_BDAT_CMD_MAX];
 	int	n;
