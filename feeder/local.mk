@@ -14,7 +14,7 @@ dist_man_MANS += feeder/campaign-feed.1
 
 check_PROGRAMS += tests/unit/test_feed_reply tests/unit/test_feed_msg \
 	tests/unit/test_feed_rcpt tests/unit/test_feed_journal \
-	tests/unit/test_feed_gather
+	tests/unit/test_feed_gather tests/unit/test_feed_batch
 tests_unit_test_feed_reply_SOURCES = tests/unit/test_feed_reply.c tests/unit/testhelp.h
 tests_unit_test_feed_reply_LDADD = $(FEED_LIBS)
 tests_unit_test_feed_msg_SOURCES = tests/unit/test_feed_msg.c tests/unit/testhelp.h
@@ -25,6 +25,8 @@ tests_unit_test_feed_journal_SOURCES = tests/unit/test_feed_journal.c tests/unit
 tests_unit_test_feed_journal_LDADD = $(FEED_LIBS)
 tests_unit_test_feed_gather_SOURCES = tests/unit/test_feed_gather.c tests/unit/testhelp.h
 tests_unit_test_feed_gather_LDADD = $(FEED_LIBS)
+tests_unit_test_feed_batch_SOURCES = tests/unit/test_feed_batch.c tests/unit/testhelp.h
+tests_unit_test_feed_batch_LDADD = $(FEED_LIBS)
 TESTS += tests/unit/test_feed_reply tests/unit/test_feed_msg \
 	tests/unit/test_feed_rcpt tests/unit/test_feed_journal \
-	tests/unit/test_feed_gather
+	tests/unit/test_feed_gather tests/unit/test_feed_batch
