@@ -14,7 +14,7 @@
  *	feed_reply.c	SMTP reply parsing, bounded and length-checked.
  *	feed_journal.c	the append-only journal that makes a restart resume.
  *	feed_batch.c	--batch: recipients gathered into batch jobs.
- *	feed_bwrite.c	the batch container's writer (BATCH-SPEC.md).
+ *	feed_bwrite.c	the batch container's writer (doc/DESIGN.md "Batches").
  *	feed_gather.c	the pause that lets replies gather before a wait.
  *	feed_queue.c	the work queue: new recipients, retries, outcomes.
  *	feed_smtp.c	one SMTP session: the pipelined protocol engine.
@@ -256,7 +256,7 @@ double	gather_before(struct gather *g, int n, int awaiting, double now);
 void	gather_after(struct gather *g, int n, int awaiting, int paused);
 
 /*
- * feed_bwrite.c: the writer of lib/batch.h (BATCH-SPEC.md), the same
+ * feed_bwrite.c: the writer of lib/batch.h, the same
  * names and contract.  When lib/batch is merged, this section and
  * feed_bwrite.c go and feed.h includes "batch.h" instead.
  */

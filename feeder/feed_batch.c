@@ -11,7 +11,7 @@
  * DESCRIPTION
  *	With --batch N the feeder sends, instead of one transaction per
  *	recipient, one transaction per batch of up to N recipients to the
- *	batch address (BATCH-SPEC.md): a MIME container written by the
+ *	batch address (doc/DESIGN.md "Batches"): a MIME container written by the
  *	batch writer (batch_write_begin/rcpt/end: lib/batch.h's API,
  *	feed_bwrite.c until lib/batch is merged) whose first part is the
  *	message as the template, {{tags}} left in, and whose second part
@@ -46,7 +46,7 @@
  *	None printed; errors (out of memory, the journal buffer, the
  *	writer's) fail the run through the queue's error.
  * SEE ALSO
- *	campaign-feed(1) BATCHES, BATCH-SPEC.md, feed_bwrite.c.
+ *	campaign-feed(1) BATCHES, doc/DESIGN.md "Batches", feed_bwrite.c.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -10,8 +10,8 @@
  *	batch_write_rcpt(&w, &out, fields, &e);	one CSV record a recipient
  *	batch_write_end(&w, &out, &e);		the closing boundary
  * DESCRIPTION
- *	This file implements the writer half of lib/batch.h (BATCH-SPEC.md,
- *	"Writer API") with the same names, arguments and results, for as
+ *	This file implements the writer half of lib/batch.h with the same
+ *	names, arguments and results (doc/DESIGN.md "Batches"), for as
  *	long as lib/batch is not on this branch; once it is, this file and
  *	its section of feed.h are deleted and feed.h includes "batch.h":
  *	nothing else changes (feed_batch.c calls only these three).
@@ -43,7 +43,7 @@
  *	template that does not start with a header field, the boundary
  *	found in the template or a field, out full (its maximum).
  * SEE ALSO
- *	RFC 2046 5.1, RFC 4180, RFC 7111, BATCH-SPEC.md, feed_batch.c.
+ *	RFC 2046 5.1, RFC 4180, RFC 7111, doc/DESIGN.md "Batches", feed_batch.c.
  */
 #include <errno.h>
 #include <stdio.h>
