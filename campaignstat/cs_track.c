@@ -22,6 +22,7 @@
 #define F_DEFERRED	0x10		/* deferred at least once */
 #define F_BYDELIVERY	0x20		/* first seen at a delivery line */
 #define F_GONE		0x40		/* removed while a delivery was held */
+#define F_BATCH		0x80		/* a batch container (campaign-filter said) */
 
 struct cs_msg {
 	struct cs_tabent te;		/* hash of (host, qid); first */
@@ -36,6 +37,16 @@ struct cs_msg {
 	uint8_t qidlen;
 	char	qid[CS_QID_MAX + 1];
 	struct cs_msg *next_spare;
+};
+
+static void add_bytes(struct cs_track *, struct cs_campaign *, size_t);
+
+/* a batch seen in a campaign-filter batch line, and what it counted */
+struct cs_batch {
+	struct cs_tabent te;		/* hash of (campaign, batch id); first */
+	struct cs_campaign *camp;
+	long	nrcpt, suppressed, bad;
+	char	id[];
 };
 
 /* a delivery line of a queue id not seen yet, copied (see cs_track.h) */
@@ -527,12 +538,34 @@ on_milter(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 	if (!(m->flags & F_INJ_MILTER)) {
 		c->c.msgs++;
 		c->c.rcpts += ev->nrcpt > 0 ? (uint64_t) ev->nrcpt : 0;
+		m->inj_rcpts = ev->nrcpt > 0 ? ev->nrcpt : 0;
 		m->flags |= F_INJ_MILTER;
 	}
 	m->camp = c;
 	if (ev->nrcpt >= 0)
 		m->nrcpt = ev->nrcpt;
 	touch(c, t, host);
+	tr->filter_seen = 1;	/* campaign mail goes to the filter: copies follow */
+}
+
+/* link_child - qid is a copy reinjected by the filter for campaign c,
+ * with nrcpt recipients (-1 unknown) */
+static void
+link_child(struct cs_track *tr, int host, struct cs_str qid, struct cs_campaign *c,
+	   long nrcpt)
+{
+	struct cs_msg *child;
+
+	if ((child = make(tr, host, qid)) == NULL) {
+		tr->nomem++;
+		return;
+	}
+	undo_qmgr(child);
+	child->flags = (uint8_t) ((child->flags | F_CHILD) & ~F_BYDELIVERY);
+	child->camp = c;
+	if (nrcpt >= 0)
+		child->nrcpt = nrcpt;
+	maybe_done(tr, child);
 }
 
 /* on_filter - late suppression, and the link to the reinjected queue id */
@@ -540,7 +573,7 @@ static void
 on_filter(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 {
 	struct cs_campaign *c = campaign(tr, ev->campaign.p, ev->campaign.n);
-	struct cs_msg *m, *child;
+	struct cs_msg *m;
 
 	if (c == NULL) {
 		tr->nomem++;
@@ -561,18 +594,119 @@ on_filter(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 		if (m->nrcpt < 0 && ev->nrcpt >= 0)
 			m->nrcpt = ev->nrcpt;
 	}
-	if (ev->requeued.n == 0)
-		return;
-	if ((child = make(tr, host, ev->requeued)) == NULL) {
+	if (ev->requeued.n > 0)
+		link_child(tr, host, ev->requeued, c, ev->sent);
+}
+
+/* batch_same - cs_table comparison: is entry the batch (campaign, id)? */
+struct batch_key {
+	const struct cs_campaign *camp;
+	struct cs_str id;
+};
+
+static int
+batch_same(const void *entry, const void *key)
+{
+	const struct cs_batch *b = entry;
+	const struct batch_key *k = key;
+
+	return b->camp == k->camp && strlen(b->id) == k->id.n
+	    && memcmp(b->id, k->id.p, k->id.n) == 0;
+}
+
+/* batch_entry - find or make the record of batch id of campaign c */
+static struct cs_batch *
+batch_entry(struct cs_track *tr, struct cs_campaign *c, struct cs_str id, int *isnew)
+{
+	struct batch_key k = {c, id};
+	uint64_t h = cs_hash(id.p, id.n) ^ c->hash;
+	struct cs_batch *b;
+	size_t	i;
+
+	if (cs_table_reserve(&tr->batches, 256) < 0)
+		return NULL;
+	i = cs_table_find(&tr->batches, h, batch_same, &k);
+	*isnew = tr->batches.slot[i] == NULL;
+	if (!*isnew)
+		return tr->batches.slot[i];
+	if ((b = calloc(1, sizeof(*b) + id.n + 1)) == NULL)
+		return NULL;
+	b->te.hash = h;
+	b->camp = c;
+	memcpy(b->id, id.p, id.n);
+	cs_table_put(&tr->batches, i, b);
+	return b;
+}
+
+/* nonneg - a count of a log line, absent (-1) as 0 */
+static uint64_t
+nonneg(long v)
+{
+	return v > 0 ? (uint64_t) v : 0;
+}
+
+/* batch_container - qid carried a batch: its own injection was one
+ * recipient, the batch address, not a campaign recipient */
+static void
+batch_container(struct cs_track *tr, int host, struct cs_str qid, struct cs_campaign *c)
+{
+	struct cs_msg *m = make(tr, host, qid);
+
+	if (m == NULL) {
 		tr->nomem++;
 		return;
 	}
-	undo_qmgr(child);
-	child->flags = (uint8_t) ((child->flags | F_CHILD) & ~F_BYDELIVERY);
-	child->camp = c;
-	if (ev->sent >= 0)
-		child->nrcpt = ev->sent;
-	maybe_done(tr, child);
+	m->flags |= F_FILTERED;
+	if (m->camp == NULL)
+		m->camp = c;
+	if (!(m->flags & F_BATCH) && (m->flags & (F_INJ_QMGR | F_INJ_MILTER))) {
+		m->camp->c.rcpts -= nonneg(m->inj_rcpts) <= m->camp->c.rcpts
+		    ? nonneg(m->inj_rcpts) : m->camp->c.rcpts;
+		m->inj_rcpts = 0;
+	}
+	m->flags |= F_BATCH;
+}
+
+/* on_batch - a batch done: its recipients in, suppressed and bad; a
+ * batch logged again (retried) replaces its earlier counts */
+static void
+on_batch(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
+{
+	struct cs_campaign *c = campaign(tr, ev->campaign.p, ev->campaign.n);
+	struct cs_batch *b;
+	int	isnew;
+
+	if (c == NULL || (b = batch_entry(tr, c, ev->batch, &isnew)) == NULL) {
+		tr->nomem++;
+		return;
+	}
+	touch(c, t, host);
+	tr->filter_seen = 1;
+	c->c.batches += isnew;
+	c->c.rcpts += nonneg(ev->nrcpt) - nonneg(b->nrcpt);
+	c->c.supp_late += nonneg(ev->suppressed) - nonneg(b->suppressed);
+	c->c.bad_records += nonneg(ev->bad) - nonneg(b->bad);
+	b->nrcpt = ev->nrcpt;
+	b->suppressed = ev->suppressed;
+	b->bad = ev->bad;
+	batch_container(tr, host, ev->qid, c);
+}
+
+/* on_copies - copies of a batch accepted: each a message of one recipient */
+static void
+on_copies(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
+{
+	struct cs_campaign *c = campaign(tr, ev->campaign.p, ev->campaign.n);
+	struct cs_str list = ev->copies, qid;
+
+	if (c == NULL) {
+		tr->nomem++;
+		return;
+	}
+	touch(c, t, host);
+	tr->filter_seen = 1;
+	while (cs_copies_next(&list, &qid))
+		link_child(tr, host, qid, c, 1);
 }
 
 /* on_queued - qmgr's "from=<s>, size=N, nrcpt=N": injection of plain mail */
@@ -706,6 +840,7 @@ release(struct cs_track *tr, struct cs_held *h)
 	struct cs_msg *m;
 
 	if (cs_parse_msg(&h->l, &ev) == CS_DELIVERY) {
+		add_bytes(tr, camp_of(tr, find(tr, h->host, ev.qid)), h->l.len);
 		on_delivery(tr, &ev, h->host, h->l.t);
 		if ((m = find(tr, h->host, ev.qid)) != NULL && (m->flags & F_GONE)
 		    && !has_held(tr, h->host, ev.qid))
@@ -767,18 +902,96 @@ unlinked(const struct cs_track *tr, const struct cs_msg *m)
 		| F_INJ_MILTER | F_FILTERED | F_CHILD)) == F_INJ_QMGR);
 }
 
+/* in_copies - is qid one of a copies= list? */
+static int
+in_copies(struct cs_str list, struct cs_str qid)
+{
+	struct cs_str q;
+
+	while (cs_copies_next(&list, &q))
+		if (q.n == qid.n && memcmp(q.p, qid.p, q.n) == 0)
+			return 1;
+	return 0;
+}
+
+/* release_copies - the held deliveries of the copies just linked: one pass */
+static void
+release_copies(struct cs_track *tr, int host, struct cs_str list)
+{
+	struct cs_held *h, *prev = NULL, *next;
+
+	for (h = tr->held; h; h = next) {
+		next = h->next;
+		if (h->host == host && in_copies(list, h->qid)) {
+			unlink_held(tr, prev, h);
+			release(tr, h);
+		} else {
+			prev = h;
+		}
+	}
+}
+
+/* add_bytes - a line's bytes to campaign c, or to no campaign */
+static void
+add_bytes(struct cs_track *tr, struct cs_campaign *c, size_t n)
+{
+	if (c != NULL)
+		c->c.log_bytes += n;
+	else
+		tr->log_other += n;
+}
+
+/* camp_named - the campaign a line names by queue id, NULL when none yet */
+static struct cs_campaign *
+camp_named(const struct cs_track *tr, int host, struct cs_str qid)
+{
+	struct cs_msg *m = find(tr, host, qid);
+
+	return m ? m->camp : NULL;
+}
+
+void
+cs_track_other(struct cs_track *tr, const struct cs_line *l,
+	       const struct cs_event *ev)
+{
+	int	host = cs_track_host(tr, l->host.p, l->host.n);
+
+	add_bytes(tr, camp_named(tr, host, ev->qid), l->len);
+}
+
+/* line_campaign - the campaign whose bytes a used line is, once counted */
+static struct cs_campaign *
+line_campaign(struct cs_track *tr, const struct cs_event *ev, int host)
+{
+	switch (ev->kind) {
+	case CS_MILTER:
+	case CS_FILTER:
+	case CS_BATCH:
+	case CS_COPIES:
+		return campaign(tr, ev->campaign.p, ev->campaign.n);
+	case CS_REJECT:
+		return camp_named(tr, host, ev->qid) ? camp_named(tr, host, ev->qid)
+		    : by_sender(tr, ev->sender);
+	default:
+		return camp_named(tr, host, ev->qid);
+	}
+}
+
 void
 cs_track_event(struct cs_track *tr, const struct cs_line *l,
 	       const struct cs_event *ev)
 {
 	int	host = cs_track_host(tr, l->host.p, l->host.n);
 	struct cs_msg *m;
+	struct cs_campaign *pre = camp_named(tr, host, ev->qid);
 
 	release_due(tr, l->t);
 	switch (ev->kind) {
 	case CS_DELIVERY:
 		if (!unlinked(tr, find(tr, host, ev->qid)) || hold(tr, l, ev, host) < 0)
 			on_delivery(tr, ev, host, l->t);
+		else
+			return;		/* its bytes count when it is released */
 		break;
 	case CS_QUEUED:
 		on_queued(tr, ev, host, l->t);
@@ -806,9 +1019,19 @@ cs_track_event(struct cs_track *tr, const struct cs_line *l,
 		on_filter(tr, ev, host, l->t);
 		release_qid(tr, host, ev->qid, ev->requeued);
 		break;
+	case CS_BATCH:
+		on_batch(tr, ev, host, l->t);
+		break;
+	case CS_COPIES:
+		on_copies(tr, ev, host, l->t);
+		release_copies(tr, host, ev->copies);
+		break;
 	default:
 		break;
 	}
+	/* a delivery or removal may have freed the entry: the campaign found
+	 * before the line counts then */
+	add_bytes(tr, pre ? pre : line_campaign(tr, ev, host), l->len);
 }
 
 void
@@ -871,6 +1094,9 @@ cs_track_free(struct cs_track *tr)
 		tr->spare = m->next_spare;
 		free(m);
 	}
+	for (i = 0; i < tr->batches.cap; i++)
+		free(tr->batches.slot[i]);
+	cs_table_free(&tr->batches);
 	for (i = 0; i < tr->ncamps; i++)
 		campaign_free(tr->camps[i]);
 	for (i = 0; i < (size_t) tr->nhosts; i++)
