@@ -26,7 +26,9 @@
  *	LF or CRLF line ends made CRLF, a missing last line end added; 7bit
  *	or 8bit as it needs) and the CSV part's header with the column
  *	names.  batch_write_rcpt() appends one record of w->ncols fields;
- *	batch_write_end() the closing boundary.
+ *	batch_write_end() the closing boundary.  Each part ends with a CRLF
+ *	that the next delimiter line takes as its own (RFC 2046 5.1.1), as
+ *	lib/batch's writer does, so the two write the same bytes.
  *
  *	CSV: a field is quoted when it holds a comma, a double quote, CR
  *	or LF, or starts or ends with a blank; a quote inside is doubled.
@@ -172,7 +174,7 @@ make_boundary(struct batch_writer *w, const char *tmpl, size_t n, struct cerr *e
 	for (tries = 0; tries < 4; tries++) {
 		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
 			return cerr_set(e, "batch: getrandom: %s", strerror(errno));
-		k = snprintf(w->boundary, sizeof(w->boundary), "=_campaign-batch_");
+		k = snprintf(w->boundary, sizeof(w->boundary), "=_campaign_batch_");
 		for (i = 0; i < (int)sizeof(r); i++)
 			k += snprintf(w->boundary + k, sizeof(w->boundary) - (size_t)k,
 				      "%02x", r[i]);
@@ -195,8 +197,8 @@ put_head(const struct batch_writer *w, struct buf *out, const char *campaign,
 	if (put_date(out) < 0)
 		return -1;
 	return buf_appendf(out, "Subject: campaign batch %s\r\nMIME-Version: 1.0\r\n"
-			   "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n"
-			   "This is a campaign batch (MIME).\r\n\r\n", id, w->boundary);
+			   "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n",
+			   id, w->boundary);
 }
 
 /* put_parts - part 1 whole and part 2's header */
@@ -208,7 +210,7 @@ put_parts(const struct batch_writer *w, struct buf *out, const char *tmpl,
 			"Content-Transfer-Encoding: %s\r\n\r\n", w->boundary,
 			t8 ? "8bit" : "7bit") < 0 || put_crlf(out, tmpl, n) < 0)
 		return -1;
-	return buf_appendf(out, "\r\n--%s\r\nContent-Type: text/csv; charset=utf-8; "
+	return buf_appendf(out, "--%s\r\nContent-Type: text/csv; charset=utf-8; "
 			   "header=present\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
 			   w->boundary);
 }
@@ -301,7 +303,7 @@ int
 batch_write_end(struct batch_writer *w, struct buf *out, struct cerr *e)
 {
 	errno = 0;
-	if (buf_appendf(out, "\r\n--%s--\r\n", w->boundary) < 0)
+	if (buf_appendf(out, "--%s--\r\n", w->boundary) < 0)
 		return full(e);
 	return 0;
 }

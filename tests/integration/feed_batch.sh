@@ -49,7 +49,7 @@ csv_rcpts() {
 	for f in $(find "$@" -name 'msg.*' -type f); do
 		awk '/^Content-Type: text\/csv/ { p = 1; next }
 		     p == 1 && /^$/ { p = 2; getline; next }
-		     p == 2 && /^--=_campaign-batch_/ { exit }
+		     p == 2 && /^--=_campaign[-_]batch_/ { exit }
 		     p == 2 && NF { print }' "$f"
 	done | cut -d, -f1
 }

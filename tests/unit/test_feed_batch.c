@@ -153,23 +153,33 @@ write_all_rows(struct buf *out, struct batch_writer *w, const char *tmpl, int st
 	return batch_write_end(w, out, &e);
 }
 
+/* same_text - got is want, or want without its last CRLF (RFC 2046: the
+ * CRLF before a delimiter line may be taken as the delimiter's) */
+static int
+same_text(struct part got, const char *want, size_t n)
+{
+	return (got.n == n && memcmp(got.p, want, n) == 0)
+	    || (n >= 2 && got.n == n - 2 && memcmp(got.p, want, n - 2) == 0
+		&& memcmp(want + n - 2, "\r\n", 2) == 0);
+}
+
 /* check_csv_records - part 2 holds the header and exactly the rows' records */
 static void
 check_csv_records(struct part csv)
 {
-	size_t	i, off = 0, k;
+	struct buf want;
+	size_t	i;
 
-	k = strlen("email,name\r\n");
-	CHECK(csv.n >= k && memcmp(csv.p, "email,name\r\n", k) == 0, "csv: header line");
-	off = k;
-	for (i = 0; i < NROWS; i++) {
-		k = strlen(rows[i].want);
-		CHECK(off + k <= csv.n && memcmp(csv.p + off, rows[i].want, k) == 0,
-		      "csv record %s: %.*s", rows[i].name, (int)(csv.n - off < 60 ? csv.n - off : 60),
-		      csv.p + off);
-		off += k;
-	}
-	CHECK_INT(off, csv.n, "csv: nothing after the last record");
+	buf_init(&want, 1 << 16);
+	buf_puts(&want, "email,name\r\n");
+	for (i = 0; i < NROWS; i++)
+		buf_puts(&want, rows[i].want);
+	CHECK(same_text(csv, want.data, want.len), "csv part: header and records: %.*s",
+	      (int) csv.n, csv.p);
+	for (i = 0; i < NROWS; i++)
+		CHECK(memmem(csv.p, csv.n, rows[i].want, strlen(rows[i].want) - 2) != NULL,
+		      "csv record %s", rows[i].name);
+	buf_free(&want);
 }
 
 /* unbreak - a value with each line break (CR, LF, CRLF) made one LF */
@@ -248,7 +258,7 @@ container(const char *tmpl, const char *label)
 		goto done;
 	b = part_body(parts[0], ct, sizeof(ct));
 	CHECK_STR(ct, "message/rfc822", "%s: part 1 type", label);
-	CHECK(b.n == strlen(tmpl_crlf) && memcmp(b.p, tmpl_crlf, b.n) == 0,
+	CHECK(same_text(b, tmpl_crlf, strlen(tmpl_crlf)),
 	      "%s: part 1 is the template with CRLF", label);
 	b = part_body(parts[1], ct, sizeof(ct));
 	CHECK(strncmp(ct, "text/csv", 8) == 0 && strstr(ct, "header=present"),
@@ -300,7 +310,7 @@ refusals(void)
 	CHECK_INT(batch_write_begin(&w, &out, "camp1", "b1", "\nno header\n", 11,
 				    cols, 1, 0, &e), -1, "template without header refused");
 	buf_reset(&out);
-	CHECK_INT(batch_write_begin(&w, &out, "camp1", "b1", "Subject: x\n\nascii\n", 18,
+	CHECK_INT(batch_write_begin(&w, &out, "camp1", "b1", "From: a@b.example\n\nascii\n", 25,
 				    cols, 1, 0, &e), 0, "7-bit template");
 	CHECK_INT(w.has8bit, 0, "7-bit: has8bit 0");
 	CHECK(strstr(out.data, "Content-Transfer-Encoding: 7bit") != NULL, "7-bit: part 1 says 7bit");
