@@ -45,7 +45,9 @@ static void add_bytes(struct cs_track *, struct cs_campaign *, size_t);
 struct cs_batch {
 	struct cs_tabent te;		/* hash of (campaign, batch id); first */
 	struct cs_campaign *camp;
-	long	nrcpt, suppressed, bad;
+	long	nrcpt, suppressed, bad;	/* -1: no batch line yet */
+	uint64_t *copies;		/* copies linked, until the batch line */
+	uint32_t ncopies, capcopies;	/* (open addressing; 0 = empty) */
 	char	id[];
 };
 
@@ -633,6 +635,7 @@ batch_entry(struct cs_track *tr, struct cs_campaign *c, struct cs_str id, int *i
 		return NULL;
 	b->te.hash = h;
 	b->camp = c;
+	b->nrcpt = b->suppressed = b->bad = -1;
 	memcpy(b->id, id.p, id.n);
 	cs_table_put(&tr->batches, i, b);
 	return b;
@@ -682,31 +685,80 @@ on_batch(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 	}
 	touch(c, t, host);
 	tr->filter_seen = 1;
-	c->c.batches += isnew;
+	c->c.batches += b->nrcpt < 0;
+	free(b->copies);	/* no copies= line follows the batch line */
+	b->copies = NULL;
+	b->ncopies = b->capcopies = 0;
 	c->c.rcpts += nonneg(ev->nrcpt) - nonneg(b->nrcpt);
 	c->c.supp_late += nonneg(ev->suppressed) - nonneg(b->suppressed);
 	c->c.bad_records += nonneg(ev->bad) - nonneg(b->bad);
-	b->nrcpt = ev->nrcpt;
+	b->nrcpt = (long) nonneg(ev->nrcpt);
 	b->suppressed = ev->suppressed;
 	b->bad = ev->bad;
 	batch_container(tr, host, ev->qid, c);
 }
 
-/* on_copies - copies of a batch accepted: each a message of one recipient */
+/* copy_grow - double b's set of copies, rehashing */
+static int
+copy_grow(struct cs_batch *b)
+{
+	uint32_t cap = b->capcopies ? 2 * b->capcopies : 64, i, k;
+	uint64_t *n = calloc(cap, sizeof(*n));
+
+	if (n == NULL)
+		return -1;
+	for (i = 0; i < b->capcopies; i++)
+		if (b->copies[i] != 0) {
+			for (k = (uint32_t) b->copies[i] & (cap - 1); n[k]; k = (k + 1) & (cap - 1))
+				;
+			n[k] = b->copies[i];
+		}
+	free(b->copies);
+	b->copies = n;
+	b->capcopies = cap;
+	return 0;
+}
+
+/* copy_new - add h to b's copies: 1 when new, 0 when there, -1 no memory */
+static int
+copy_new(struct cs_batch *b, uint64_t h)
+{
+	uint32_t k;
+
+	h |= 1;			/* 0 marks an empty slot */
+	if (2 * (b->ncopies + 1) > b->capcopies && copy_grow(b) < 0)
+		return -1;
+	for (k = (uint32_t) h & (b->capcopies - 1); b->copies[k]; k = (k + 1) & (b->capcopies - 1))
+		if (b->copies[k] == h)
+			return 0;
+	b->copies[k] = h;
+	b->ncopies++;
+	return 1;
+}
+
+/*
+ * on_copies - copies of a batch accepted: each a message of one recipient.
+ * A filter run killed mid-batch may have its copies logged again by the
+ * next run: until the batch line, the batch remembers the ids it linked
+ * and links each once.
+ */
 static void
 on_copies(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 {
 	struct cs_campaign *c = campaign(tr, ev->campaign.p, ev->campaign.n);
 	struct cs_str list = ev->copies, qid;
+	struct cs_batch *b;
+	int	isnew;
 
-	if (c == NULL) {
+	if (c == NULL || (b = batch_entry(tr, c, ev->batch, &isnew)) == NULL) {
 		tr->nomem++;
 		return;
 	}
 	touch(c, t, host);
 	tr->filter_seen = 1;
 	while (cs_copies_next(&list, &qid))
-		link_child(tr, host, qid, c, 1);
+		if (copy_new(b, msg_hash(host, qid)) != 0)	/* no memory: link */
+			link_child(tr, host, qid, c, 1);
 }
 
 /* on_queued - qmgr's "from=<s>, size=N, nrcpt=N": injection of plain mail */
@@ -1095,7 +1147,10 @@ cs_track_free(struct cs_track *tr)
 		free(m);
 	}
 	for (i = 0; i < tr->batches.cap; i++)
-		free(tr->batches.slot[i]);
+		if (tr->batches.slot[i] != NULL) {
+			free(((struct cs_batch *) tr->batches.slot[i])->copies);
+			free(tr->batches.slot[i]);
+		}
 	cs_table_free(&tr->batches);
 	for (i = 0; i < tr->ncamps; i++)
 		campaign_free(tr->camps[i]);

@@ -63,7 +63,10 @@
  *	(CS_COPIES) link each copy's queue id to the campaign, one
  *	recipient each, exactly as requeued= does for a single message, so
  *	Postfix's own delivery lines count: no line per recipient beyond
- *	them is needed.
+ *	them is needed.  A filter run killed mid-batch may have its copies
+ *	logged again by the next run: until the batch line, a batch keeps
+ *	the hashes of the copies it linked (a small set per batch in
+ *	progress, freed at its batch line) and links each id once.
  *
  *	Log bytes: each line's bytes go to the campaign of the queue id it
  *	names, when that is known at that line (cs_track_other() for the

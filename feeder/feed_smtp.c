@@ -249,6 +249,27 @@ send_bdat(struct session *s, int slot)
 	s->cur = -1;
 }
 
+/*
+ * put_mail - queue MAIL FROM; a batch's says its size (SIZE, RFC 1870)
+ * when the relay offers it, so that a batch over the campaign's limit is
+ * refused before it is sent
+ */
+static void
+put_mail(struct session *s, const struct txn *t)
+{
+	size_t	n = strlen(s->mail_line);
+	char	size[40];
+	int	k;
+
+	if (t->jobs[0]->batch == NULL || !s->extsize || n < 2) {
+		out_text(s, s->mail_line, n);
+		return;
+	}
+	k = snprintf(size, sizeof(size), " SIZE=%zu\r\n", t->jobs[0]->batch->body.len);
+	out_text(s, s->mail_line, n - 2);
+	out_text(s, size, (size_t)k);
+}
+
 /* txn_emit - send the commands of slot that may go out now */
 static void
 txn_emit(struct session *s, int slot)
@@ -260,7 +281,7 @@ txn_emit(struct session *s, int slot)
 	       && (s->pipelining || s->exp_n == 0)) {
 		c = t->next_cmd++;
 		if (c == 0) {
-			out_text(s, s->mail_line, strlen(s->mail_line));
+			put_mail(s, t);
 			exp_push(s, X_MAIL, slot, 0);
 		} else if (c <= t->n) {
 			put_rcpt(s, t->jobs[c - 1]);
@@ -454,7 +475,8 @@ on_ehlo(struct session *s, const struct reply *r)
 	s->extsize = (r->ext & REPLY_EXT_SIZE) != 0;
 	s->chunking = s->pipelining && (r->ext & REPLY_EXT_CHUNKING) != 0
 	    && s->f->o->window > 1;
-	/* a batch's CSV may hold 8-bit values; its size is not known yet */
+	/* a batch's CSV may hold 8-bit values; its SIZE goes with each
+	 * batch (put_mail) */
 	n = snprintf(s->mail_line, sizeof(s->mail_line), "%s%s", f->mail_cmd,
 		     s->ext8bit && (f->m->has8bit || f->o->batch) ? " BODY=8BITMIME" : "");
 	if (s->extsize && !f->o->batch && n > 0 && (size_t)n < sizeof(s->mail_line))

@@ -9,8 +9,8 @@
 #	   address, MIME with a message/rfc822 and a text/csv part; their CSV
 #	   parts together hold every recipient exactly once with its merge
 #	   field (a value with a comma and quotes arrives quoted); batch ids
-#	   unique; the journal has one A per recipient and 20 B records; the
-#	   summary counts recipients.
+#	   unique; MAIL gives each batch's SIZE; the journal has one A per
+#	   recipient and 20 B records; the summary counts recipients.
 #	2. --batch-to: a batch refused with 5xx is journaled R for each of
 #	   its recipients with the batch's reply; exit 2.
 #	3. A 4xx to a batch is retried: every recipient accepted once.
@@ -82,6 +82,8 @@ check_eq "batches: every recipient in the CSV parts" "$(csv_rcpts "$W/a.d" "$W/b
 check_eq "batches: none twice" "$(csv_rcpts "$W/a.d" "$W/b.d" | wc -l)" $N
 check "batches: merge field with comma and quotes arrives quoted" \
 	grep -qx 'u7@example.com,"Smith, ""J"""' "$W"/a.d/msg.* "$W"/b.d/msg.*
+check_eq "batches: MAIL says each batch's SIZE" \
+	"$(cat "$W"/a.d/msg.* "$W"/b.d/msg.* | grep -c '^MAIL FROM:<[^>]*> BODY=8BITMIME SIZE=[1-9][0-9]*$')" 20
 check "batches: tags left in the template" grep -q '^Hello {{name}}$' "$W"/a.d/msg.* "$W"/b.d/msg.*
 check_eq "batches: ids unique" "$(batch_ids "$W/a.d" "$W/b.d" | sort -u | wc -l)" 20
 check_eq "batches: journal A per recipient" "$(grep -c '^A [0-9]* u[0-9]*@example.com b0000[0-9][0-9]$' "$W/j1")" $N

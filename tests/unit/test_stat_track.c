@@ -12,7 +12,8 @@
  *	starting mid-campaign; batches (the filter's batch line and its
  *	copies= lines: recipients in, suppressed, bad records, each copy's
  *	delivery, a delivery logged before its copies= line, a batch
- *	logged again after a retry, both modes side by side); that memory
+ *	logged again after a retry, copies logged again by a filter run
+ *	after a kill, both modes side by side); that memory
  *	is released when every recipient has its outcome; and the log
  *	bytes given to each campaign.
  * SEE ALSO
@@ -209,6 +210,16 @@ static const struct scenario scen[] = {
 	 {"c1: messages_injected=2 recipients_injected=5 suppressed_late=2 batch_bad_records=0 "
 	  "batches=2 delivered=1",
 	  "c2: batches=1 recipients_injected=3 messages_injected=0"}, -1},
+	{"batch: a filter killed mid-batch, its copies logged again by the next run", {
+		MILTER("00.000000", "AAA1", "c1", "1"),
+		COPIES("00.100000", "AAA1", "c1", "b000009", "BBB1,BBB2"),
+		SMTP("00.200000", "BBB1", "u@d.example", "2.0.0", "sent"),
+		SMTP("00.300000", "BBB2", "v@d.example", "2.0.0", "sent"),
+		COPIES("10.000000", "AAA1", "c1", "b000009", "BBB1,BBB2,BBB3"),
+		BATCH("10.100000", "AAA1", "c1", "b000009", "3", "3", "0", "0"),
+		SMTP("11.000000", "BBB3", "w@d.example", "2.0.0", "sent"),
+		HOP("11.100000", "AAA1", BATCHTO)},
+	 {"c1: recipients_injected=3 delivered=3 batches=1 in_queue_messages=0 filter_hops=1"}, 0},
 	{"both modes side by side: a batch campaign and a per-recipient one", {
 		MILTER("00.000000", "AAA1", "cb", "1"),
 		COPIES("00.100000", "AAA1", "cb", "b000001", "BBB1,BBB2"),
