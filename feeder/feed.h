@@ -105,7 +105,6 @@ int	msg_load(struct msg *m, const char *path, const char *campaign,
 		 struct cerr *e);
 int	msg_merge(const struct msg *m, char *const *vals, struct buf *out);
 size_t	msg_unstuff(char *p, size_t n);
-int	msg_stuff(struct buf *out, const char *p, size_t n);
 void	msg_free(struct msg *m);
 
 /*

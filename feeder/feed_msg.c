@@ -25,9 +25,6 @@
  *	and no header), and a value at the start of a line that starts with
  *	"." gets the dot-stuffing "." before it.
  *
- *	msg_stuff() appends a CRLF text with dot-stuffing (a batch
- *	container going out with DATA); msg_unstuff() undoes it in place.
- *
  *	msg_load() reads the file (at most FEED_MSG_MAX bytes) and calls
  *	msg_prepare().  Both return 0, or -1 with e set.
  * SEE ALSO
@@ -272,28 +269,6 @@ msg_unstuff(char *p, size_t n)
 		p[o++] = p[i];
 	}
 	return o;
-}
-
-/*
- * msg_stuff - append n bytes of a CRLF text to out with dot-stuffing
- * (DATA sends it so); the inverse of msg_unstuff()
- */
-int
-msg_stuff(struct buf *out, const char *p, size_t n)
-{
-	size_t	i = 0, k;
-	const char *nl;
-
-	while (i < n) {
-		nl = memchr(p + i, '\n', n - i);
-		k = nl ? (size_t)(nl - p) + 1 : n;
-		if (p[i] == '.' && buf_putc(out, '.') < 0)
-			return -1;
-		if (buf_append(out, p + i, k - i) < 0)
-			return -1;
-		i = k;
-	}
-	return 0;
 }
 
 int

@@ -358,6 +358,28 @@ sess_start_txn(struct session *s)
 	return n > 0;
 }
 
+/*
+ * put_stuffed - append a CRLF text to the output with dot-stuffing (a
+ * batch container, kept as BDAT sends it, going out with DATA)
+ */
+static int
+put_stuffed(struct buf *out, const char *p, size_t n)
+{
+	size_t	i = 0, k;
+	const char *nl;
+
+	while (i < n) {
+		nl = memchr(p + i, '\n', n - i);
+		k = nl ? (size_t)(nl - p) + 1 : n;
+		if (p[i] == '.' && buf_putc(out, '.') < 0)
+			return -1;
+		if (buf_append(out, p + i, k - i) < 0)
+			return -1;
+		i = k;
+	}
+	return 0;
+}
+
 /* send_body - after 354: the message and the final "." */
 static void
 send_body(struct session *s, int slot)
@@ -370,8 +392,8 @@ send_body(struct session *s, int slot)
 	if (t->mail_failed || t->nok == 0) {
 		t->discard = 1;
 	} else if (t->jobs[0]->batch != NULL) {	/* one job: the batch */
-		if (msg_stuff(&s->out, t->jobs[0]->batch->body.data,
-			      t->jobs[0]->batch->body.len) < 0)
+		if (put_stuffed(&s->out, t->jobs[0]->batch->body.data,
+				t->jobs[0]->batch->body.len) < 0)
 			s->f->fatal = cerr_set(&s->f->err, "output buffer: %s", strerror(errno));
 		seg_add(s, NULL, off, s->out.len - off);
 	} else if (m->ntags == 0) {
