@@ -66,6 +66,7 @@ cs_track_init(struct cs_track *tr)
 	memset(tr, 0, sizeof(*tr));
 	tr->lasthost = -1;
 	tr->filter_transport = "campaign";
+	tr->hold_us = CS_HOLD_US;
 }
 
 int
@@ -685,6 +686,7 @@ on_batch(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 	}
 	touch(c, t, host);
 	tr->filter_seen = 1;
+	tr->hold_us = CS_HOLD_BATCH_US;
 	c->c.batches += b->nrcpt < 0;
 	free(b->copies);	/* no copies= line follows the batch line */
 	b->copies = NULL;
@@ -756,6 +758,7 @@ on_copies(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 	}
 	touch(c, t, host);
 	tr->filter_seen = 1;
+	tr->hold_us = CS_HOLD_BATCH_US;
 	while (cs_copies_next(&list, &qid))
 		if (copy_new(b, msg_hash(host, qid)) != 0)	/* no memory: link */
 			link_child(tr, host, qid, c, 1);
@@ -914,14 +917,14 @@ unlink_held(struct cs_track *tr, struct cs_held *prev, struct cs_held *h)
 	tr->nheld--;
 }
 
-/* release_due - the held deliveries older than now - CS_HOLD_US (all: now < 0) */
+/* release_due - the held deliveries older than now - hold_us (all: now < 0) */
 static void
 release_due(struct cs_track *tr, long long now)
 {
 	struct cs_held *h;
 
 	while ((h = tr->held) != NULL
-	       && (now < 0 || h->l.t + CS_HOLD_US <= now || tr->nheld > CS_HOLD_MAX)) {
+	       && (now < 0 || h->l.t + tr->hold_us <= now || tr->nheld > CS_HOLD_MAX)) {
 		unlink_held(tr, NULL, h);
 		release(tr, h);
 	}

@@ -63,7 +63,11 @@
  *	(CS_COPIES) link each copy's queue id to the campaign, one
  *	recipient each, exactly as requeued= does for a single message, so
  *	Postfix's own delivery lines count: no line per recipient beyond
- *	them is needed.  A filter run killed mid-batch may have its copies
+ *	them is needed.  The filter logs a batch's copies 100 ids a line,
+ *	so Postfix has often delivered the first of them when their line
+ *	comes, and a busy filter may take seconds: once batch lines have
+ *	been seen, an unlinked delivery is held CS_HOLD_BATCH_US instead of
+ *	CS_HOLD_US.  A filter run killed mid-batch may have its copies
  *	logged again by the next run: until the batch line, a batch keeps
  *	the hashes of the copies it linked (a small set per batch in
  *	progress, freed at its batch line) and links each id once.
@@ -94,6 +98,7 @@
 #define CS_DOMAINS_MAX	10000
 #define CS_REASONS_MAX	1000
 #define CS_HOLD_US	5000000LL	/* how long an unlinked delivery waits */
+#define CS_HOLD_BATCH_US 120000000LL	/* the same once batch lines were seen */
 #define CS_HOLD_MAX	100000		/* unlinked deliveries held at most */
 
 /* domain counter columns */
@@ -155,6 +160,7 @@ struct cs_track {
 	struct cs_held *held, *held_tail;	/* unlinked deliveries, oldest first */
 	size_t	nheld;
 	int	filter_seen;		/* a campaign-filter line was read */
+	long long hold_us;		/* CS_HOLD_US, or CS_HOLD_BATCH_US */
 	struct cs_table batches;	/* batches seen (struct cs_batch) */
 	uint64_t log_other;		/* bytes of lines of no campaign */
 };

@@ -220,6 +220,14 @@ static const struct scenario scen[] = {
 		SMTP("11.000000", "BBB3", "w@d.example", "2.0.0", "sent"),
 		HOP("11.100000", "AAA1", BATCHTO)},
 	 {"c1: recipients_injected=3 delivered=3 batches=1 in_queue_messages=0 filter_hops=1"}, 0},
+	{"batch: copies delivered 40 s before their copies= line (a busy filter)", {
+		MILTER("00.000000", "AAA1", "c1", "1"),
+		BATCH("00.100000", "AAA0", "c1", "b000001", "1", "1", "0", "0"),
+		SMTP("00.500000", "BBB1", "u@d.example", "2.0.0", "sent"),
+		SMTP("01.000000", "BBB2", "v@d.example", "2.0.0", "sent"),
+		COPIES("40.000000", "AAA1", "c1", "b000002", "BBB1,BBB2"),
+		BATCH("40.100000", "AAA1", "c1", "b000002", "2", "2", "0", "0")},
+	 {"c1: delivered=2 in_queue_messages=0", "(unknown): delivered=0"}, -1},
 	{"both modes side by side: a batch campaign and a per-recipient one", {
 		MILTER("00.000000", "AAA1", "cb", "1"),
 		COPIES("00.100000", "AAA1", "cb", "b000001", "BBB1,BBB2"),
