@@ -30,8 +30,9 @@
  *	that the next delimiter line takes as its own (RFC 2046 5.1.1), as
  *	lib/batch's writer does, so the two write the same bytes.
  *
- *	CSV: a field is quoted when it holds a comma, a double quote, CR
- *	or LF, or starts or ends with a blank; a quote inside is doubled.
+ *	CSV: a field is quoted when it is empty or holds a comma, a double
+ *	quote, CR or LF, or starts or ends with a blank (as lib/batch's
+ *	writer does); a quote inside is doubled.
  *	A line break inside a value (LF, CR or CRLF) is written as CRLF, the
  *	only line end a message body may have.  Other bytes, 8-bit ones
  *	included, are copied as they are (w->has8bit is then set: send with
@@ -221,8 +222,8 @@ csv_field(struct buf *out, const char *v)
 {
 	size_t	n = strlen(v), i, k;
 
-	if (n == 0 || (strcspn(v, ",\"\r\n") == n && v[0] != ' ' && v[0] != '\t'
-		       && v[n - 1] != ' ' && v[n - 1] != '\t'))
+	if (n > 0 && strcspn(v, ",\"\r\n") == n && v[0] != ' ' && v[0] != '\t'
+	    && v[n - 1] != ' ' && v[n - 1] != '\t')
 		return buf_append(out, v, n);
 	if (buf_putc(out, '"') < 0)
 		return -1;

@@ -119,17 +119,20 @@ static const char tmpl_crlf[] = "From: News <news@example.org>\r\nSubject: hi {{
 
 static const struct {
 	const char *name, *email, *val, *want;	/* want: the record as written */
+	const char *also;			/* another right way, or NULL */
 } rows[] = {
-	{"plain", "a@example.org", "Ann", "a@example.org,Ann\r\n"},
-	{"comma", "b@example.org", "Smith, John", "b@example.org,\"Smith, John\"\r\n"},
-	{"quote", "c@example.org", "say \"hi\"", "c@example.org,\"say \"\"hi\"\"\"\r\n"},
-	{"LF", "d@example.org", "two\nlines", "d@example.org,\"two\r\nlines\"\r\n"},
-	{"CRLF", "e@example.org", "two\r\nlines", "e@example.org,\"two\r\nlines\"\r\n"},
-	{"CR", "f@example.org", "two\rlines", "f@example.org,\"two\r\nlines\"\r\n"},
-	{"blank", "g@example.org", " padded ", "g@example.org,\" padded \"\r\n"},
-	{"empty", "h@example.org", "", "h@example.org,\r\n"},
-	{"8-bit", "i@example.org", "K\xc3\xb6ln \xe2\x82\xac", "i@example.org,K\xc3\xb6ln \xe2\x82\xac\r\n"},
-	{"all", "j@example.org", ",\"\n", "j@example.org,\",\"\"\r\n\"\r\n"},
+	{"plain", "a@example.org", "Ann", "a@example.org,Ann\r\n", NULL},
+	{"comma", "b@example.org", "Smith, John", "b@example.org,\"Smith, John\"\r\n", NULL},
+	{"quote", "c@example.org", "say \"hi\"", "c@example.org,\"say \"\"hi\"\"\"\r\n", NULL},
+	{"LF", "d@example.org", "two\nlines", "d@example.org,\"two\r\nlines\"\r\n", NULL},
+	{"CRLF", "e@example.org", "two\r\nlines", "e@example.org,\"two\r\nlines\"\r\n", NULL},
+	/* a lone CR: as a line end (CRLF), or kept inside the quotes */
+	{"CR", "f@example.org", "two\rlines", "f@example.org,\"two\r\nlines\"\r\n",
+	 "f@example.org,\"two\rlines\"\r\n"},
+	{"blank", "g@example.org", " padded ", "g@example.org,\" padded \"\r\n", NULL},
+	{"empty", "h@example.org", "", "h@example.org,\"\"\r\n", "h@example.org,\r\n"},
+	{"8-bit", "i@example.org", "K\xc3\xb6ln \xe2\x82\xac", "i@example.org,K\xc3\xb6ln \xe2\x82\xac\r\n", NULL},
+	{"all", "j@example.org", ",\"\n", "j@example.org,\",\"\"\r\n\"\r\n", NULL},
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -163,23 +166,34 @@ same_text(struct part got, const char *want, size_t n)
 		&& memcmp(want + n - 2, "\r\n", 2) == 0);
 }
 
-/* check_csv_records - part 2 holds the header and exactly the rows' records */
+/* check_csv_records - part 2 holds the header, then exactly the rows'
+ * records, in order (each as written, or its other right way) */
 static void
 check_csv_records(struct part csv)
 {
-	struct buf want;
-	size_t	i;
+	size_t	i, off, k, ka;
+	const char *w, *a;
 
-	buf_init(&want, 1 << 16);
-	buf_puts(&want, "email,name\r\n");
-	for (i = 0; i < NROWS; i++)
-		buf_puts(&want, rows[i].want);
-	CHECK(same_text(csv, want.data, want.len), "csv part: header and records: %.*s",
-	      (int) csv.n, csv.p);
-	for (i = 0; i < NROWS; i++)
-		CHECK(memmem(csv.p, csv.n, rows[i].want, strlen(rows[i].want) - 2) != NULL,
-		      "csv record %s", rows[i].name);
-	buf_free(&want);
+	k = strlen("email,name\r\n");
+	CHECK(csv.n >= k && memcmp(csv.p, "email,name\r\n", k) == 0, "csv: header line");
+	for (off = k, i = 0; i < NROWS; i++, off += k) {
+		w = rows[i].want;
+		a = rows[i].also ? rows[i].also : w;
+		k = strlen(w);
+		ka = strlen(a);
+		/* the last record's CRLF may be the delimiter's (same_text) */
+		if (off + k <= csv.n + 2 && memcmp(csv.p + off, w, k - 2) == 0)
+			continue;
+		if (off + ka <= csv.n + 2 && memcmp(csv.p + off, a, ka - 2) == 0) {
+			k = ka;
+			continue;
+		}
+		CHECK(0, "csv record %s: %.*s", rows[i].name,
+		      (int) (csv.n - off < 60 ? csv.n - off : 60), csv.p + off);
+		return;
+	}
+	CHECK(off == csv.n || off == csv.n + 2, "csv: nothing after the last record");
+	th_passed++;		/* every record in its place */
 }
 
 /* unbreak - a value with each line break (CR, LF, CRLF) made one LF */
