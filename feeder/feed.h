@@ -17,11 +17,13 @@
  *	feed_bwrite.c	the batch container's writer (doc/DESIGN.md "Batches").
  *	feed_gather.c	the pause that lets replies gather before a wait.
  *	feed_queue.c	the work queue: new recipients, retries, outcomes.
+ *	feed_source.c	the records to send: the list less malformed and done.
  *	feed_smtp.c	one SMTP session: the pipelined protocol engine.
  *	feed_loop.c	the event loop: relays, sessions, timers.
  *
- *	Calls go one way: main -> loop -> smtp -> queue -> journal, rcpt,
- *	msg; the loop also calls the queue (is there work left?).
+ *	Calls go one way: main -> loop -> smtp -> queue -> batch -> source
+ *	-> rcpt, journal; queue -> source; batch -> bwrite; the loop also
+ *	calls the queue (is there work left?).
  *	feed_progress.c	progress bar, status lines, summary.
  *	feed_main.c	options, wiring, exit status.
  *
@@ -352,9 +354,13 @@ void	queue_settle(struct queue *q, struct job *jb, int type, const char *text);
 void	queue_requeue(struct queue *q, struct job *jb, const char *text,
 		      int count_try, double now);
 int	queue_pending(struct queue *q);
-int	queue_next_record(struct queue *q, struct rrec *rec);
 void	queue_free(struct queue *q);
 void	job_free(struct job *jb);
+
+/*
+ * feed_source.c
+ */
+int	source_next(struct queue *q, struct rrec *rec);
 
 /*
  * feed_loop.c

@@ -23,8 +23,8 @@
  *	(the prepared message without dot-stuffing) and the CSV columns.
  *	It returns 0, or -1 with e set.
  *
- *	fbatch_job() reads records from the queue (feed_queue.c: malformed
- *	and journaled ones are skipped there) until the batch has N
+ *	fbatch_job() reads records (feed_source.c: malformed and journaled
+ *	ones are skipped there) until the batch has N
  *	recipients, or the next record could take it past --batch-bytes
  *	(a record of the list is at most FEED_RECORD_MAX bytes, at most
  *	twice that as CSV, so the check is exact without reading ahead),
@@ -179,7 +179,7 @@ fill(struct queue *q, struct fbatch *b, const struct rrec *first)
 
 	if (fbatch_add(b, t, first, q->err) < 0)
 		return -1;
-	while (!fbatch_full(b, t) && queue_next_record(q, &rec))
+	while (!fbatch_full(b, t) && source_next(q, &rec))
 		if (fbatch_add(b, t, &rec, q->err) < 0)
 			return -1;
 	return fbatch_end(b, q->err);
@@ -220,7 +220,7 @@ fbatch_job(struct queue *q)
 	struct rrec rec;
 	struct job *jb;
 
-	if (!queue_next_record(q, &rec))
+	if (!source_next(q, &rec))
 		return NULL;
 	if ((jb = calloc(1, sizeof(*jb))) == NULL) {
 		*q->fatal = cerr_set(q->err, "out of memory");

@@ -12,7 +12,9 @@
  *	queue_free(&q);
  * DESCRIPTION
  *	The queue sits below the event loop (feed_loop.c) and the SMTP
- *	engine (feed_smtp.c): both call it, it calls neither.
+ *	engine (feed_smtp.c): both call it, it calls neither.  It takes
+ *	records from feed_source.c, and with --batch has feed_batch.c make
+ *	the batches (which read feed_source.c too).
  *
  *	Recipients are read from the list only when a session asks, so
  *	memory is bounded by the jobs in transactions plus the retry queue;
@@ -37,8 +39,6 @@
 #include <string.h>
 
 #include "feed.h"
-
-#define BAD_REPORT_MAX	100
 
 void
 queue_init(struct queue *q, const struct feed_opts *o, struct msg *m,
@@ -131,38 +131,6 @@ make_job(struct queue *q, const struct rrec *rec)
 	return jb;
 }
 
-/* bad_record - report a malformed record (the first BAD_REPORT_MAX) */
-static void
-bad_record(struct queue *q, const struct rrec *rec)
-{
-	if (q->c->malformed++ < BAD_REPORT_MAX)
-		feed_warnx("%s:%lu: %s: skipped", q->o->recipients, rec->line, rec->why);
-	else if (q->c->malformed == BAD_REPORT_MAX + 1)
-		feed_warnx("%s: more malformed lines, not shown", q->o->recipients);
-}
-
-/* queue_next_record - the next record to send into rec: 1, or 0 at the end */
-int
-queue_next_record(struct queue *q, struct rrec *rec)
-{
-	int	rc;
-
-	while (!q->rl_eof) {
-		rc = rlist_next(q->rl, rec, q->err);
-		if (rc == RL_EOF || rc == RL_ERR) {
-			q->rl_eof = 1;
-			*q->fatal |= rc == RL_ERR;
-		} else if (rc == RL_BAD) {
-			bad_record(q, rec);
-		} else if (rc == RL_REC && journal_is_done(q->j, rec->line)) {
-			q->c->skipped++;
-		} else if (rc == RL_REC) {
-			return 1;
-		}
-	}
-	return 0;
-}
-
 /* next_job - one new job from the list, or NULL */
 static struct job *
 next_job(struct queue *q)
@@ -172,7 +140,7 @@ next_job(struct queue *q)
 
 	if (q->o->batch > 0)
 		return fbatch_job(q);
-	if (!queue_next_record(q, &rec))
+	if (!source_next(q, &rec))
 		return NULL;
 	if ((jb = make_job(q, &rec)) == NULL)
 		*q->fatal = cerr_set(q->err, "out of memory");

@@ -29,8 +29,8 @@ TESTS += tests/unit/test_feed_reply tests/unit/test_feed_msg \
 	tests/unit/test_feed_gather
 
 # the work queue and --batch
-feeder_libfeed_a_SOURCES += feeder/feed_queue.c feeder/feed_batch.c \
-	feeder/feed_bwrite.c
+feeder_libfeed_a_SOURCES += feeder/feed_queue.c feeder/feed_source.c \
+	feeder/feed_batch.c feeder/feed_bwrite.c
 check_PROGRAMS += tests/unit/test_feed_batch
 tests_unit_test_feed_batch_SOURCES = tests/unit/test_feed_batch.c tests/unit/testhelp.h
 tests_unit_test_feed_batch_LDADD = $(FEED_LIBS)
