@@ -150,6 +150,12 @@ long	rlist_count(const char *path);
 /*
  * feed_journal.c
  */
+struct jbatch {				/* a B record */
+	unsigned long seq;
+	int	n;
+	char   *ranges;			/* "2-1001,1003" */
+};
+
 struct journal {
 	int	fd;			/* -1: no journal */
 	char   *path;			/* for error messages */
@@ -158,6 +164,8 @@ struct journal {
 	size_t	nwords;
 	long	accepted, rejected, deferred;	/* found when loading */
 	unsigned long batch_seq;	/* highest batch number found (B records) */
+	struct jbatch *batches;		/* the B records found */
+	size_t	nbatches, capbatches;
 	double	sync_interval;		/* seconds; 0 = fdatasync every flush */
 	double	last_sync;
 	int	dirty;			/* written since the last sync */
@@ -173,7 +181,8 @@ int	journal_flush(struct journal *j, double now, struct cerr *e);
 int	journal_sync(struct journal *j, double now, struct cerr *e);
 void	journal_close(struct journal *j);
 int	journal_load_line(struct journal *j, const char *line, size_t n);
-int	journal_batch(struct journal *j, unsigned long seq, int nrcpt);
+int	journal_batch(struct journal *j, unsigned long seq,
+		      const unsigned long *lines, int n);
 
 /*
  * feed_queue.c, feed_loop.c and feed_smtp.c
@@ -322,6 +331,9 @@ int	fbatch_full(const struct fbatch *b, const struct fbatch_tmpl *t);
 int	fbatch_end(struct fbatch *b, struct cerr *e);
 void	fbatch_free(struct fbatch *b);
 struct job *fbatch_job(struct queue *q);
+int	fbatch_resume(struct queue *q);
+int	fbatch_more(const struct queue *q);
+void	fbatch_resume_free(struct queue *q);
 int	fbatch_settle(const struct fbatch *b, struct journal *j,
 		      struct feed_counts *c, int type, const char *text);
 
@@ -344,6 +356,7 @@ struct queue {
 	struct job *peek;		/* next job, read ahead */
 	long	inflight;		/* jobs in transactions */
 	unsigned long batch_seq;	/* the last batch number given */
+	struct fresume *resume;		/* --batch: batches to make again */
 };
 
 void	queue_init(struct queue *q, const struct feed_opts *o, struct msg *m,

@@ -54,6 +54,8 @@ queue_init(struct queue *q, const struct feed_opts *o, struct msg *m,
 	q->err = err;
 	q->fatal = fatal;
 	q->batch_seq = j->batch_seq;
+	if (o->batch > 0 && fbatch_resume(q) < 0)
+		*fatal = cerr_set(err, "out of memory");
 }
 
 void
@@ -147,6 +149,13 @@ next_job(struct queue *q)
 	return jb;
 }
 
+/* more - jobs may still come: the list, or batches made again (--batch) */
+static int
+more(const struct queue *q)
+{
+	return !q->rl_eof || fbatch_more(q);
+}
+
 int
 queue_take(struct queue *q, struct job **jobs, int max, double now)
 {
@@ -160,7 +169,7 @@ queue_take(struct queue *q, struct job **jobs, int max, double now)
 		jobs[n++] = heap_pop(q);
 	/* a full retry queue (relays answering 4xx) stops reading the list */
 	while (n < max && q->nheap < QUEUE_RETRY_MAX && q->peek == NULL
-	       && !q->rl_eof && (jobs[n] = next_job(q)) != NULL)
+	       && more(q) && (jobs[n] = next_job(q)) != NULL)
 		n++;
 	q->inflight += n;
 	return n;
@@ -169,7 +178,7 @@ queue_take(struct queue *q, struct job **jobs, int max, double now)
 int
 queue_pending(struct queue *q)
 {
-	if (q->peek == NULL && !q->rl_eof)
+	if (q->peek == NULL && more(q))
 		q->peek = next_job(q);
 	return q->peek != NULL || q->nheap > 0 || q->inflight > 0;
 }
@@ -227,6 +236,7 @@ queue_requeue(struct queue *q, struct job *jb, const char *text, int count_try,
 void
 queue_free(struct queue *q)
 {
+	fbatch_resume_free(q);
 	while (q->nheap > 0)
 		job_free(heap_pop(q));
 	job_free(q->peek);

@@ -20,7 +20,13 @@
 #	   journal gives every recipient exactly one A (one accepted batch),
 #	   every recipient is at the sink, duplicates at most sessions x
 #	   batch (the batches in flight when killed), no batch id is used for
-#	   two different batches, and a third run sends nothing.
+#	   two different batches, a batch sent again keeps its id (the
+#	   journal's B record: no recipient is at the sink under two ids),
+#	   and a third run sends nothing.
+#	6. A journal whose B records name batches that were sent and not
+#	   answered: the resumed run makes them again from the same lines
+#	   with the same ids; a batch whose lines are not all in the list any
+#	   more gets a new id.
 .  "$CAMPAIGN_SRC/tests/lib.sh"
 . "$CAMPAIGN_SRC/tests/sandbox/sandbox.sh"
 . "$CAMPAIGN_SRC/feeder/tests/lib.sh"
@@ -47,15 +53,31 @@ start_sink() {
 csv_rcpts() {
 	local f
 	for f in $(find "$@" -name 'msg.*' -type f); do
-		awk '/^Content-Type: text\/csv/ { p = 1; next }
-		     p == 1 && /^$/ { p = 2; getline; next }
-		     p == 2 && /^--=_campaign[-_]batch_/ { exit }
-		     p == 2 && NF { print }' "$f"
-	done | cut -d, -f1
+		csv_rcpts_of "$f"
+	done
+}
+
+# csv_rcpts_of FILE - the first column of the CSV records of one message
+csv_rcpts_of() {
+	awk '/^Content-Type: text\/csv/ { p = 1; next }
+	     p == 1 && /^$/ { p = 2; getline; next }
+	     p == 2 && /^--=_campaign[-_]batch_/ { exit }
+	     p == 2 && NF { print }' "$1" | cut -d, -f1
 }
 
 # batch_ids DIR... - the X-Campaign-Batch of every message kept
 batch_ids() { find "$@" -name 'msg.*' -type f -exec sed -n 's/^X-Campaign-Batch: //p' {} +; }
+
+# id_lists DIR... - "BID RCPT,RCPT,..." per message kept
+id_lists() {
+	local f
+	for f in $(find "$@" -name 'msg.*' -type f); do
+		printf '%s %s\n' "$(sed -n 's/^X-Campaign-Batch: //p' "$f")" "$(csv_rcpts_of "$f" | paste -sd,)"
+	done
+}
+
+# id_rcpts DIR... - "BID RCPT" per recipient of each message kept
+id_rcpts() { id_lists "$@" | awk '{ n = split($2, r, ","); for (i = 1; i <= n; i++) print $1, r[i] }'; }
 
 # msgs DIR... - messages kept
 msgs() { find "$@" -name 'msg.*' -type f | wc -l; }
@@ -87,7 +109,7 @@ check_eq "batches: MAIL says each batch's SIZE" \
 check "batches: tags left in the template" grep -q '^Hello {{name}}$' "$W"/a.d/msg.* "$W"/b.d/msg.*
 check_eq "batches: ids unique" "$(batch_ids "$W/a.d" "$W/b.d" | sort -u | wc -l)" 20
 check_eq "batches: journal A per recipient" "$(grep -c '^A [0-9]* u[0-9]*@example.com b0000[0-9][0-9]$' "$W/j1")" $N
-check_eq "batches: journal B per batch" "$(grep -c '^B [0-9]* 50$' "$W/j1")" 20
+check_eq "batches: journal B per batch" "$(grep -c '^B [0-9]* 50 [0-9,-]*$' "$W/j1")" 20
 check "batches: summary counts recipients" grep -q 'accepted=1000 .* messages=20 ' "$W/out1"
 check "batches: summary line for batches" grep -q 'batches=20 ' "$W/out1"
 
@@ -140,8 +162,24 @@ check_eq "kill: journal: every recipient in exactly one accepted batch" \
 check_eq "kill: every recipient at the sink" "$(csv_rcpts "$W/e.d" | sort -u | wc -l)" $N
 dups=$(( $(csv_rcpts "$W/e.d" | wc -l) - N ))
 check "kill: duplicates $dups <= sessions x batch = $((S * B))" test "$dups" -le $((S * B))
-check_eq "kill: no batch id given to two batches" \
-	"$(batch_ids "$W/e.d" | sort | uniq -d | wc -l)" 0
+check_eq "kill: no batch id given to two different batches" \
+	"$(id_lists "$W/e.d" | sort -u | cut -d' ' -f1 | uniq -d | wc -l)" 0
+check_eq "kill: no recipient in two batches with different ids (a batch sent again keeps its id)" \
+	"$(id_rcpts "$W/e.d" | sort -u | cut -d' ' -f2 | sort | uniq -d | wc -l)" 0
 "$FEED" "${args[@]}" > "$W/out7" 2>&1
 check "kill: a third run sends nothing" grep -q "accepted=0 .* skipped=$N messages=0" "$W/out7"
+
+# --- 6. batches made again with their ids --------------------------------------------------
+start_sink f || fail "sink f" "did not start"
+{ echo 'email,name'; seq 1 10 | sed 's/.*/m&@example.com,n&/'; } > "$W/list6"
+printf '# campaign-feed journal 1 campaign=bt6\nB 1 3 2-4\nA 2 m1@example.com b000001\nA 3 m2@example.com b000001\nA 4 m3@example.com b000001\nB 2 3 5-7\nB 3 3 8,9,30\n' > "$W/j6"
+"$FEED" -C bt6 -m "$W/msg" -r "$W/list6" -j "$W/j6" -s 1 --batch 3 \
+	-R "127.0.0.1:$(cat "$W/f.port")" --no-progress --give-up 30 > "$W/out8" 2>&1
+check_eq "again: exit 0" "$?" 0
+check "again: b000002 made again from lines 5-7" grep -qx 'b000002 m4@example.com,m5@example.com,m6@example.com' <(id_lists "$W/f.d")
+check "again: b000003 lost a line: its others in a new batch" \
+	grep -qE '^b00000[45] m7@example.com,m8@example.com$' <(id_lists "$W/f.d")
+check "again: no B record for the batch made again, one for the new" \
+	test "$(grep -c '^B 2 ' "$W/j6") $(grep -cE '^B [45] 2 8-9$' "$W/j6")" = "1 1"
+check_eq "again: every recipient accepted once" "$(grep -c '^A ' "$W/j6")" 10
 done_testing

@@ -418,7 +418,7 @@ journal_batches(void)
 	buf_init(&b.addrs, 1024);
 	buf_append(&b.addrs, "p@example.org\0q@example.org\0", 28);
 	CHECK_INT(journal_open(&j, path, "camp3", &e), 0, "journal open");
-	CHECK_INT(journal_batch(&j, 3, 2), 0, "B record");
+	CHECK_INT(journal_batch(&j, 3, lines, 2), 0, "B record");
 	CHECK_INT(fbatch_settle(&b, &j, &c, 'R', "550 5.7.1 no"), 0, "settle R");
 	CHECK_INT(c.rejected, 2, "rejected counts each recipient");
 	CHECK_INT(fbatch_settle(&b, &j, &c, 'A', NULL), 0, "settle A");
@@ -431,7 +431,7 @@ journal_batches(void)
 	text[k] = '\0';
 	if (fp)
 		fclose(fp);
-	CHECK(strstr(text, "\nB 3 2\n") != NULL, "journal: B 3 2");
+	CHECK(strstr(text, "\nB 3 2 4,9\n") != NULL, "journal: B 3 2 4,9");
 	CHECK(strstr(text, "\nR 9 q@example.org batch b000003: 550 5.7.1 no\n") != NULL,
 	      "journal: R with the batch's reply for each recipient");
 	CHECK(strstr(text, "\nA 4 p@example.org b000003\n") != NULL, "journal: A with the batch id");
@@ -439,9 +439,15 @@ journal_batches(void)
 	CHECK_INT(j.batch_seq, 3, "reopen: highest batch number");
 	CHECK_INT(journal_is_done(&j, 9), 1, "reopen: recipient of the batch done");
 	CHECK_INT(journal_is_done(&j, 5), 0, "reopen: other line not done");
+	CHECK_INT(j.nbatches, 1, "reopen: the B record kept");
+	CHECK_STR(j.nbatches ? j.batches[0].ranges : "", "4,9", "reopen: its lines");
 	journal_load_line(&j, "B 12 7", 6);
 	journal_load_line(&j, "B 5 1", 5);
 	CHECK_INT(j.batch_seq, 12, "B records: the highest wins");
+	CHECK_INT(j.nbatches, 1, "B records without lines: numbers only");
+	journal_load_line(&j, "B 13 2 7-8", 10);
+	journal_load_line(&j, "B 14 2 7;8", 10);
+	CHECK_INT(j.nbatches, 2, "B record with lines kept, a garbled one not");
 	journal_close(&j);
 	buf_free(&b.addrs);
 	unlink(path);
