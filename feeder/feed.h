@@ -112,6 +112,8 @@ int	journal_open(struct journal *j, const char *path, const char *campaign,
 		     struct cerr *e);
 void	journal_none(struct journal *j);
 int	journal_is_done(const struct journal *j, unsigned long line);
+struct feed_counts;
+void	counts_add(struct feed_counts *c, int type);
 int	journal_add(struct journal *j, int type, unsigned long line,
 		    const char *addr, const char *text);
 int	journal_flush(struct journal *j, double now, struct cerr *e);

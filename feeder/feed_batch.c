@@ -599,12 +599,7 @@ fbatch_settle(const struct fbatch *b, struct journal *j, struct feed_counts *c,
 	else
 		snprintf(why, sizeof(why), "batch %s: %s", b->id, text ? text : "");
 	for (i = 0; i < b->n; i++, a += strlen(a) + 1) {
-		if (type == 'A')
-			c->accepted++;
-		else if (type == 'R')
-			c->rejected++;
-		else
-			c->deferred++;
+		counts_add(c, type);
 		if (journal_add(j, type, b->lines[i], a, why) < 0)
 			return -1;
 	}

@@ -351,3 +351,15 @@ journal_close(struct journal *j)
 	j->path = NULL;
 	j->nwords = 0;
 }
+
+/* counts_add - one recipient's outcome (A, R or D) in the run's counts */
+void
+counts_add(struct feed_counts *c, int type)
+{
+	if (type == 'A')
+		c->accepted++;
+	else if (type == 'R')
+		c->rejected++;
+	else
+		c->deferred++;
+}

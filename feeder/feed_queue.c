@@ -183,18 +183,6 @@ queue_pending(struct queue *q)
 	return q->peek != NULL || q->nheap > 0 || q->inflight > 0;
 }
 
-/* count - one recipient's outcome in the counts */
-static void
-count(struct feed_counts *c, int type)
-{
-	if (type == 'A')
-		c->accepted++;
-	else if (type == 'R')
-		c->rejected++;
-	else
-		c->deferred++;
-}
-
 void
 queue_settle(struct queue *q, struct job *jb, int type, const char *text)
 {
@@ -204,7 +192,7 @@ queue_settle(struct queue *q, struct job *jb, int type, const char *text)
 	if (jb->batch != NULL) {
 		rc = fbatch_settle(jb->batch, q->j, q->c, type, text);
 	} else {
-		count(q->c, type);
+		counts_add(q->c, type);
 		rc = journal_add(q->j, type, jb->line, jb->addr, text);
 	}
 	if (rc < 0)
