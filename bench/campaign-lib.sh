@@ -1,8 +1,12 @@
 # NAME
 #	bench/campaign-lib.sh - bench/campaign's measuring functions
 # SYNOPSIS
-#	. "$src/bench/campaign-lib.sh"	(after bench/pipeline-lib.sh)
+#	. "$src/bench/campaign-lib.sh"	(bench/pipeline-lib.sh before use)
 #	cb_recipients N			N addresses over 8 domains
+#	cb_personal_list LIST		LIST as CSV "email,name" (one name each)
+#	cb_message FILE BYTES CAMPAIGN PERSONAL
+#					pl_message; with PERSONAL 1 the Subject
+#					and first body line carry {{name}}
 #	cb_suppress_list FILE EVERY	every EVERY-th address of FILE, as
 #					suppression table lines
 #	cb_second_box NAME TABLE	one more Postfix with the full
@@ -11,6 +15,9 @@
 #					feed and time one campaign
 #	cb_campaignstat CAMPAIGN	report on the run's logs, figures
 #	cb_print MODE			print the R_* figures
+#	cb_log_bytes			bytes of every file syslog-ng wrote
+#	cb_record MODE ROUND FILE	append the run's figures to FILE
+#	cb_summary FILE MODES		medians per mode over the rounds, ratios
 # DESCRIPTION
 #	cb_measure samples once a second the CPU (user + system) and the
 #	bytes written to storage (/proc/PID/io write_bytes) of every process
@@ -18,7 +25,8 @@
 #	number of queue files of every queue in CB_QUEUES (peak in R_PEAKQ).
 #	(write_bytes less cancelled_write_bytes: queue files removed before
 #	writeback never reach the disk).
-#	It feeds the list in $SB/list with campaign-feed, one --relay per
+#	It feeds the list in $SB/list.feed with campaign-feed and the options
+#	in the array CB_FEED_ARGS (default --rcpts-per-msg K), one --relay per
 #	PORT, under /usr/bin/time (the feeder's CPU seconds, exact); then
 #	waits until every queue is empty (at most SECS) and then until the
 #	delivery log has WANT deliveries to the sink (at most 30 s more).  The disk figure R_DISK is the difference
@@ -28,11 +36,27 @@
 #	beside it.  The
 #	per-minute table counts the sink deliveries of the delivery log by
 #	minute since the feeder's start (syslog-ng's receive stamps, UTC).
-CB_PIDS=() CB_QUEUES=()
+CB_PIDS=() CB_QUEUES=() CB_FEED_ARGS=()
+CB_COMPONENTS="smtpd campaign-milter cleanup qmgr campaign-filter(pipe-children) smtp syslog-ng"
 
 # cb_recipients N - rcptI@dJ.sink.test, 8 domains
 cb_recipients() {
 	awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++) printf "rcpt%d@d%d.sink.test\n", i, i % 8 }'
+}
+
+# cb_personal_list LIST - "email,name" CSV of a plain list
+cb_personal_list() {
+	awk 'BEGIN { print "email,name" } { printf "%s,Name %d\n", $0, NR }' "$1"
+}
+
+# cb_message FILE BYTES CAMPAIGN PERSONAL - the campaign message; with
+# PERSONAL 1, Subject and the first body line carry the {{name}} tag
+cb_message() {
+	pl_message "$1" "$2" "$3"
+	[ "$4" = 1 ] || return 0
+	awk '/^Subject:/ { print "Subject: campaign for {{name}}"; next }
+	     !body && /^$/ { print; print "Hello {{name}},"; body = 1; next }
+	     { print }' "$1" > "$1.tmp" && mv "$1.tmp" "$1"
 }
 
 # cb_suppress_list FILE EVERY - "address<TAB>reply" for every EVERY-th line
@@ -101,9 +125,10 @@ cb_feed() {
 	local k=$2 sessions=$3 limit=$4 p relays=()
 	shift 4
 	for p in "$@"; do relays+=(-R "127.0.0.1:$p"); done
+	[ ${#CB_FEED_ARGS[@]} -gt 0 ] || CB_FEED_ARGS=(--rcpts-per-msg "$k")
 	/usr/bin/time -f '%U %S' -o "$SB/feed.time" timeout "$limit" "$FEED" \
-		-C bench -m "$SB/msg" -r "$SB/list" -q "${relays[@]}" \
-		-s "$sessions" --rcpts-per-msg "$k" > "$SB/feed.out" 2>&1
+		-C bench -m "$SB/msg" -r "$SB/list.feed" -q "${relays[@]}" \
+		-s "$sessions" "${CB_FEED_ARGS[@]}" > "$SB/feed.out" 2>&1
 	local st=$?
 	cat "$SB/feed.out"
 	# 2: some recipients were rejected (the suppressed ones)
@@ -170,12 +195,14 @@ cb_campaignstat() {
 	local logs=("$SB_LOGDIR/$PL_MAILLOG" "$SB_LOGDIR/$PL_DELIVERY")
 	R_REPORT=$("$cs" -C "$1" "${logs[@]}" 2>&1)
 	"$cs" -C "$1" --json "${logs[@]}" > "$SB/cs.json" 2>/dev/null
-	read -r R_CS_DELIVERED R_CS_SUPPRESSED < <(python3 - "$SB/cs.json" "$1" <<-'EOF' 2>/dev/null
+	read -r R_CS_DELIVERED R_CS_SUPPRESSED R_CS_RCPTS R_CS_LOGPER < <(python3 - "$SB/cs.json" "$1" <<-'EOF' 2>/dev/null
 	import json, sys
 	d = json.load(open(sys.argv[1]))
 	c = next((x for x in d["campaigns"] if x["campaign"] == sys.argv[2]), {})
 	print(c.get("delivered", -1),
-	      c.get("suppressed_before_queue", 0) + c.get("suppressed_late", 0))
+	      c.get("suppressed_before_queue", 0) + c.get("suppressed_late", 0),
+	      c.get("recipients_injected", -1),
+	      d.get("totals", {}).get("all_bytes_per_delivered", -1))
 	EOF
 	)
 }
@@ -193,14 +220,89 @@ cb_print() {
 	printf '    %-9s disk written %.1f MB (device, whole machine); %.1f MB by the sampled processes\n' \
 		"$m" "$(awk -v b="$R_DISK" 'BEGIN { print b / 1e6 }')" \
 		"$(awk -v b="$R_PWRITE" 'BEGIN { print b / 1e6 }')"
-	printf '    %-9s cpu %-28s %8s s\n' "$m" feeder "${R_FEEDCPU:-?}"
-	for c in smtpd campaign-milter cleanup qmgr "campaign-filter(pipe-children)" \
-		smtp syslog-ng; do
-		printf '    %-9s cpu %-28s %8s s\n' "$m" "$c" "$(cb_component "$c")"
+	printf '    %-9s cpu %-28s %8s s %8s us/rcpt\n' "$m" feeder "${R_FEEDCPU:-?}" \
+		"$(cb_per_rcpt "${R_FEEDCPU:-0}")"
+	for c in $CB_COMPONENTS; do
+		printf '    %-9s cpu %-28s %8s s %8s us/rcpt\n' "$m" "$c" "$(cb_component "$c")" \
+			"$(cb_per_rcpt "$(cb_component "$c")")"
 	done
+	printf '    %-9s cpu %-28s %8s s %8s us/rcpt\n' "$m" "all (sampled + feeder)" \
+		"$(cb_cpu_total)" "$(cb_per_rcpt "$(cb_cpu_total)")"
+	printf '    %-9s log %s bytes, %s per delivered recipient\n' "$m" "${R_LOGBYTES:-0}" \
+		"$(awk -v b="${R_LOGBYTES:-0}" -v n="$R_SENT" 'BEGIN { printf "%.0f", n ? b / n : 0 }')"
 	echo "$R_CPU" | awk -v m="$m" '$1 !~ /^(smtpd|campaign-milter|cleanup|qmgr|campaign-filter\(pipe-children\)|smtp|syslog-ng)$/ {
 		printf "    %-9s cpu %-28s %8s s (other)\n", m, $1, $2 }'
 	cb_per_minute | awk -v m="$m" '
 		NR == 1 { printf "    %-9s per minute: minute recipients rcpt/s\n", m }
 		{ printf "    %-9s minute %3d %9d %7d\n", m, $1, $2, $3 }'
+}
+
+# cb_per_rcpt SECONDS - microseconds per delivered recipient (R_SENT)
+cb_per_rcpt() {
+	awk -v s="$1" -v n="${R_SENT:-0}" 'BEGIN { printf "%.1f", n ? s * 1e6 / n : 0 }'
+}
+
+# cb_cpu_total - CPU seconds of every sampled process and the feeder
+cb_cpu_total() {
+	echo "$R_CPU" | awk -v f="${R_FEEDCPU:-0}" '{ s += $2 } END { printf "%.2f", s + f }'
+}
+
+# cb_log_bytes - bytes of every file syslog-ng wrote for the run
+cb_log_bytes() {
+	find "$SB_LOGDIR" -type f -printf '%s\n' 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'
+}
+
+# cb_record MODE ROUND FILE - "MODE ROUND KEY VALUE" lines of the run
+cb_record() {
+	local c
+	{
+		echo "$1 $2 rcpt/s $R_RATE"
+		echo "$1 $2 seconds $R_SECS"
+		echo "$1 $2 cpu-us/rcpt:all $(cb_per_rcpt "$(cb_cpu_total)")"
+		echo "$1 $2 cpu-us/rcpt:feeder $(cb_per_rcpt "${R_FEEDCPU:-0}")"
+		for c in $CB_COMPONENTS; do
+			echo "$1 $2 cpu-us/rcpt:$c $(cb_per_rcpt "$(cb_component "$c")")"
+		done
+		echo "$1 $2 log-bytes/rcpt $(awk -v b="${R_LOGBYTES:-0}" -v n="${R_SENT:-0}" \
+			'BEGIN { printf "%.1f", n ? b / n : 0 }')"
+	} >> "$3"
+}
+
+# cb_summary FILE MODES - the median of each figure per mode over the
+# rounds, then the ratios batch/base, campaign/base (rate, CPU per
+# recipient) and 2boxes/campaign (rate)
+cb_summary() {
+	echo "# medians over the rounds"
+	awk -v modes="$2" '
+		{ k = $1 SUBSEP $3; v[k, ++n[k]] = $4; if (!($3 in seen)) { seen[$3] = 1; keys[++nk] = $3 } }
+		function median(k,   i, j, t, c, a) {
+			c = n[k]
+			if (c == 0) return ""
+			for (i = 1; i <= c; i++) a[i] = v[k, i] + 0
+			for (i = 2; i <= c; i++)
+				for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+			return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
+		}
+		END {
+			nm = split(modes, m, " ")
+			printf "%-42s", "figure"
+			for (i = 1; i <= nm; i++) printf " %12s", m[i]
+			printf "\n"
+			for (j = 1; j <= nk; j++) {
+				printf "%-42s", keys[j]
+				for (i = 1; i <= nm; i++) printf " %12s", median(m[i] SUBSEP keys[j])
+				printf "\n"
+				med[keys[j]] = 1
+			}
+			ratio("batch", "base", "rcpt/s", "rate")
+			ratio("batch", "base", "cpu-us/rcpt:all", "CPU per recipient")
+			ratio("campaign", "base", "rcpt/s", "rate")
+			ratio("campaign", "base", "cpu-us/rcpt:all", "CPU per recipient")
+			ratio("2boxes", "campaign", "rcpt/s", "rate")
+		}
+		function ratio(a, b, key, what,   x, y) {
+			x = median(a SUBSEP key); y = median(b SUBSEP key)
+			if (x != "" && y != "" && y > 0)
+				printf "ratio %s/%s %s: %.2f\n", a, b, what, x / y
+		}' "$1"
 }

@@ -200,10 +200,12 @@ process(const struct opts *o, struct cs_track *tr, struct cs_linestats *ls,
 	switch (cs_parse_msg(&it->line, &ev)) {
 	case CS_OTHER:
 		ls->other++;
+		cs_track_other(tr, &it->line, &ev);
 		return;
 	case CS_BAD:
 		ls->bad++;
 		show_bad(o, it, ev.why);
+		cs_track_other(tr, &it->line, &ev);
 		return;
 	default:
 		ls->used++;

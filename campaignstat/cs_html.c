@@ -152,7 +152,7 @@ sum_head(FILE *fp)
 		count_label(fp, cs_count_names[k].name);
 		fputs("</th>", fp);
 	}
-	fputs("</tr></thead>\n<tbody>\n", fp);
+	fputs("<th>log bytes per delivered</th></tr></thead>\n<tbody>\n", fp);
 }
 
 static void
@@ -162,7 +162,7 @@ sum_counts(FILE *fp, const struct cs_counts *c)
 
 	for (k = 0; k < cs_ncounts; k++)
 		fprintf(fp, "<td>%llu</td>", (unsigned long long) cs_count_at(c, k));
-	fputs("</tr>\n", fp);
+	fprintf(fp, "<td>%.1f</td></tr>\n", cs_per_delivered(c->log_bytes, c->delivered));
 }
 
 static void

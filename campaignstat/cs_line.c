@@ -310,6 +310,7 @@ cs_line_parse(const char *s, size_t n, struct cs_clock *ck, struct cs_line *l)
 	long	used;
 
 	memset(l, 0, sizeof(*l));
+	l->len = n + 1;
 	if (p < end && *p == '<') {
 		while (p < end && *p != '>')
 			p++;

@@ -69,6 +69,7 @@ struct cs_line {
 	struct cs_str host;
 	struct cs_str prog;		/* "postfix/smtp", "campaign-filter" */
 	struct cs_str msg;		/* after "TAG: " */
+	size_t	len;			/* bytes of the whole line, its newline counted */
 	int	ours;
 };
 

@@ -370,6 +370,63 @@ notice_field(struct cs_str key, struct cs_str val, struct cs_event *ev)
 		ev->suppressed = parse_num(val);
 	else if (is_eq(key, LIT("requeued")))
 		ev->requeued = val;
+	else if (is_eq(key, LIT("batch")))
+		ev->batch = val;
+	else if (is_eq(key, LIT("bad")))
+		ev->bad = parse_num(val);
+	else if (is_eq(key, LIT("copies")))
+		ev->copies = val;
+}
+
+/* copies_ok - "QID,QID,...": each 1..CS_QID_MAX letters and digits */
+static int
+copies_ok(struct cs_str v)
+{
+	size_t	i, run = 0;
+
+	for (i = 0; i < v.n; i++) {
+		if (v.p[i] == ',') {
+			if (run == 0)
+				return 0;
+			run = 0;
+		} else if (!isalnum((unsigned char) v.p[i]) || ++run > CS_QID_MAX) {
+			return 0;
+		}
+	}
+	return run > 0;
+}
+
+int
+cs_copies_next(struct cs_str *list, struct cs_str *qid)
+{
+	const char *comma;
+
+	if (list->n == 0)
+		return 0;
+	comma = memchr(list->p, ',', list->n);
+	qid->p = list->p;
+	qid->n = comma ? (size_t) (comma - list->p) : list->n;
+	list->p += qid->n + (comma != NULL);
+	list->n -= qid->n + (comma != NULL);
+	return 1;
+}
+
+/* batch_kind - a campaign-filter notice of a batch: which, or CS_BAD */
+static enum cs_kind
+batch_kind(struct cs_event *ev, int cut, int last)
+{
+	if (ev->copies.n > 0) {
+		if (cut || !copies_ok(ev->copies)) {
+			ev->why = "copies= list malformed or cut short";
+			return CS_BAD;
+		}
+		return CS_COPIES;
+	}
+	if (cut || !last) {
+		ev->why = "notice line cut short";
+		return CS_BAD;
+	}
+	return CS_BATCH;
 }
 
 /* parse_notice - "key=value ..." of campaign-milter and campaign-filter.
@@ -396,10 +453,14 @@ parse_notice(const char *p, const char *end, enum cs_kind kind,
 		notice_field(key, val, ev);
 		last |= kind == CS_MILTER ? is_eq(key, LIT("tags")) : is_eq(key, LIT("ms"));
 	}
+	if (ev->campaign.n == 0 && ev->batch.n > 0)
+		return CS_OTHER;	/* a batch's bad record: counted by CS_BATCH */
 	if (ev->campaign.n == 0) {
 		ev->why = "notice line without campaign=";
 		return CS_BAD;
 	}
+	if (kind == CS_FILTER && ev->batch.n > 0)
+		return batch_kind(ev, cut, last);
 	if (cut || !last) {
 		ev->why = "notice line cut short";
 		return CS_BAD;
@@ -457,7 +518,7 @@ cs_parse_msg(const struct cs_line *l, struct cs_event *ev)
 	size_t	used;
 
 	memset(ev, 0, sizeof(*ev));
-	ev->delay = ev->nrcpt = ev->sent = ev->suppressed = -1;
+	ev->delay = ev->nrcpt = ev->sent = ev->suppressed = ev->bad = -1;
 	if (l->ours) {
 		if (is_eq(l->prog, LIT("campaign-milter")))
 			kind = CS_MILTER;

@@ -34,6 +34,16 @@
  *			suppressed=N size=B requeued=NEWQID ms=T"
  *			(a notice line without its last field, tags= or ms=,
  *			or ending inside quotes, was cut short: CS_BAD)
+ *	CS_BATCH	campaign-filter, a batch done (doc/DESIGN.md "Batches"):
+ *			"QID: campaign=ID batch=BID nrcpt=N sent=N
+ *			suppressed=N bad=N size=B ms=T" (cut short without
+ *			ms=: CS_BAD)
+ *	CS_COPIES	campaign-filter, copies of a batch accepted: "QID:
+ *			campaign=ID batch=BID copies=NEWQID,NEWQID,..."
+ *			(ev->copies: the list; each item 1..CS_QID_MAX
+ *			letters and digits, else CS_BAD).  A batch's bad
+ *			record lines ("QID: batch=BID bad record line=L
+ *			...") are CS_OTHER: the CS_BATCH line counts them.
  *	CS_OTHER	a line of a known or unknown program that carries
  *			nothing campaignstat counts
  *	CS_BAD		a line that looks like one of the above but is broken
@@ -48,6 +58,9 @@
  *
  *	A queue id is 1 to CS_QID_MAX letters and digits (short hexadecimal
  *	ids and enable_long_queue_ids ids alike).
+ *
+ *	cs_copies_next() takes the next queue id off a CS_COPIES list
+ *	(list shrinks): 1, or 0 when the list is used up.
  *
  *	cs_pattern_* map an envelope sender to a campaign id.  A pattern is a
  *	comma-separated list of templates tried in order; in a template "*"
@@ -80,6 +93,8 @@ enum cs_kind {
 	CS_REJECT,
 	CS_MILTER,
 	CS_FILTER,
+	CS_BATCH,
+	CS_COPIES,
 };
 
 enum cs_status {
@@ -101,11 +116,14 @@ struct cs_event {
 	struct cs_str reason;		/* status text, or reject text */
 	struct cs_str campaign;
 	struct cs_str requeued;
+	struct cs_str batch;		/* batch= */
+	struct cs_str copies;		/* copies=, "QID,QID,..." */
 	enum cs_status status;
 	long	delay;			/* 1/100 s, -1 = absent */
 	long	nrcpt;
 	long	sent;
 	long	suppressed;
+	long	bad;			/* bad= of a batch */
 	const char *why;		/* CS_BAD: what is wrong */
 };
 
@@ -120,6 +138,8 @@ int	cs_pattern_init(struct cs_pattern *pat, const char *list, struct cerr *e);
 int	cs_pattern_match(const struct cs_pattern *pat, const char *s, size_t n,
 			 struct cs_str *id);
 void	cs_pattern_free(struct cs_pattern *pat);
+
+int	cs_copies_next(struct cs_str *list, struct cs_str *qid);
 
 #define CS_PATTERN_DEFAULT	"*+%c@*,*+%c+*@*,campaign-%c@*"
 

@@ -33,6 +33,9 @@ const struct cs_count_name cs_count_names[] = {
 	{"expired_recipients", offsetof(struct cs_counts, expired_rcpts)},
 	{"filter_hops", offsetof(struct cs_counts, hops)},
 	{"in_queue_messages", offsetof(struct cs_counts, end_live_msgs)},
+	{"batches", offsetof(struct cs_counts, batches)},
+	{"batch_bad_records", offsetof(struct cs_counts, bad_records)},
+	{"log_bytes", offsetof(struct cs_counts, log_bytes)},
 };
 
 #define NCOUNTS	(sizeof(cs_count_names) / sizeof(cs_count_names[0]))
@@ -104,6 +107,17 @@ text_counts(FILE *fp, const struct cs_counts *c)
 	if (c->hops || c->end_live_msgs)
 		fprintf(fp, "  in queue      %llu messages; %llu handed to the filter\n",
 			(unsigned long long) c->end_live_msgs, (unsigned long long) c->hops);
+	if (c->batches || c->bad_records)
+		fprintf(fp, "  batches       %llu; %llu bad records refused by the filter\n",
+			(unsigned long long) c->batches, (unsigned long long) c->bad_records);
+	fprintf(fp, "  log           %llu bytes, %.1f per delivered recipient\n",
+		(unsigned long long) c->log_bytes, cs_per_delivered(c->log_bytes, c->delivered));
+}
+
+double
+cs_per_delivered(uint64_t bytes, uint64_t delivered)
+{
+	return delivered ? (double) bytes / (double) delivered : 0.0;
 }
 
 static void
@@ -258,6 +272,9 @@ cs_report_text(FILE *fp, const struct cs_track *tr,
 	cs_report_totals(tr, &t);
 	fprintf(fp, "\ntotal\n");
 	text_counts(fp, &t);
+	fprintf(fp, "  all lines     %llu bytes, %.1f per delivered recipient "
+		"(%llu bytes of no campaign)\n", (unsigned long long) ls->bytes,
+		cs_per_delivered(ls->bytes, t.delivered), (unsigned long long) tr->log_other);
 }
 
 /* json_str - a JSON string; bytes outside printable ASCII as \u00XX */
@@ -401,7 +418,8 @@ json_campaign(FILE *fp, const struct cs_track *tr, const struct cs_campaign *c,
 	json_time(fp, "last", c->last);
 	fprintf(fp, "\"duration_s\": %.6f,\n     ", (c->last - c->first) / (double) US);
 	json_counts(fp, &c->c);
-	fprintf(fp, ",\n     ");
+	fprintf(fp, ", \"log_bytes_per_delivered\": %.1f,\n     ",
+		cs_per_delivered(c->c.log_bytes, c->c.delivered));
 	json_delay(fp, &c->delay);
 	fprintf(fp, ",\n     ");
 	json_rate(fp, &c->rate);
@@ -445,7 +463,10 @@ cs_report_json(FILE *fp, const struct cs_track *tr,
 	cs_report_totals(tr, &t);
 	fprintf(fp, "\n  ],\n  \"totals\": {");
 	json_counts(fp, &t);
-	fprintf(fp, "}\n}\n");
+	fprintf(fp, ", \"log_bytes_per_delivered\": %.1f, \"log_bytes_no_campaign\": %llu, "
+		"\"all_bytes_per_delivered\": %.1f}\n}\n",
+		cs_per_delivered(t.log_bytes, t.delivered), (unsigned long long) tr->log_other,
+		cs_per_delivered(ls->bytes, t.delivered));
 }
 
 /* csv_field - RFC 4180: quoted when it holds a comma, quote or newline */
@@ -477,7 +498,7 @@ cs_report_csv(FILE *fp, const struct cs_track *tr)
 	fprintf(fp, "campaign,first,last,duration_s");
 	for (k = 0; k < NCOUNTS; k++)
 		fprintf(fp, ",%s", cs_count_names[k].name);
-	fprintf(fp, ",delay_p50,delay_p95,delay_p99\n");
+	fprintf(fp, ",log_bytes_per_delivered,delay_p50,delay_p95,delay_p99\n");
 	for (i = 0; i < tr->ncamps; i++) {
 		if (!cs_track_wanted(tr, (c = tr->camps[i])->id))
 			continue;
@@ -487,6 +508,7 @@ cs_report_csv(FILE *fp, const struct cs_track *tr)
 		fprintf(fp, ",%s,%s,%.2f", a, b, (c->last - c->first) / (double) US);
 		for (k = 0; k < NCOUNTS; k++)
 			fprintf(fp, ",%llu", (unsigned long long) cs_count_at(&c->c, k));
+		fprintf(fp, ",%.1f", cs_per_delivered(c->c.log_bytes, c->c.delivered));
 		if (c->delay.count)
 			fprintf(fp, ",%.2f,%.2f,%.2f\n", cs_hist_quantile(&c->delay, 0.5) / 100.0,
 				cs_hist_quantile(&c->delay, 0.95) / 100.0,

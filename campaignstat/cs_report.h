@@ -67,6 +67,7 @@ extern const size_t cs_ncounts;
 uint64_t cs_count_at(const struct cs_counts *c, size_t i);
 void	cs_report_totals(const struct cs_track *tr, struct cs_counts *t);
 void	cs_fmt_duration(long long us, char *out, size_t n);
+double	cs_per_delivered(uint64_t bytes, uint64_t delivered);
 void	cs_split_reason(char *key, char **dsn, char **st, char **why);
 
 #endif

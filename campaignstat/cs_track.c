@@ -22,6 +22,7 @@
 #define F_DEFERRED	0x10		/* deferred at least once */
 #define F_BYDELIVERY	0x20		/* first seen at a delivery line */
 #define F_GONE		0x40		/* removed while a delivery was held */
+#define F_BATCH		0x80		/* a batch container (campaign-filter said) */
 
 struct cs_msg {
 	struct cs_tabent te;		/* hash of (host, qid); first */
@@ -36,6 +37,18 @@ struct cs_msg {
 	uint8_t qidlen;
 	char	qid[CS_QID_MAX + 1];
 	struct cs_msg *next_spare;
+};
+
+static void add_bytes(struct cs_track *, struct cs_campaign *, size_t);
+
+/* a batch seen in a campaign-filter batch line, and what it counted */
+struct cs_batch {
+	struct cs_tabent te;		/* hash of (campaign, batch id); first */
+	struct cs_campaign *camp;
+	long	nrcpt, suppressed, bad;	/* -1: no batch line yet */
+	uint64_t *copies;		/* copies linked, until the batch line */
+	uint32_t ncopies, capcopies;	/* (open addressing; 0 = empty) */
+	char	id[];
 };
 
 /* a delivery line of a queue id not seen yet, copied (see cs_track.h) */
@@ -53,6 +66,7 @@ cs_track_init(struct cs_track *tr)
 	memset(tr, 0, sizeof(*tr));
 	tr->lasthost = -1;
 	tr->filter_transport = "campaign";
+	tr->hold_us = CS_HOLD_US;
 }
 
 /* host_is - is host i the name h[0..n)? */
@@ -534,12 +548,34 @@ on_milter(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 	if (!(m->flags & F_INJ_MILTER)) {
 		c->c.msgs++;
 		c->c.rcpts += ev->nrcpt > 0 ? (uint64_t) ev->nrcpt : 0;
+		m->inj_rcpts = ev->nrcpt > 0 ? ev->nrcpt : 0;
 		m->flags |= F_INJ_MILTER;
 	}
 	m->camp = c;
 	if (ev->nrcpt >= 0)
 		m->nrcpt = ev->nrcpt;
 	touch(c, t, host);
+	tr->filter_seen = 1;	/* campaign mail goes to the filter: copies follow */
+}
+
+/* link_child - qid is a copy reinjected by the filter for campaign c,
+ * with nrcpt recipients (-1 unknown) */
+static void
+link_child(struct cs_track *tr, int host, struct cs_str qid, struct cs_campaign *c,
+	   long nrcpt)
+{
+	struct cs_msg *child;
+
+	if ((child = make(tr, host, qid)) == NULL) {
+		tr->nomem++;
+		return;
+	}
+	undo_qmgr(child);
+	child->flags = (uint8_t) ((child->flags | F_CHILD) & ~F_BYDELIVERY);
+	child->camp = c;
+	if (nrcpt >= 0)
+		child->nrcpt = nrcpt;
+	maybe_done(tr, child);
 }
 
 /* on_filter - late suppression, and the link to the reinjected queue id */
@@ -547,7 +583,7 @@ static void
 on_filter(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 {
 	struct cs_campaign *c = campaign(tr, ev->campaign.p, ev->campaign.n);
-	struct cs_msg *m, *child;
+	struct cs_msg *m;
 
 	if (c == NULL) {
 		tr->nomem++;
@@ -568,18 +604,171 @@ on_filter(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 		if (m->nrcpt < 0 && ev->nrcpt >= 0)
 			m->nrcpt = ev->nrcpt;
 	}
-	if (ev->requeued.n == 0)
-		return;
-	if ((child = make(tr, host, ev->requeued)) == NULL) {
+	if (ev->requeued.n > 0)
+		link_child(tr, host, ev->requeued, c, ev->sent);
+}
+
+/* batch_same - cs_table comparison: is entry the batch (campaign, id)? */
+struct batch_key {
+	const struct cs_campaign *camp;
+	struct cs_str id;
+};
+
+static int
+batch_same(const void *entry, const void *key)
+{
+	const struct cs_batch *b = entry;
+	const struct batch_key *k = key;
+
+	return b->camp == k->camp && strlen(b->id) == k->id.n
+	    && memcmp(b->id, k->id.p, k->id.n) == 0;
+}
+
+/* batch_entry - find or make the record of batch id of campaign c */
+static struct cs_batch *
+batch_entry(struct cs_track *tr, struct cs_campaign *c, struct cs_str id, int *isnew)
+{
+	struct batch_key k = {c, id};
+	uint64_t h = cs_hash(id.p, id.n) ^ c->hash;
+	struct cs_batch *b;
+	size_t	i;
+
+	if (cs_table_reserve(&tr->batches, 256) < 0)
+		return NULL;
+	i = cs_table_find(&tr->batches, h, batch_same, &k);
+	*isnew = tr->batches.slot[i] == NULL;
+	if (!*isnew)
+		return tr->batches.slot[i];
+	if ((b = calloc(1, sizeof(*b) + id.n + 1)) == NULL)
+		return NULL;
+	b->te.hash = h;
+	b->camp = c;
+	b->nrcpt = b->suppressed = b->bad = -1;
+	memcpy(b->id, id.p, id.n);
+	cs_table_put(&tr->batches, i, b);
+	return b;
+}
+
+/* nonneg - a count of a log line, absent (-1) as 0 */
+static uint64_t
+nonneg(long v)
+{
+	return v > 0 ? (uint64_t) v : 0;
+}
+
+/* batch_container - qid carried a batch: its own injection was one
+ * recipient, the batch address, not a campaign recipient */
+static void
+batch_container(struct cs_track *tr, int host, struct cs_str qid, struct cs_campaign *c)
+{
+	struct cs_msg *m = make(tr, host, qid);
+
+	if (m == NULL) {
 		tr->nomem++;
 		return;
 	}
-	undo_qmgr(child);
-	child->flags = (uint8_t) ((child->flags | F_CHILD) & ~F_BYDELIVERY);
-	child->camp = c;
-	if (ev->sent >= 0)
-		child->nrcpt = ev->sent;
-	maybe_done(tr, child);
+	m->flags |= F_FILTERED;
+	if (m->camp == NULL)
+		m->camp = c;
+	if (!(m->flags & F_BATCH) && (m->flags & (F_INJ_QMGR | F_INJ_MILTER))) {
+		m->camp->c.rcpts -= nonneg(m->inj_rcpts) <= m->camp->c.rcpts
+		    ? nonneg(m->inj_rcpts) : m->camp->c.rcpts;
+		m->inj_rcpts = 0;
+	}
+	m->flags |= F_BATCH;
+}
+
+/* on_batch - a batch done: its recipients in, suppressed and bad; a
+ * batch logged again (retried) replaces its earlier counts */
+static void
+on_batch(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
+{
+	struct cs_campaign *c = campaign(tr, ev->campaign.p, ev->campaign.n);
+	struct cs_batch *b;
+	int	isnew;
+
+	if (c == NULL || (b = batch_entry(tr, c, ev->batch, &isnew)) == NULL) {
+		tr->nomem++;
+		return;
+	}
+	touch(c, t, host);
+	tr->filter_seen = 1;
+	tr->hold_us = CS_HOLD_BATCH_US;
+	c->c.batches += b->nrcpt < 0;
+	free(b->copies);	/* no copies= line follows the batch line */
+	b->copies = NULL;
+	b->ncopies = b->capcopies = 0;
+	c->c.rcpts += nonneg(ev->nrcpt) - nonneg(b->nrcpt);
+	c->c.supp_late += nonneg(ev->suppressed) - nonneg(b->suppressed);
+	c->c.bad_records += nonneg(ev->bad) - nonneg(b->bad);
+	b->nrcpt = (long) nonneg(ev->nrcpt);
+	b->suppressed = ev->suppressed;
+	b->bad = ev->bad;
+	batch_container(tr, host, ev->qid, c);
+}
+
+/* copy_grow - double b's set of copies, rehashing */
+static int
+copy_grow(struct cs_batch *b)
+{
+	uint32_t cap = b->capcopies ? 2 * b->capcopies : 64, i, k;
+	uint64_t *n = calloc(cap, sizeof(*n));
+
+	if (n == NULL)
+		return -1;
+	for (i = 0; i < b->capcopies; i++)
+		if (b->copies[i] != 0) {
+			for (k = (uint32_t) b->copies[i] & (cap - 1); n[k]; k = (k + 1) & (cap - 1))
+				;
+			n[k] = b->copies[i];
+		}
+	free(b->copies);
+	b->copies = n;
+	b->capcopies = cap;
+	return 0;
+}
+
+/* copy_new - add h to b's copies: 1 when new, 0 when there, -1 no memory */
+static int
+copy_new(struct cs_batch *b, uint64_t h)
+{
+	uint32_t k;
+
+	h |= 1;			/* 0 marks an empty slot */
+	if (2 * (b->ncopies + 1) > b->capcopies && copy_grow(b) < 0)
+		return -1;
+	for (k = (uint32_t) h & (b->capcopies - 1); b->copies[k]; k = (k + 1) & (b->capcopies - 1))
+		if (b->copies[k] == h)
+			return 0;
+	b->copies[k] = h;
+	b->ncopies++;
+	return 1;
+}
+
+/*
+ * on_copies - copies of a batch accepted: each a message of one recipient.
+ * A filter run killed mid-batch may have its copies logged again by the
+ * next run: until the batch line, the batch remembers the ids it linked
+ * and links each once.
+ */
+static void
+on_copies(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
+{
+	struct cs_campaign *c = campaign(tr, ev->campaign.p, ev->campaign.n);
+	struct cs_str list = ev->copies, qid;
+	struct cs_batch *b;
+	int	isnew;
+
+	if (c == NULL || (b = batch_entry(tr, c, ev->batch, &isnew)) == NULL) {
+		tr->nomem++;
+		return;
+	}
+	touch(c, t, host);
+	tr->filter_seen = 1;
+	tr->hold_us = CS_HOLD_BATCH_US;
+	while (cs_copies_next(&list, &qid))
+		if (copy_new(b, msg_hash(host, qid)) != 0)	/* no memory: link */
+			link_child(tr, host, qid, c, 1);
 }
 
 /* on_queued - qmgr's "from=<s>, size=N, nrcpt=N": injection of plain mail */
@@ -713,6 +902,7 @@ release(struct cs_track *tr, struct cs_held *h)
 	struct cs_msg *m;
 
 	if (cs_parse_msg(&h->l, &ev) == CS_DELIVERY) {
+		add_bytes(tr, camp_of(tr, find(tr, h->host, ev.qid)), h->l.len);
 		on_delivery(tr, &ev, h->host, h->l.t);
 		if ((m = find(tr, h->host, ev.qid)) != NULL && (m->flags & F_GONE)
 		    && !has_held(tr, h->host, ev.qid))
@@ -734,14 +924,14 @@ unlink_held(struct cs_track *tr, struct cs_held *prev, struct cs_held *h)
 	tr->nheld--;
 }
 
-/* release_due - the held deliveries older than now - CS_HOLD_US (all: now < 0) */
+/* release_due - the held deliveries older than now - hold_us (all: now < 0) */
 static void
 release_due(struct cs_track *tr, long long now)
 {
 	struct cs_held *h;
 
 	while ((h = tr->held) != NULL
-	       && (now < 0 || h->l.t + CS_HOLD_US <= now || tr->nheld > CS_HOLD_MAX)) {
+	       && (now < 0 || h->l.t + tr->hold_us <= now || tr->nheld > CS_HOLD_MAX)) {
 		unlink_held(tr, NULL, h);
 		release(tr, h);
 	}
@@ -774,12 +964,88 @@ unlinked(const struct cs_track *tr, const struct cs_msg *m)
 		| F_INJ_MILTER | F_FILTERED | F_CHILD)) == F_INJ_QMGR);
 }
 
+/* in_copies - is qid one of a copies= list? */
+static int
+in_copies(struct cs_str list, struct cs_str qid)
+{
+	struct cs_str q;
+
+	while (cs_copies_next(&list, &q))
+		if (q.n == qid.n && memcmp(q.p, qid.p, q.n) == 0)
+			return 1;
+	return 0;
+}
+
+/* release_copies - the held deliveries of the copies just linked: one pass */
+static void
+release_copies(struct cs_track *tr, int host, struct cs_str list)
+{
+	struct cs_held *h, *prev = NULL, *next;
+
+	for (h = tr->held; h; h = next) {
+		next = h->next;
+		if (h->host == host && in_copies(list, h->qid)) {
+			unlink_held(tr, prev, h);
+			release(tr, h);
+		} else {
+			prev = h;
+		}
+	}
+}
+
+/* add_bytes - a line's bytes to campaign c, or to no campaign */
+static void
+add_bytes(struct cs_track *tr, struct cs_campaign *c, size_t n)
+{
+	if (c != NULL)
+		c->c.log_bytes += n;
+	else
+		tr->log_other += n;
+}
+
+/* camp_named - the campaign a line names by queue id, NULL when none yet */
+static struct cs_campaign *
+camp_named(const struct cs_track *tr, int host, struct cs_str qid)
+{
+	struct cs_msg *m = find(tr, host, qid);
+
+	return m ? m->camp : NULL;
+}
+
+void
+cs_track_other(struct cs_track *tr, const struct cs_line *l,
+	       const struct cs_event *ev)
+{
+	int	host = cs_track_host(tr, l->host.p, l->host.n);
+
+	add_bytes(tr, camp_named(tr, host, ev->qid), l->len);
+}
+
+/* line_campaign - the campaign whose bytes a used line is, once counted */
+static struct cs_campaign *
+line_campaign(struct cs_track *tr, const struct cs_event *ev, int host)
+{
+	switch (ev->kind) {
+	case CS_MILTER:
+	case CS_FILTER:
+	case CS_BATCH:
+	case CS_COPIES:
+		return campaign(tr, ev->campaign.p, ev->campaign.n);
+	case CS_REJECT:
+		return camp_named(tr, host, ev->qid) ? camp_named(tr, host, ev->qid)
+		    : by_sender(tr, ev->sender);
+	default:
+		return camp_named(tr, host, ev->qid);
+	}
+}
+
 void
 cs_track_event(struct cs_track *tr, const struct cs_line *l,
 	       const struct cs_event *ev)
 {
 	int	host = cs_track_host(tr, l->host.p, l->host.n);
 	struct cs_msg *m;
+	struct cs_campaign *pre = camp_named(tr, host, ev->qid);
 
 	if (host < 0) {
 		tr->hostless++;
@@ -790,6 +1056,8 @@ cs_track_event(struct cs_track *tr, const struct cs_line *l,
 	case CS_DELIVERY:
 		if (!unlinked(tr, find(tr, host, ev->qid)) || hold(tr, l, ev, host) < 0)
 			on_delivery(tr, ev, host, l->t);
+		else
+			return;		/* its bytes count when it is released */
 		break;
 	case CS_QUEUED:
 		on_queued(tr, ev, host, l->t);
@@ -817,9 +1085,19 @@ cs_track_event(struct cs_track *tr, const struct cs_line *l,
 		on_filter(tr, ev, host, l->t);
 		release_qid(tr, host, ev->qid, ev->requeued);
 		break;
+	case CS_BATCH:
+		on_batch(tr, ev, host, l->t);
+		break;
+	case CS_COPIES:
+		on_copies(tr, ev, host, l->t);
+		release_copies(tr, host, ev->copies);
+		break;
 	default:
 		break;
 	}
+	/* a delivery or removal may have freed the entry: the campaign found
+	 * before the line counts then */
+	add_bytes(tr, pre ? pre : line_campaign(tr, ev, host), l->len);
 }
 
 void
@@ -882,6 +1160,12 @@ cs_track_free(struct cs_track *tr)
 		tr->spare = m->next_spare;
 		free(m);
 	}
+	for (i = 0; i < tr->batches.cap; i++)
+		if (tr->batches.slot[i] != NULL) {
+			free(((struct cs_batch *) tr->batches.slot[i])->copies);
+			free(tr->batches.slot[i]);
+		}
+	cs_table_free(&tr->batches);
 	for (i = 0; i < tr->ncamps; i++)
 		campaign_free(tr->camps[i]);
 	for (i = 0; i < (size_t) tr->nhosts; i++)

@@ -38,7 +38,8 @@
  *	line) until a filter line names that id (then it counts for the
  *	filter's campaign), or until lines CS_HOLD_US later in log time come
  *	(then it counts under CS_UNKNOWN); at most CS_HOLD_MAX are held, and
- *	cs_track_finish releases the rest.  Once filter lines have been seen,
+ *	cs_track_finish releases the rest.  Once milter or filter lines have
+ *	been seen (campaign mail goes through the filter, so copies follow),
  *	a queue id known only from qmgr's "from=" line (which Postfix logs for
  *	the reinjected copy before the filter's line) is not linked yet
  *	either: its deliveries are held the same way (also past its
@@ -55,6 +56,30 @@
  *	them; cs_track_host() returns -1 for a new host when the table is
  *	full or its name cannot be copied, and cs_track_event() then counts
  *	the line in hostless instead of filing it under another host.
+ *
+ *	Batches (doc/DESIGN.md "Batches"): campaign-filter's batch line
+ *	(CS_BATCH) gives a batch's recipients, those the suppression table
+ *	dropped and the records refused as bad; its queue id is the batch
+ *	container, whose own injection (one recipient, the batch address)
+ *	is taken back from the recipients injected, and whose hand-over to
+ *	the filter is a hop.  A batch retried after a failure may be
+ *	logged again: the batch (campaign, batch id) is remembered and its
+ *	later line replaces the earlier one's counts.  The copies= lines
+ *	(CS_COPIES) link each copy's queue id to the campaign, one
+ *	recipient each, exactly as requeued= does for a single message, so
+ *	Postfix's own delivery lines count: no line per recipient beyond
+ *	them is needed.  The filter logs a batch's copies 100 ids a line,
+ *	so Postfix has often delivered the first of them when their line
+ *	comes, and a busy filter may take seconds: once batch lines have
+ *	been seen, an unlinked delivery is held CS_HOLD_BATCH_US instead of
+ *	CS_HOLD_US.  A filter run killed mid-batch may have its copies
+ *	logged again by the next run: until the batch line, a batch keeps
+ *	the hashes of the copies it linked (a small set per batch in
+ *	progress, freed at its batch line) and links each id once.
+ *
+ *	Log bytes: each line's bytes go to the campaign of the queue id it
+ *	names, when that is known at that line (cs_track_other() for the
+ *	lines that carry no count), or to tr->log_other.
  *
  *	With bounced set, each hard bounce (status=bounced, dsn 5.x.x) of a
  *	wanted campaign is written there as "address hard bounce DSN DATE",
@@ -78,6 +103,7 @@
 #define CS_DOMAINS_MAX	10000
 #define CS_REASONS_MAX	1000
 #define CS_HOLD_US	5000000LL	/* how long an unlinked delivery waits */
+#define CS_HOLD_BATCH_US 120000000LL	/* the same once batch lines were seen */
 #define CS_HOLD_MAX	100000		/* unlinked deliveries held at most */
 
 /* domain counter columns */
@@ -96,6 +122,9 @@ struct cs_counts {
 	uint64_t expired_msgs;
 	uint64_t expired_rcpts;
 	uint64_t hops;			/* handed to the content filter */
+	uint64_t batches;		/* batches the filter finished */
+	uint64_t bad_records;		/* batch records the filter refused */
+	uint64_t log_bytes;		/* bytes of the log lines of its queue ids */
 	uint64_t end_def_msgs;		/* still deferred at the end */
 	uint64_t end_def_rcpts;
 	uint64_t end_live_msgs;		/* queued, no outcome yet at the end */
@@ -137,11 +166,16 @@ struct cs_track {
 	struct cs_held *held, *held_tail;	/* unlinked deliveries, oldest first */
 	size_t	nheld;
 	int	filter_seen;		/* a campaign-filter line was read */
+	long long hold_us;		/* CS_HOLD_US, or CS_HOLD_BATCH_US */
+	struct cs_table batches;	/* batches seen (struct cs_batch) */
+	uint64_t log_other;		/* bytes of lines of no campaign */
 };
 
 void	cs_track_init(struct cs_track *tr);
 int	cs_track_host(struct cs_track *tr, const char *h, size_t n);
 void	cs_track_event(struct cs_track *tr, const struct cs_line *l,
+		       const struct cs_event *ev);
+void	cs_track_other(struct cs_track *tr, const struct cs_line *l,
 		       const struct cs_event *ev);
 void	cs_track_finish(struct cs_track *tr);
 void	cs_track_snapshot(struct cs_track *tr);

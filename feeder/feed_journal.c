@@ -16,10 +16,20 @@
  *		A LINE ADDRESS				accepted
  *		R LINE ADDRESS REPLY-TEXT		rejected (5xx)
  *		D LINE ADDRESS REPLY-TEXT		deferred (4xx, out of tries)
+ *		B NUMBER NRCPT LINES			batch NUMBER made (--batch)
  *
  *	LINE is the recipient list line where the recipient's record
  *	starts.  A and R are final: journal_is_done() is true for them and
  *	a restart skips those lines.  D is not: a restart tries again.
+ *	With --batch, A, R and D are written for each recipient of a
+ *	batch, with the batch id (A) or "batch ID: REPLY-TEXT" after the
+ *	address; a B record is written when a batch is made, before it is
+ *	sent: LINES are its recipients' list lines, runs written "a-b"
+ *	("2-1001,1003").  j->batch_seq is the highest NUMBER found, so that
+ *	batch numbers are never given twice (journal_batch()), and
+ *	j->batches keeps each B record's NUMBER, NRCPT and LINES, so that a
+ *	resumed run can make a batch that was sent but not answered again,
+ *	with the same id (feed_batch.c).
  *	Lines starting with '#' are comments; an incomplete last line (a
  *	write cut by kill -9 or a crash) is ignored, and a newline is
  *	written after it so new records start on a line of their own.
@@ -57,6 +67,7 @@
  * fuzz_journal).  A dropped record means that recipient is sent again.
  */
 #define JOURNAL_LINE_MAX 1000000000UL	/* bitmap at most 125 MB */
+#define JOURNAL_RANGES_MAX 65536	/* LINES of one B record */
 
 void
 journal_none(struct journal *j)
@@ -95,6 +106,48 @@ journal_is_done(const struct journal *j, unsigned long line)
 	return w < j->nwords && (j->done[w] >> (line % 64)) & 1;
 }
 
+/* ranges_ok - k bytes of digits, ',' and '-' only */
+static int
+ranges_ok(const char *p, size_t k)
+{
+	size_t	i;
+
+	for (i = 0; i < k; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || p[i] == ',' || p[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/*
+ * keep_batch - "NRCPT RANGES" of a B record: remember the batch's list
+ * lines, so that a resumed run can make it again with its id; a record
+ * without ranges, or garbled, is only a number (0)
+ */
+static int
+keep_batch(struct journal *j, unsigned long seq, const char *p, size_t n)
+{
+	const char *sp = memchr(p, ' ', n);
+	struct jbatch *b;
+	size_t	k;
+
+	if (sp == NULL || (k = (size_t)(p + n - sp - 1)) == 0 || k > JOURNAL_RANGES_MAX
+	    || !ranges_ok(sp + 1, k) || atoi(p) <= 0)
+		return 0;
+	if (j->nbatches == j->capbatches) {
+		j->capbatches = j->capbatches ? 2 * j->capbatches : 64;
+		if ((b = realloc(j->batches, j->capbatches * sizeof(*b))) == NULL)
+			return -1;
+		j->batches = b;
+	}
+	b = j->batches + j->nbatches;
+	if ((b->ranges = strndup(sp + 1, k)) == NULL)
+		return -1;
+	b->seq = seq;
+	b->n = atoi(p);
+	j->nbatches++;
+	return 0;
+}
+
 /* journal_load_line - account one complete record (without newline) */
 int
 journal_load_line(struct journal *j, const char *p, size_t n)
@@ -119,6 +172,10 @@ journal_load_line(struct journal *j, const char *p, size_t n)
 	case 'D':
 		j->deferred++;
 		return 0;
+	case 'B':
+		if (line > j->batch_seq)
+			j->batch_seq = line;
+		return keep_batch(j, line, p + i + 1, n - i - 1);
 	}
 	return 0;
 }
@@ -229,6 +286,26 @@ journal_add(struct journal *j, int type, unsigned long line, const char *addr,
 }
 
 int
+journal_batch(struct journal *j, unsigned long seq, const unsigned long *lines,
+	      int n)
+{
+	int	i, k;
+
+	if (j->fd < 0)
+		return 0;
+	if (buf_appendf(&j->out, "B %lu %d ", seq, n) < 0)
+		return -1;
+	for (i = 0; i < n; i = k) {	/* runs of consecutive lines as a-b */
+		for (k = i + 1; k < n && lines[k] == lines[k - 1] + 1; k++)
+			;
+		if (buf_appendf(&j->out, k - i > 1 ? "%s%lu-%lu" : "%s%lu",
+				i ? "," : "", lines[i], lines[k - 1]) < 0)
+			return -1;
+	}
+	return buf_putc(&j->out, '\n');
+}
+
+int
 journal_sync(struct journal *j, double now, struct cerr *e)
 {
 	if (j->fd < 0 || !j->dirty)
@@ -264,8 +341,25 @@ journal_close(struct journal *j)
 	free(j->done);
 	free(j->path);
 	buf_free(&j->out);
+	while (j->nbatches > 0)
+		free(j->batches[--j->nbatches].ranges);
+	free(j->batches);
+	j->batches = NULL;
+	j->capbatches = 0;
 	j->fd = -1;
 	j->done = NULL;
 	j->path = NULL;
 	j->nwords = 0;
+}
+
+/* counts_add - one recipient's outcome (A, R or D) in the run's counts */
+void
+counts_add(struct feed_counts *c, int type)
+{
+	if (type == 'A')
+		c->accepted++;
+	else if (type == 'R')
+		c->rejected++;
+	else
+		c->deferred++;
 }

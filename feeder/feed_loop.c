@@ -28,14 +28,9 @@
  *	354), or --window of them (BDAT), has been sent and not journaled
  *	(campaign-feed(1), JOURNAL).
  *
- *	Work: recipients are read from the list only when a session asks,
- *	so memory is bounded by sessions x rcpts-per-msg plus the retry
- *	queue; while the retry queue holds RETRY_QUEUE_MAX recipients no new
- *	ones are read.  A 4xx puts a recipient in the retry queue (a min-heap by
- *	due time) after retry_delay x 2^(tries-1) seconds; after max_tries
- *	it is settled as deferred.  Recipients of a lost session go back
- *	at once, without counting a try, and any session of any relay
- *	takes them.
+ *	Work: the sessions take it from the work queue (feed_queue.c),
+ *	which reads the list only when asked and keeps the retries; the
+ *	loop asks it only whether work is left.
  *
  *	feed_run() returns 0 when the loop ended (all done, interrupted,
  *	or no relay reachable for opts->give_up seconds: see c->interrupted
@@ -46,7 +41,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -61,8 +55,6 @@
 
 #define TICK		0.05
 #define MAX_EVENTS	256
-#define BAD_REPORT_MAX	100
-#define RETRY_QUEUE_MAX	100000		/* recipients waiting for a retry */
 
 static volatile sig_atomic_t got_signal;
 
@@ -80,174 +72,6 @@ feed_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-void
-job_free(struct job *jb)
-{
-	free(jb);
-}
-
-/* heap_push - add jb to the retry queue */
-static int
-heap_push(struct feed *f, struct job *jb)
-{
-	struct job **h;
-	size_t	i, p;
-
-	if (f->nheap == f->heapcap) {
-		f->heapcap = f->heapcap ? 2 * f->heapcap : 256;
-		if ((h = realloc(f->heap, f->heapcap * sizeof(*h))) == NULL)
-			return -1;
-		f->heap = h;
-	}
-	for (i = f->nheap++; i > 0 && f->heap[p = (i - 1) / 2]->due > jb->due; i = p)
-		f->heap[i] = f->heap[p];
-	f->heap[i] = jb;
-	return 0;
-}
-
-/* heap_pop - take the retry due first */
-static struct job *
-heap_pop(struct feed *f)
-{
-	struct job *top = f->heap[0], *last = f->heap[--f->nheap];
-	size_t	i = 0, c;
-
-	while ((c = 2 * i + 1) < f->nheap) {
-		if (c + 1 < f->nheap && f->heap[c + 1]->due < f->heap[c]->due)
-			c++;
-		if (f->heap[c]->due >= last->due)
-			break;
-		f->heap[i] = f->heap[c];
-		i = c;
-	}
-	if (f->nheap > 0)
-		f->heap[i] = last;
-	return top;
-}
-
-/* make_job - a job for one recipient record */
-static struct job *
-make_job(struct feed *f, const struct rrec *rec)
-{
-	size_t	i, nt = f->m->ntags, need = sizeof(struct job) + strlen(rec->addr) + 1;
-	const char *v[FEED_TAG_MAX];
-	struct job *jb;
-	char   *p;
-
-	for (i = 0; i < nt && i < FEED_TAG_MAX; i++) {
-		v[i] = f->tagcol[i] < 0 ? rec->addr : rec->fields[f->tagcol[i]];
-		need += sizeof(char *) + strlen(v[i]) + 1;
-	}
-	if ((jb = calloc(1, need)) == NULL)
-		return NULL;
-	jb->line = rec->line;
-	jb->vals = (char **)(jb + 1);
-	p = (char *)(jb->vals + nt);
-	jb->addr = strcpy(p, rec->addr);
-	p += strlen(p) + 1;
-	for (i = 0; i < nt && i < FEED_TAG_MAX; i++) {
-		jb->vals[i] = strcpy(p, v[i]);
-		p += strlen(p) + 1;
-	}
-	return jb;
-}
-
-/* next_record - one new job from the list, or NULL */
-static struct job *
-next_record(struct feed *f)
-{
-	struct rrec rec;
-	struct job *jb;
-	int	rc;
-
-	while (!f->rl_eof) {
-		rc = rlist_next(f->rl, &rec, &f->err);
-		if (rc == RL_EOF || rc == RL_ERR) {
-			f->rl_eof = 1;
-			f->fatal = rc == RL_ERR;
-		} else if (rc == RL_BAD) {
-			if (f->c->malformed++ < BAD_REPORT_MAX)
-				feed_warnx("%s:%lu: %s: skipped", f->o->recipients, rec.line, rec.why);
-			else if (f->c->malformed == BAD_REPORT_MAX + 1)
-				feed_warnx("%s: more malformed lines, not shown", f->o->recipients);
-		} else if (rc == RL_REC && journal_is_done(f->j, rec.line)) {
-			f->c->skipped++;
-		} else if (rc == RL_REC) {
-			if ((jb = make_job(f, &rec)) == NULL)
-				f->fatal = cerr_set(&f->err, "out of memory");
-			return jb;
-		}
-	}
-	return NULL;
-}
-
-int
-feed_take_jobs(struct feed *f, struct job **jobs, int max)
-{
-	int	n = 0;
-
-	if (f->peek != NULL && max > 0 && f->nheap < RETRY_QUEUE_MAX) {
-		jobs[n++] = f->peek;
-		f->peek = NULL;
-	}
-	while (n < max && f->nheap > 0 && f->heap[0]->due <= f->now)
-		jobs[n++] = heap_pop(f);
-	/* a full retry queue (relays answering 4xx) stops reading the list */
-	while (n < max && f->nheap < RETRY_QUEUE_MAX && f->peek == NULL
-	       && !f->rl_eof && (jobs[n] = next_record(f)) != NULL)
-		n++;
-	f->inflight += n;
-	return n;
-}
-
-void
-feed_settle(struct feed *f, struct job *jb, int type, const char *text)
-{
-	f->inflight--;
-	if (type == 'A')
-		f->c->accepted++;
-	else if (type == 'R')
-		f->c->rejected++;
-	else
-		f->c->deferred++;
-	if (journal_add(f->j, type, jb->line, jb->addr, text) < 0)
-		f->fatal = cerr_set(&f->err, "journal buffer: %s", strerror(errno));
-	job_free(jb);
-}
-
-void
-feed_requeue(struct feed *f, struct job *jb, const char *text, int count_try)
-{
-	double	d = 0;
-
-	if (count_try) {
-		f->c->retries++;
-		if (++jb->tries >= f->o->max_tries) {
-			feed_settle(f, jb, 'D', text);
-			return;
-		}
-		d = f->o->retry_delay * ldexp(1.0, jb->tries - 1);
-		d = d > 3600 ? 3600 : d;
-	}
-	f->inflight--;
-	jb->due = f->now + d;
-	if (heap_push(f, jb) < 0)
-		f->fatal = cerr_set(&f->err, "out of memory");
-}
-
-void
-feed_epoll_out(struct session *s, int on)
-{
-	struct epoll_event ev;
-
-	ev.events = EPOLLIN | (on ? EPOLLOUT : 0);
-	ev.data.ptr = s;
-	if (epoll_ctl(s->f->ep, EPOLL_CTL_MOD, s->fd, &ev) < 0)
-		sess_fail(s, strerror(errno));
-	else
-		s->want_out = on;
 }
 
 /* sess_connect - start a non-blocking connection to the session's relay */
@@ -311,14 +135,13 @@ on_event(struct session *s, uint32_t ev)
 		sess_mark_dirty(s);
 }
 
-/* work_left - recipients not settled yet; looks one record ahead so
- * that a list the journal has all done ends the run without a relay */
+/* work_left - recipients not settled yet; the queue looks one record
+ * ahead, so that a list the journal has all done ends the run without
+ * a relay */
 static int
 work_left(struct feed *f)
 {
-	if (f->peek == NULL && !f->rl_eof)
-		f->peek = next_record(f);
-	return f->peek != NULL || f->nheap > 0 || f->inflight > 0;
+	return queue_pending(&f->q);
 }
 
 /* tick_session - connect, feed or time out one session */
@@ -380,7 +203,7 @@ check_end(struct feed *f)
 	if (got_signal > 1 || f->fatal)
 		return 1;
 	if (f->stopping)
-		return f->inflight == 0;
+		return f->q.inflight == 0;
 	if (!work_left(f))
 		return 1;
 	if (f->now - f->last_up > f->o->give_up) {
@@ -519,10 +342,7 @@ teardown(struct feed *f)
 		buf_free(&f->sess[i].in);
 		buf_free(&f->sess[i].out);
 	}
-	while (f->nheap > 0)
-		job_free(heap_pop(f));
-	job_free(f->peek);
-	free(f->heap);
+	queue_free(&f->q);
 	free(f->sess);
 	free(f->mail_cmd);
 	free(f->ehlo_cmd);
@@ -559,11 +379,10 @@ feed_run(const struct feed_opts *o, struct relay *relays, int nrelays,
 	f.relays = relays;
 	f.nrelays = nrelays;
 	f.m = m;
-	f.rl = rl;
 	f.j = j;
 	f.c = c;
+	queue_init(&f.q, o, m, rl, j, c, &f.err, &f.fatal);
 	f.nsess = o->sessions;
-	f.tagcol = o->tagcol;
 	f.ep = -1;
 	f.now = f.last_up = c->start = feed_now();
 	signals();

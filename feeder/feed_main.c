@@ -46,6 +46,9 @@ struct args {
 	const char *relay_names[MAX_RELAYS];
 	int	nrelays;
 	const char *sender_tmpl;
+	const char *batch_to;
+	double	batch_bytes;
+	int	kset;			/* -k given */
 	double	sync;
 };
 
@@ -61,6 +64,10 @@ static const char usage_text[] =
 "      --rate R             at most R messages per second (no limit)\n"
 "      --window N           transactions in flight per session with CHUNKING (4)\n"
 "      --coalesce USEC      longest pause letting replies gather, 0 = none (500)\n"
+"  -b, --batch N            send batches of N recipients to the batch address;\n"
+"                           the campaign's content filter personalizes each copy\n"
+"      --batch-to ADDRESS   the batch address (" FEED_BATCH_TO ")\n"
+"      --batch-bytes N      largest batch container in bytes (10485760)\n"
 "  -j, --journal FILE       append-only journal; a restart resumes from it\n"
 "  -f, --sender ADDRESS     envelope sender, %c = campaign id, %h = host name\n"
 "                           (" DEFAULT_SENDER ")\n"
@@ -78,7 +85,8 @@ static const char usage_text[] =
 "  -h, --help               this text\n";
 
 enum { O_RATE = 256, O_HELO, O_TRIES, O_DELAY, O_TIMEOUT, O_GIVEUP, O_SYNC,
-	O_STATUS, O_PROGRESS, O_NOPROGRESS, O_STATS, O_WINDOW, O_COALESCE };
+	O_STATUS, O_PROGRESS, O_NOPROGRESS, O_STATS, O_WINDOW, O_COALESCE,
+	O_BATCH_TO, O_BATCH_BYTES };
 
 static const struct option longopts[] = {
 	{"campaign", required_argument, NULL, 'C'},
@@ -104,6 +112,9 @@ static const struct option longopts[] = {
 	{"stats", no_argument, NULL, O_STATS},
 	{"window", required_argument, NULL, O_WINDOW},
 	{"coalesce", required_argument, NULL, O_COALESCE},
+	{"batch", required_argument, NULL, 'b'},
+	{"batch-to", required_argument, NULL, O_BATCH_TO},
+	{"batch-bytes", required_argument, NULL, O_BATCH_BYTES},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -150,7 +161,13 @@ set_opt(struct args *a, int ch, const char *v)
 		a->relay_names[a->nrelays++] = v;
 		break;
 	case 's': o->sessions = (int)num("sessions", v, 1, 10000); break;
-	case 'k': o->rcpts_per_msg = (int)num("rcpts-per-msg", v, 1, FEED_RCPTS_MAX); break;
+	case 'k':
+		o->rcpts_per_msg = (int)num("rcpts-per-msg", v, 1, FEED_RCPTS_MAX);
+		a->kset = 1;
+		break;
+	case 'b': o->batch = (int)num("batch", v, 1, FEED_BATCH_MAX); break;
+	case O_BATCH_TO: a->batch_to = v; break;
+	case O_BATCH_BYTES: a->batch_bytes = num("batch-bytes", v, 65536, 1e12); break;
 	case O_RATE: o->rate = num("rate", v, 0, 1e9); break;
 	case 'j': o->journal = v; break;
 	case 'f': a->sender_tmpl = v; break;
@@ -192,7 +209,9 @@ parse_args(struct args *a, int argc, char **argv)
 	a->o.progress = -1;
 	a->sync = 1;
 	a->sender_tmpl = DEFAULT_SENDER;
-	while ((ch = getopt_long(argc, argv, "C:m:r:R:s:k:j:f:nqh", longopts, NULL)) != -1)
+	a->batch_to = FEED_BATCH_TO;
+	a->batch_bytes = (double)FEED_BATCH_BYTES;
+	while ((ch = getopt_long(argc, argv, "C:m:r:R:s:k:j:f:b:nqh", longopts, NULL)) != -1)
 		set_opt(a, ch, optarg);
 	if (optind < argc)
 		usage("unexpected argument");
@@ -202,6 +221,8 @@ parse_args(struct args *a, int argc, char **argv)
 		usage("at least one --relay is required");
 	if (!msg_valid_id(a->o.campaign))
 		usage("--campaign: use 1 to 64 of A-Z a-z 0-9 . _ -");
+	if (a->o.batch > 0 && a->kset)
+		usage("--batch and --rcpts-per-msg do not go together");
 }
 
 /* expand_sender - %c campaign, %h host name, %% percent */
@@ -249,6 +270,19 @@ make_sender(const struct args *a, const char *host)
 	else if (addr_format(&ad, out, sizeof(out)) < 0)
 		usage("--sender: too long");
 	return out;
+}
+
+/* check_batch_to - --batch-to must be a plain address; exits when not */
+static void
+check_batch_to(const char *v)
+{
+	struct addr ad;
+	struct cerr e;
+	const char *params;
+
+	if (addr_parse_path(v, strlen(v), &ad, &params, &e) < 0
+	    || *params != '\0' || ad.null)
+		usage("--batch-to: not a valid address");
 }
 
 /* resolve - HOST:PORT, [HOST]:PORT or HOST into r */
@@ -367,6 +401,11 @@ dry_run(const struct args *a, const struct msg *m, struct rlist *rl,
 		a->o.sender, m->body.len, m->ntags, rl->csv ? "csv" : "plain", good,
 		c->skipped, c->malformed, a->nrelays, a->o.sessions, a->o.window,
 		a->o.coalesce * 1e6);
+	if (a->o.batch > 0)
+		fprintf(stderr, "campaign-feed: dry run: batch=%d batch_to=<%s> batches=%ld "
+			"(at most %d recipients and %.0f bytes each)\n", a->o.batch,
+			a->batch_to, (good + a->o.batch - 1) / a->o.batch, a->o.batch,
+			a->batch_bytes);
 	return c->malformed ? FEED_EXIT_REJECTED : FEED_EXIT_OK;
 }
 
@@ -437,6 +476,24 @@ exit_status(const struct feed_counts *c)
 	return FEED_EXIT_OK;
 }
 
+/* setup_batch - --batch: what every batch shares; exits on error */
+static void
+setup_batch(struct args *a, const struct msg *m, struct fbatch_tmpl *bt)
+{
+	struct cerr e;
+
+	check_batch_to(a->batch_to);
+	memset(bt, 0, sizeof(*bt));
+	bt->nrcpt = a->o.batch;
+	bt->max_bytes = (size_t)a->batch_bytes;
+	if (fbatch_tmpl_init(bt, m, a->o.campaign, a->batch_to, a->o.tagcol, &e) < 0) {
+		clog_errx("%s", e.msg);
+		exit(EX_DATAERR);
+	}
+	a->o.btmpl = bt;
+	a->o.rcpts_per_msg = 1;		/* one batch a transaction */
+}
+
 /* setup_relays - resolve every --relay */
 static struct relay *
 setup_relays(const struct args *a)
@@ -465,6 +522,7 @@ main(int argc, char **argv)
 	struct journal j;
 	struct feed_counts c;
 	struct relay *relays;
+	struct fbatch_tmpl bt;
 	struct cerr e;
 	char	host[256] = "localhost";
 	int	*tagcol, rc;
@@ -478,12 +536,15 @@ main(int argc, char **argv)
 	relays = setup_relays(&a);
 	open_inputs(&a, &m, &rl, &j);
 	tagcol = map_tags(&m, &rl);
-	if (m.ntags > 0 && a.o.rcpts_per_msg > 1) {
+	if (a.o.batch == 0 && m.ntags > 0 && a.o.rcpts_per_msg > 1) {
 		clog_warnx("the message has merge tags: one recipient per message");
 		a.o.rcpts_per_msg = 1;
 	}
 	a.o.tagcol = tagcol;
+	if (a.o.batch > 0)
+		setup_batch(&a, &m, &bt);
 	memset(&c, 0, sizeof(c));
+	c.batch_mode = a.o.batch > 0;
 	c.prev_accepted = j.accepted;
 	c.prev_rejected = j.rejected;
 	if (a.o.dry_run) {
@@ -504,6 +565,8 @@ main(int argc, char **argv)
 	}
 	journal_close(&j);
 	rlist_close(&rl);
+	if (a.o.batch > 0)
+		fbatch_tmpl_free(&bt);
 	msg_free(&m);
 	free(tagcol);
 	free(relays);

@@ -10,7 +10,8 @@
  *	progress_summary(&counts, campaign, stderr);
  * DESCRIPTION
  *	On a terminal (stderr) a one-line bar redrawn at most five times a
- *	second: percentage, done/total recipients, messages/s, ETA,
+ *	second: percentage, done/total recipients, messages/s (with
+ *	--batch: recipients accepted a second), ETA,
  *	deferred and rejected so far.  Otherwise one status line every
  *	interval seconds.  "done" counts this run's settled recipients,
  *	malformed lines and those the journal says were done before;
@@ -61,6 +62,15 @@ eta(const struct feed_counts *c, char *out, size_t n)
 		 (long)left / 60 % 60, (long)left % 60);
 }
 
+/* rate_of - messages a second; with --batch, recipients accepted a second */
+static double
+rate_of(const struct feed_counts *c)
+{
+	if (c->elapsed <= 0)
+		return 0;
+	return (double)(c->batch_mode ? c->accepted : c->messages) / c->elapsed;
+}
+
 /* draw_bar - the terminal line */
 static void
 draw_bar(const struct feed_counts *c)
@@ -75,10 +85,9 @@ draw_bar(const struct feed_counts *c)
 		bars[i] = i < full ? '#' : '-';
 	bars[30] = '\0';
 	eta(c, t, sizeof(t));
-	fprintf(stderr, "\r[%s] %5.1f%% %ld/%ld %.0f msg/s ETA %s deferred %ld rejected %ld\033[K",
-		bars, frac * 100, done_of(c), c->total,
-		c->elapsed > 0 ? (double)c->messages / c->elapsed : 0.0,
-		t, c->deferred, c->rejected);
+	fprintf(stderr, "\r[%s] %5.1f%% %ld/%ld %.0f %s/s ETA %s deferred %ld rejected %ld\033[K",
+		bars, frac * 100, done_of(c), c->total, rate_of(c),
+		c->batch_mode ? "rcpt" : "msg", t, c->deferred, c->rejected);
 	fflush(stderr);
 	drawn = 1;
 }
@@ -93,7 +102,7 @@ status_line(const struct feed_counts *c)
 	fprintf(stderr, "campaign-feed: status: done=%ld total=%ld accepted=%ld "
 		"rejected=%ld deferred=%ld malformed=%ld rate=%.0f/s eta=%s\n",
 		done_of(c), c->total, c->accepted, c->rejected, c->deferred,
-		c->malformed, c->elapsed > 0 ? (double)c->messages / c->elapsed : 0.0, t);
+		c->malformed, rate_of(c), t);
 }
 
 void
@@ -144,6 +153,9 @@ progress_summary(const struct feed_counts *c, const char *campaign, FILE *fp)
 		campaign, c->accepted, c->rejected, c->deferred, c->malformed,
 		c->skipped, c->messages, c->retries, c->reconnects, c->elapsed,
 		c->elapsed > 0 ? (double)c->messages / c->elapsed : 0.0);
+	if (c->batch_mode)
+		fprintf(fp, "campaign-feed: batches=%ld recipients_rate=%.0f/s\n",
+			c->batches, rate_of(c));
 	if (c->prev_accepted || c->prev_rejected)
 		fprintf(fp, "campaign-feed: journal: accepted=%ld rejected=%ld in earlier runs\n",
 			c->prev_accepted, c->prev_rejected);

@@ -81,19 +81,13 @@ struct feed {
 	struct relay *relays;
 	int	nrelays;
 	struct msg *m;
-	struct rlist *rl;
 	struct journal *j;
 	struct feed_counts *c;
+	struct queue q;			/* the work (feed_queue.c) */
 	struct session *sess;
 	int	nsess;
 	int	ep;
-	struct job **heap;		/* retry queue, by due time */
-	size_t	nheap, heapcap;
-	int	rl_eof;
-	struct job *peek;		/* next record, read ahead */
-	const int *tagcol;		/* msg tag -> recipient column */
 	double	now, next_ok;		/* --rate */
-	long	inflight;		/* jobs in transactions */
 	struct session *dirty;
 	int	awaiting;		/* sessions with replies outstanding */
 	struct gather gather;		/* the pause before a wait (feed_gather.c) */
@@ -118,12 +112,5 @@ void	sess_fail(struct session *s, const char *why);
 void	sess_quit(struct session *s);
 int	sess_idle(const struct session *s);
 void	sess_mark_dirty(struct session *s);
-
-/* feed_loop.c */
-int	feed_take_jobs(struct feed *f, struct job **jobs, int max);
-void	feed_requeue(struct feed *f, struct job *jb, const char *text, int count_try);
-void	feed_settle(struct feed *f, struct job *jb, int type, const char *text);
-void	feed_epoll_out(struct session *s, int on);
-void	job_free(struct job *jb);
 
 #endif

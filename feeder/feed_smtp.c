@@ -23,13 +23,20 @@
  *
  *	A 2xx to "." settles every recipient the RCPTs accepted as 'A'; a
  *	4xx to MAIL, RCPT, DATA or "." puts the recipients concerned back in
- *	the retry queue with backoff (feed_requeue), a 5xx settles them as
+ *	the retry queue with backoff (queue_requeue), a 5xx settles them as
  *	'R' with the reply text.  Replies to RCPT and DATA after a failed
  *	MAIL are ignored.  After a DATA refused while MAIL had succeeded an
  *	RSET clears the server's transaction.  A 421 reply, a protocol
  *	error, a timeout or a lost connection end the session (sess_fail):
  *	its unsettled recipients go back to the queue without counting a
  *	try, and the session reconnects after the relay's backoff.
+ *
+ *	With --batch every transaction is one job, a batch (feed_batch.c):
+ *	RCPT TO the batch address and the batch container as the message;
+ *	the reply to "." or BDAT settles all its recipients.
+ *
+ *	Work comes from and outcomes go to the work queue (feed_queue.c);
+ *	nothing here calls back into the event loop (feed_loop.c).
  * DIAGNOSTICS
  *	Relay state changes are reported on stderr through feed_warnx().
  * SEE ALSO
@@ -100,6 +107,20 @@ out_text(struct session *s, const char *p, size_t n)
 
 #define OUT_LIT(s, lit) out_text((s), (lit), sizeof(lit) - 1)
 
+/* want_out - ask epoll(7) for writability of s, or stop asking */
+static void
+want_out(struct session *s, int on)
+{
+	struct epoll_event ev;
+
+	ev.events = EPOLLIN | (on ? EPOLLOUT : 0);
+	ev.data.ptr = s;
+	if (epoll_ctl(s->f->ep, EPOLL_CTL_MOD, s->fd, &ev) < 0)
+		sess_fail(s, strerror(errno));
+	else
+		s->want_out = on;
+}
+
 /* exp_push - expect one more reply */
 static void
 exp_push(struct session *s, int kind, int slot, int idx)
@@ -166,11 +187,11 @@ settle_all(struct session *s, struct txn *t, const struct reply *r)
 		if (t->jobs[i] == NULL)
 			continue;
 		if (r->code / 100 == 2)
-			feed_settle(s->f, t->jobs[i], 'A', NULL);
+			queue_settle(&s->f->q, t->jobs[i], 'A', NULL);
 		else if (r->code / 100 == 5)
-			feed_settle(s->f, t->jobs[i], 'R', r->text);
+			queue_settle(&s->f->q, t->jobs[i], 'R', r->text);
 		else
-			feed_requeue(s->f, t->jobs[i], r->text, 1);
+			queue_requeue(&s->f->q, t->jobs[i], r->text, 1, s->f->now);
 		t->jobs[i] = NULL;
 	}
 }
@@ -184,6 +205,21 @@ put_rcpt(struct session *s, const struct job *jb)
 	OUT_LIT(s, ">\r\n");
 }
 
+/*
+ * send_batch - BDAT and a batch container, copied: a 5xx to the RCPT
+ * may free the batch before the output is all written
+ */
+static void
+send_batch(struct session *s, const struct fbatch *b)
+{
+	char	cmd[FEED_BDAT_CMD_MAX];
+	int	n;
+
+	n = snprintf(cmd, sizeof(cmd), "BDAT %zu LAST\r\n", b->body.len);
+	out_text(s, cmd, (size_t)n);
+	out_text(s, b->body.data, b->body.len);
+}
+
 /* send_bdat - with CHUNKING: the whole message as the last chunk */
 static void
 send_bdat(struct session *s, int slot)
@@ -192,7 +228,9 @@ send_bdat(struct session *s, int slot)
 	char	cmd[FEED_BDAT_CMD_MAX];
 	int	n;
 
-	if (f->m->ntags == 0) {		/* the one body, its command made once */
+	if (s->txn[slot].jobs[0]->batch != NULL) {
+		send_batch(s, s->txn[slot].jobs[0]->batch);
+	} else if (f->m->ntags == 0) {	/* the one body, its command made once */
 		out_text(s, f->bdat_cmd, f->bdat_cmd_len);
 		seg_add(s, f->raw.data, 0, f->raw.len);
 	} else {
@@ -211,6 +249,27 @@ send_bdat(struct session *s, int slot)
 	s->cur = -1;
 }
 
+/*
+ * put_mail - queue MAIL FROM; a batch's says its size (SIZE, RFC 1870)
+ * when the relay offers it, so that a batch over the campaign's limit is
+ * refused before it is sent
+ */
+static void
+put_mail(struct session *s, const struct txn *t)
+{
+	size_t	n = strlen(s->mail_line);
+	char	size[40];
+	int	k;
+
+	if (t->jobs[0]->batch == NULL || !s->extsize || n < 2) {
+		out_text(s, s->mail_line, n);
+		return;
+	}
+	k = snprintf(size, sizeof(size), " SIZE=%zu\r\n", t->jobs[0]->batch->body.len);
+	out_text(s, s->mail_line, n - 2);
+	out_text(s, size, (size_t)k);
+}
+
 /* txn_emit - send the commands of slot that may go out now */
 static void
 txn_emit(struct session *s, int slot)
@@ -222,7 +281,7 @@ txn_emit(struct session *s, int slot)
 	       && (s->pipelining || s->exp_n == 0)) {
 		c = t->next_cmd++;
 		if (c == 0) {
-			out_text(s, s->mail_line, strlen(s->mail_line));
+			put_mail(s, t);
 			exp_push(s, X_MAIL, slot, 0);
 		} else if (c <= t->n) {
 			put_rcpt(s, t->jobs[c - 1]);
@@ -274,7 +333,7 @@ start_one(struct session *s)
 	if ((slot = free_slot(s)) < 0)
 		return 0;
 	t = s->txn + slot;
-	if ((n = feed_take_jobs(f, t->jobs, f->o->rcpts_per_msg)) == 0)
+	if ((n = queue_take(&f->q, t->jobs, f->o->rcpts_per_msg, f->now)) == 0)
 		return 0;
 	if (f->o->rate > 0)
 		f->next_ok += 1.0 / f->o->rate;
@@ -299,6 +358,28 @@ sess_start_txn(struct session *s)
 	return n > 0;
 }
 
+/*
+ * put_stuffed - append a CRLF text to the output with dot-stuffing (a
+ * batch container, kept as BDAT sends it, going out with DATA)
+ */
+static int
+put_stuffed(struct buf *out, const char *p, size_t n)
+{
+	size_t	i = 0, k;
+	const char *nl;
+
+	while (i < n) {
+		nl = memchr(p + i, '\n', n - i);
+		k = nl ? (size_t)(nl - p) + 1 : n;
+		if (p[i] == '.' && buf_putc(out, '.') < 0)
+			return -1;
+		if (buf_append(out, p + i, k - i) < 0)
+			return -1;
+		i = k;
+	}
+	return 0;
+}
+
 /* send_body - after 354: the message and the final "." */
 static void
 send_body(struct session *s, int slot)
@@ -310,6 +391,11 @@ send_body(struct session *s, int slot)
 
 	if (t->mail_failed || t->nok == 0) {
 		t->discard = 1;
+	} else if (t->jobs[0]->batch != NULL) {	/* one job: the batch */
+		if (put_stuffed(&s->out, t->jobs[0]->batch->body.data,
+				t->jobs[0]->batch->body.len) < 0)
+			s->f->fatal = cerr_set(&s->f->err, "output buffer: %s", strerror(errno));
+		seg_add(s, NULL, off, s->out.len - off);
 	} else if (m->ntags == 0) {
 		seg_add(s, m->body.data, 0, m->body.len);
 	} else {
@@ -352,9 +438,9 @@ on_rcpt(struct session *s, struct txn *t, int idx, const struct reply *r)
 		return;
 	}
 	if (r->code / 100 == 5)
-		feed_settle(s->f, jb, 'R', r->text);
+		queue_settle(&s->f->q, jb, 'R', r->text);
 	else
-		feed_requeue(s->f, jb, r->text, 1);
+		queue_requeue(&s->f->q, jb, r->text, 1, s->f->now);
 	t->jobs[idx] = NULL;
 }
 
@@ -411,9 +497,11 @@ on_ehlo(struct session *s, const struct reply *r)
 	s->extsize = (r->ext & REPLY_EXT_SIZE) != 0;
 	s->chunking = s->pipelining && (r->ext & REPLY_EXT_CHUNKING) != 0
 	    && s->f->o->window > 1;
+	/* a batch's CSV may hold 8-bit values; its SIZE goes with each
+	 * batch (put_mail) */
 	n = snprintf(s->mail_line, sizeof(s->mail_line), "%s%s", f->mail_cmd,
-		     s->ext8bit && f->m->has8bit ? " BODY=8BITMIME" : "");
-	if (s->extsize && n > 0 && (size_t)n < sizeof(s->mail_line))
+		     s->ext8bit && (f->m->has8bit || f->o->batch) ? " BODY=8BITMIME" : "");
+	if (s->extsize && !f->o->batch && n > 0 && (size_t)n < sizeof(s->mail_line))
 		n += snprintf(s->mail_line + n, sizeof(s->mail_line) - (size_t)n,
 			      " SIZE=%zu", f->m->body.len);
 	if (n > 0 && (size_t)n < sizeof(s->mail_line) - 2)
@@ -629,7 +717,7 @@ sess_flush(struct session *s)
 	if (s->nsegs == 0)
 		buf_reset(&s->out);
 	if (s->state == S_OPEN && s->want_out != (s->nsegs > 0))
-		feed_epoll_out(s, s->nsegs > 0);
+		want_out(s, s->nsegs > 0);
 	return 0;
 }
 
@@ -639,7 +727,7 @@ sess_connected(struct session *s)
 	s->state = S_OPEN;
 	s->ready = 0;
 	s->retire = 0;
-	feed_epoll_out(s, 0);
+	want_out(s, 0);
 	exp_push(s, X_GREET, 0, 0);
 }
 
@@ -653,7 +741,7 @@ requeue_txn(struct session *s, struct txn *t)
 		return;
 	for (i = 0; i < t->n; i++)
 		if (t->jobs[i] != NULL)
-			feed_requeue(s->f, t->jobs[i], NULL, 0);
+			queue_requeue(&s->f->q, t->jobs[i], NULL, 0, s->f->now);
 	t->active = 0;
 }
 

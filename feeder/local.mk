@@ -27,3 +27,11 @@ tests_unit_test_feed_gather_LDADD = $(FEED_LIBS)
 TESTS += tests/unit/test_feed_reply tests/unit/test_feed_msg \
 	tests/unit/test_feed_rcpt tests/unit/test_feed_journal \
 	tests/unit/test_feed_gather
+
+# the work queue and --batch
+feeder_libfeed_a_SOURCES += feeder/feed_queue.c feeder/feed_source.c \
+	feeder/feed_batch.c
+check_PROGRAMS += tests/unit/test_feed_batch
+tests_unit_test_feed_batch_SOURCES = tests/unit/test_feed_batch.c tests/unit/testhelp.h
+tests_unit_test_feed_batch_LDADD = $(FEED_LIBS)
+TESTS += tests/unit/test_feed_batch

@@ -10,7 +10,8 @@
  *	default patterns.  The first line is also tried as a --since
  *	argument.  Invariant: every string of the line and the event points
  *	inside the line, a bad event has a reason, a matched campaign id is
- *	inside the sender.
+ *	inside the sender, a copies= list gives only queue ids of 1 to
+ *	CS_QID_MAX bytes.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,6 +32,25 @@ inside(struct cs_str s, const char *p, size_t n)
 		abort();
 }
 
+/* check_copies - every queue id of a copies= list is 1..CS_QID_MAX, inside */
+static void
+check_copies(struct cs_str list, const char *p, size_t n)
+{
+	struct cs_str q;
+	int	count = 0;
+
+	if (list.n == 0)
+		abort();
+	while (cs_copies_next(&list, &q)) {
+		if (q.n == 0 || q.n > CS_QID_MAX)
+			abort();
+		inside(q, p, n);
+		count++;
+	}
+	if (count == 0)
+		abort();
+}
+
 static void
 check_event(const struct cs_event *ev, enum cs_kind k, const char *p, size_t n)
 {
@@ -48,8 +68,12 @@ check_event(const struct cs_event *ev, enum cs_kind k, const char *p, size_t n)
 	inside(ev->reason, p, n);
 	inside(ev->campaign, p, n);
 	inside(ev->requeued, p, n);
+	inside(ev->batch, p, n);
+	inside(ev->copies, p, n);
 	if (ev->qid.n > CS_QID_MAX)
 		abort();
+	if (k == CS_COPIES)
+		check_copies(ev->copies, p, n);
 	if (ev->sender.n && cs_pattern_match(&pat, ev->sender.p, ev->sender.n, &id)) {
 		if (id.n == 0)
 			abort();

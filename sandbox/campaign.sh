@@ -59,27 +59,20 @@ cm_sock_ready() { [ -S "$CM_SOCK" ]; }
 
 # cm_start [OPTION...] - start the daemon; CM_PID from its pid file
 cm_start() {
-	rm -f "$CM_DIR/pid"
-	ASAN_OPTIONS=log_path=$CM_SAN_DIR/asan:detect_leaks=1:fast_unwind_on_malloc=0 \
-	UBSAN_OPTIONS=log_path=$CM_SAN_DIR/ubsan:print_stacktrace=1 \
-		"$CM_PROG" -c "$CM_CONF" -u nobody -P "$CM_DIR/pid" "$@" \
-		</dev/null >"$CM_DIR/start.out" 2>&1 || {
-		echo "# campaign-milter did not start: $(cat "$CM_DIR/start.out")" >&2
-		return 1
-	}
-	wait_for 10 "milter pid file" test -s "$CM_DIR/pid" || return 1
-	read -r CM_PID < "$CM_DIR/pid"
-	SB_PIDS+=("$CM_PID")
-	wait_for 10 "milter socket" cm_sock_ready
+	local st
+	sb_daemon campaign-milter "$CM_DIR" cm_sock_ready env \
+		ASAN_OPTIONS=log_path=$CM_SAN_DIR/asan:detect_leaks=1:fast_unwind_on_malloc=0 \
+		UBSAN_OPTIONS=log_path=$CM_SAN_DIR/ubsan:print_stacktrace=1 \
+		"$CM_PROG" -c "$CM_CONF" -u nobody -P "$CM_DIR/pid" "$@"
+	st=$?
+	CM_PID=$SB_BG
+	return $st
 }
-
-cm_dead() { ! kill -0 "$1" 2>/dev/null; }
 
 # cm_stop - SIGTERM; 0 when it exits within 20 s
 cm_stop() {
 	[ -n "$CM_PID" ] || return 0
-	kill -TERM "$CM_PID" 2>/dev/null
-	wait_for 20 "milter exit" cm_dead "$CM_PID" || return 1
+	sb_stop_daemon campaign-milter "$CM_PID" || return 1
 	CM_PID=
 }
 

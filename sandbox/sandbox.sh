@@ -86,6 +86,9 @@
 #	sb_bg OUTFILE CMD...		start a daemon in the background; its PID
 #					is in SB_BG and sandbox_stop stops it
 #	sb_alive PID, sb_dead PID	kill -0
+#	sb_daemon NAME DIR READY CMD...	start a daemon that writes DIR/pid;
+#					wait for it and for READY; PID in SB_BG
+#	sb_stop_daemon NAME PID		SIGTERM, wait (20 s) until it is gone
 #	sb_smtp_ready PORT		a 220 greeting on 127.0.0.1:PORT
 #	sb_ready PID PORT		PID itself listens on PORT and greets
 #	sb_wait_daemon PID PORT SECS	wait for sb_ready, fail fast if PID exits
@@ -243,6 +246,31 @@ sb_pf_ready() {
 
 sb_alive() { kill -0 "$1" 2>/dev/null; }
 sb_dead() { ! kill -0 "$1" 2>/dev/null; }
+
+# sb_daemon NAME DIR READY-CMD CMD... - start CMD, a daemon that writes its
+# PID to DIR/pid and detaches; its output in DIR/start.out.  Waits (10 s
+# each) for the pid file, then for READY-CMD.  The PID is in SB_BG (empty
+# when there is none) and recorded for sandbox_stop.
+sb_daemon() {
+	local name=$1 dir=$2 ready=$3
+	shift 3
+	SB_BG=
+	rm -f "$dir/pid"
+	"$@" </dev/null >"$dir/start.out" 2>&1 || {
+		echo "# $name did not start: $(cat "$dir/start.out")" >&2
+		return 1
+	}
+	wait_for 10 "$name pid file" test -s "$dir/pid" || return 1
+	read -r SB_BG < "$dir/pid"
+	SB_PIDS+=("$SB_BG")
+	wait_for 10 "$name ready" "$ready"
+}
+
+# sb_stop_daemon NAME PID - SIGTERM; 0 when PID is gone within 20 s
+sb_stop_daemon() {
+	kill -TERM "$2" 2>/dev/null
+	wait_for 20 "$1 exits" sb_dead "$2"
+}
 
 # sb_bg LOGFILE CMD... - start CMD in the background, record its PID in SB_BG
 sb_bg() {

@@ -12,7 +12,7 @@
 #	us_q ADDRESS			postmap -q ADDRESS hash:$US_TABLE
 #	us_entries PATTERN		table entries whose key matches PATTERN
 #	us_keys				the table's keys, one a line
-#	us_stop				SIGTERM, wait for exit status 0
+#	us_stop				SIGTERM, wait (20 s) until it is gone
 # DESCRIPTION
 #	The daemon listens on a free loopback port ($US_PORT) and logs through
 #	syslog to the sandbox's log.  The table is $SB_CONF/campaign/suppression,
@@ -49,24 +49,18 @@ us_ready() { sb_port_in_use "$US_PORT"; }
 
 # us_start [OPTION...] - the daemon; US_PID from its pid file
 us_start() {
-	rm -f "$US_DIR/pid"
-	"$US_PROG" -c "$US_CONF" -P "$US_DIR/pid" "$@" </dev/null >"$US_DIR/start.out" 2>&1 || {
-		echo "# campaign-unsubscribe did not start: $(cat "$US_DIR/start.out")" >&2
-		return 1
-	}
-	wait_for 10 "pid file" test -s "$US_DIR/pid" || return 1
-	read -r US_PID < "$US_DIR/pid"
-	SB_PIDS+=("$US_PID")
-	wait_for 10 "listening" us_ready
+	local st
+	sb_daemon campaign-unsubscribe "$US_DIR" us_ready \
+		"$US_PROG" -c "$US_CONF" -P "$US_DIR/pid" "$@"
+	st=$?
+	US_PID=$SB_BG
+	return $st
 }
 
-us_dead() { ! kill -0 "$1" 2>/dev/null; }
-
-# us_stop - SIGTERM; 0 when it is gone within 20 s and logged "stopping"
+# us_stop - SIGTERM; 0 when it is gone within 20 s
 us_stop() {
 	[ -n "$US_PID" ] || return 0
-	kill -TERM "$US_PID" 2>/dev/null
-	wait_for 20 "campaign-unsubscribe exits" us_dead "$US_PID" || return 1
+	sb_stop_daemon campaign-unsubscribe "$US_PID" || return 1
 	US_PID=
 }
 

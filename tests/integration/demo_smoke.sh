@@ -4,13 +4,15 @@
 # SYNOPSIS
 #	sandbox/ns-exec bash tests/integration/demo_smoke.sh
 # DESCRIPTION
-#	Runs "scripts/demo --no-install -B $CAMPAIGN_BUILD -n 500" from an
+#	Runs "scripts/demo --no-install -B $CAMPAIGN_BUILD -n 500" (batch
+#	mode, the default: one batch, expanded by the filter) from an
 #	empty directory (already inside ns-exec, so the demo neither builds
 #	nor nests another namespace) and checks: exit 0; the campaignstat
 #	report printed and its count check passed; demo-report/report.json
 #	parses (python3 -m json.tool) and holds the expected counts for
-#	campaign "demo" (500 recipients: 3 suppressed, 10 bounced by the
-#	sink, 15 deferred once, 487 delivered, none still deferred);
+#	campaign "demo" (500 recipients in one batch: 3 suppressed by the
+#	filter, 10 bounced by the sink, 15 deferred once, 487 delivered, one
+#	personal copy each, none still deferred);
 #	report.html holds an <svg> chart; and no process of the demo is
 #	left in this PID namespace.
 . "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
@@ -59,8 +61,12 @@ check "the count check passed" grep -q '^== demo: counts agree' "$W/out"
 check "it says where the report is" grep -qF "report in $W/demo-report" "$W/out"
 
 check "report.json parses" python3 -m json.tool "$W/demo-report/report.json" /dev/null
-check_eq "json: recipients injected" "$(jget "c['recipients_injected']")" $(( N - SUPPRESSED ))
-check_eq "json: suppressed before the queue" "$(jget "c['suppressed_before_queue']")" "$SUPPRESSED"
+check_eq "json: recipients injected (the batches' recipients)" "$(jget "c['recipients_injected']")" "$N"
+check_eq "json: suppressed by the filter (batch mode)" "$(jget "c['suppressed_late']")" "$SUPPRESSED"
+check_eq "json: nothing suppressed before the queue" "$(jget "c['suppressed_before_queue']")" 0
+check_eq "json: one batch (500 recipients, batches of 1000)" "$(jget "c['batches']")" 1
+check "the count check saw one personal copy per recipient" \
+	grep -qE 'personal copies: distinct List-Unsubscribe +487 +want +487 +ok' "$W/out"
 check_eq "json: delivered" "$(jget "c['delivered']")" $(( N - SUPPRESSED - BOUNCED ))
 check_eq "json: bounced" "$(jget "c['bounced']")" "$BOUNCED"
 check_eq "json: deferral events" "$(jget "c['deferral_events']")" "$DEFERRED"

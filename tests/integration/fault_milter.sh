@@ -32,7 +32,7 @@ tempfails() { sandbox_log_count 'milter-reject: END-OF-MESSAGE|Service unavailab
 ft_feed_start "before the kill" m $N 60 60
 old=$CM_PID
 kill -KILL "$CM_PID"
-check "milter is gone" wait_for 10 "milter gone" cm_dead "$old"
+check "milter is gone" wait_for 10 "milter gone" sb_dead "$old"
 before=$(tempfails)
 tempfailed() { [ "$(tempfails)" -gt "$before" ]; }
 check "campaign smtpd tempfails while the milter is down" wait_for 30 "4xx" tempfailed

@@ -165,7 +165,7 @@ killed_mid_transaction() {
 		sb_cmd 250 "RCPT TO:<user8@sink.test>" && sb_cmd 354 DATA || return 1
 	printf 'X-Campaign-ID: c8\r\nSubject: killed\r\n' >&7
 	kill -KILL "$CM_PID"
-	wait_for 10 "milter gone" cm_dead "$CM_PID"
+	wait_for 10 "milter gone" sb_dead "$CM_PID"
 	printf '\r\nbody\r\n' >&7
 	sb_cmd 4 . ; local st=$?
 	echo "# reply after kill -9 mid-transaction: $SB_REPLY"

@@ -140,9 +140,9 @@ writer2() {
 reader & RD=$!
 writer2 & WR=$!
 sandbox_send 300 > "$US_DIR/smtp-source.out" 2>&1 & SS=$!
-t0=$(now_ms)
+t0=$(sb_now_ms)
 curl -sS --parallel --parallel-max 50 -K "$US_DIR/curl.cfg" > "$US_DIR/codes" 2>"$US_DIR/curl.err"
-t1=$(now_ms)
+t1=$(sb_now_ms)
 curl -sS --parallel --parallel-max 50 -K "$US_DIR/curl.cfg" > "$US_DIR/codes2" 2>>"$US_DIR/curl.err"
 wait "$WR" "$SS"
 touch "$US_DIR/stop"; wait "$RD"

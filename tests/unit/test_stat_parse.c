@@ -7,7 +7,8 @@
  *	Rows cover every delivery agent, the compact delivery log's line
  *	kinds, long queue ids (enable_long_queue_ids), quotes, commas, '>'
  *	and '=' inside values, unknown programs, our own warnings, and lines
- *	cut short.  Every prefix of some lines is parsed too, each from an
+ *	cut short; the filter's batch lines (the batch summary, copies=,
+ *	bad records).  Every prefix of some lines is parsed too, each from an
  *	exact-size heap copy, so that ASan catches any read past the end.
  * SEE ALSO
  *	campaignstat/cs_parse.h
@@ -217,6 +218,88 @@ test_prefixes(void)
 	CHECK_INT(bad, 0, "cut notice lines taken as whole");
 }
 
+
+/* the filter's batch lines (doc/DESIGN.md "Batches") */
+static const struct {
+	const char *line;
+	enum cs_kind kind;
+	const char *campaign, *batch, *copies;
+	long	nrcpt, sent, suppressed, bad;
+} brows[] = {
+	{H "campaign-filter[7]: 4Q7xLa0Xy8z9sWc: campaign=c1 batch=b000017 nrcpt=1000 sent=990 suppressed=7 bad=3 size=120400 ms=812",
+	 CS_BATCH, "c1", "b000017", "", 1000, 990, 7, 3},
+	{H "campaign-filter[7]: ABC: campaign=c1 batch=b1 copies=4Q7xLb1Zk9z9sWd,DEF12,A",
+	 CS_COPIES, "c1", "b1", "4Q7xLb1Zk9z9sWd,DEF12,A", -1, -1, -1, -1},
+	/* a batch line without ms= was cut short */
+	{H "campaign-filter[7]: ABC: campaign=c1 batch=b1 nrcpt=10 sent=10 suppressed=0 bad=0 size=1",
+	 CS_BAD, NULL, NULL, NULL, -1, -1, -1, -1},
+	/* copies lists: empty items, a non-alphanumeric queue id, one too long */
+	{H "campaign-filter[7]: ABC: campaign=c1 batch=b1 copies=DEF12,,A",
+	 CS_BAD, NULL, NULL, NULL, -1, -1, -1, -1},
+	{H "campaign-filter[7]: ABC: campaign=c1 batch=b1 copies=DEF12,",
+	 CS_BAD, NULL, NULL, NULL, -1, -1, -1, -1},
+	{H "campaign-filter[7]: ABC: campaign=c1 batch=b1 copies=DEF-12",
+	 CS_BAD, NULL, NULL, NULL, -1, -1, -1, -1},
+	{H "campaign-filter[7]: ABC: campaign=c1 batch=b1 copies=4Q7xLb1Zk9z9sWdQ7xLb1Zk9z9sWdABC",
+	 CS_BAD, NULL, NULL, NULL, -1, -1, -1, -1},
+	/* a bad record: counted by the batch line, not here */
+	{H "campaign-filter[7]: ABC: batch=b1 bad record line=4 to=<a@@b> reason=\"bad address\"",
+	 CS_OTHER, NULL, NULL, NULL, -1, -1, -1, -1},
+	/* the per-recipient filter line stays CS_FILTER */
+	{H "campaign-filter[7]: ABC: campaign=c1 nrcpt=1 sent=1 suppressed=0 size=1 requeued=DEF ms=1",
+	 CS_FILTER, "c1", "", "", 1, 1, 0, -1},
+};
+
+/* str_is - a parsed field against a row's wanted value (NULL: unchecked) */
+static void
+str_is(struct cs_str got, const char *want, size_t i, const char *what)
+{
+	char	buf[128];
+
+	if (want == NULL)
+		return;
+	snprintf(buf, sizeof(buf), "%.*s", (int) got.n, got.p ? got.p : "");
+	CHECK_STR(buf, want, "batch row %zu: %s", i, what);
+}
+
+static void
+test_batch_lines(void)
+{
+	struct cs_event ev;
+	struct cs_str list, q;
+	char   *copy;
+	size_t	i, n;
+
+	for (i = 0; i < sizeof(brows) / sizeof(brows[0]); i++) {
+		CHECK_INT(parse(brows[i].line, strlen(brows[i].line), &copy, &ev),
+			  brows[i].kind, "batch row %zu: kind (%s)", i, ev.why ? ev.why : "");
+		if (brows[i].kind != CS_BAD && brows[i].kind != CS_OTHER) {
+			str_is(ev.campaign, brows[i].campaign, i, "campaign");
+			str_is(ev.batch, brows[i].batch, i, "batch");
+			str_is(ev.copies, brows[i].copies, i, "copies");
+			CHECK_INT(ev.nrcpt, brows[i].nrcpt, "batch row %zu: nrcpt", i);
+			CHECK_INT(ev.sent, brows[i].sent, "batch row %zu: sent", i);
+			CHECK_INT(ev.suppressed, brows[i].suppressed, "batch row %zu: suppressed", i);
+			CHECK_INT(ev.bad, brows[i].bad, "batch row %zu: bad", i);
+		}
+		free(copy);
+	}
+	/* the copies list, one queue id at a time */
+	parse(brows[1].line, strlen(brows[1].line), &copy, &ev);
+	list = ev.copies;
+	for (n = 0; cs_copies_next(&list, &q); n++)
+		CHECK(q.n > 0 && q.n <= CS_QID_MAX, "copies item %zu", n);
+	CHECK_INT(n, 3, "copies: three queue ids");
+	free(copy);
+	/* every cut of a batch line before ms= is bad */
+	for (n = strlen(H), i = 0; n < strlen(brows[0].line) - 4; n++) {
+		if (parse(brows[0].line, n, &copy, &ev) == CS_BATCH)
+			i++;
+		free(copy);
+	}
+	CHECK_INT(i, 0, "cut batch lines taken as whole");
+}
+
 static void
 test_patterns(void)
 {
@@ -267,6 +350,7 @@ main(void)
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		check_row(i, &rows[i]);
 	test_prefixes();
+	test_batch_lines();
 	test_patterns();
 	return TEST_DONE("test_stat_parse");
 }

@@ -9,9 +9,14 @@
  *	to its deliveries (also when Postfix logs the delivery before the
  *	filter's line), deferrals, expiry, suppression before the queue and
  *	late, plain Postfix logs, several hosts sharing a queue id, a log
- *	starting mid-campaign; that memory is released when every
- *	recipient has its outcome; and that a host past the full host table
- *	is counted as lost, never filed under another host.
+ *	starting mid-campaign; batches (the filter's batch line and its
+ *	copies= lines: recipients in, suppressed, bad records, each copy's
+ *	delivery, a delivery logged before its copies= line, a batch
+ *	logged again after a retry, copies logged again by a filter run
+ *	after a kill, both modes side by side); that memory
+ *	is released when every recipient has its outcome; the log
+ *	bytes given to each campaign; and that a host past the full host
+ *	table is counted as lost, never filed under another host.
  * SEE ALSO
  *	campaignstat/cs_track.h, campaignstat-json.md (the count names).
  */
@@ -37,6 +42,10 @@ struct scenario {
 	" nrcpt=" n " sent=" s " suppressed=" x " size=100 requeued=" r " ms=1"
 #define QMGR(t, q, from, n) T(t) "postfix/qmgr[3]: " q ": from=<" from ">, size=100, nrcpt=" n " (queue active)"
 #define HOP(t, q, to) T(t) "postfix/pipe[4]: " q ": to=<" to ">, relay=campaign, delay=0.1, dsn=2.0.0, status=sent (delivered via campaign service)"
+#define BATCH(t, q, c, b, n, s, x, bad) T(t) "campaign-filter[2]: " q ": campaign=" c \
+	" batch=" b " nrcpt=" n " sent=" s " suppressed=" x " bad=" bad " size=9000 ms=20"
+#define COPIES(t, q, c, b, l) T(t) "campaign-filter[2]: " q ": campaign=" c " batch=" b " copies=" l
+#define BATCHTO	"batch@batch.campaign.invalid"
 #define SMTP(t, q, to, dsn, st) T(t) "postfix/smtp[5]: " q ": to=<" to ">, relay=mx[1.2.3.4]:25, delay=1.5, delays=0/0/0/1.5, dsn=" dsn ", status=" st " (host mx said: " dsn " text)"
 
 static const struct scenario scen[] = {
@@ -173,6 +182,70 @@ static const struct scenario scen[] = {
 		HOP("00.200000", "4Q7xLa0Xy8z9sWc", "u@d.example"),
 		SMTP("01.000000", "4Q7xLb1Zk9z9sWd", "u@d.example", "2.0.0", "sent")},
 	 {"c1: messages_injected=1 delivered=1"}, 0},
+	{"batch: recipients in, suppressed, bad; each copy's delivery counts", {
+		MILTER("00.000000", "AAA1", "c1", "1"),
+		QMGR("00.100000", "AAA1", "bounces+c1@example.com", "1"),
+		QMGR("00.200000", "BBB1", "bounces+c1+u=d.example@example.com", "1"),
+		SMTP("00.250000", "BBB1", "u@d.example", "2.0.0", "sent"),
+		COPIES("00.300000", "AAA1", "c1", "b000001", "BBB1,BBB2"),
+		QMGR("00.310000", "BBB3", "bounces+c1+w=d.example@example.com", "1"),
+		COPIES("00.320000", "AAA1", "c1", "b000001", "BBB3"),
+		BATCH("00.400000", "AAA1", "c1", "b000001", "5", "3", "1", "1"),
+		HOP("00.410000", "AAA1", BATCHTO),
+		SMTP("01.000000", "BBB2", "v@d.example", "2.0.0", "sent"),
+		SMTP("01.100000", "BBB3", "w@d.example", "4.2.2", "deferred"),
+		SMTP("02.000000", "BBB3", "w@d.example", "5.2.2", "bounced")},
+	 {"c1: messages_injected=1 recipients_injected=5 suppressed_late=1 batch_bad_records=1 "
+	  "batches=1 delivered=2 bounced=1 deferral_events=1 filter_hops=1 in_queue_messages=0 "
+	  "still_deferred_recipients=0",
+	  "(none): messages_injected=0 recipients_injected=0", "(unknown): delivered=0"}, 0},
+	{"batch logged again after a retry: the later line counts, once", {
+		MILTER("00.000000", "AAA1", "c1", "1"),
+		BATCH("00.100000", "AAA1", "c1", "b000001", "4", "2", "1", "1"),
+		BATCH("00.200000", "AAA1", "c1", "b000001", "4", "2", "2", "0"),
+		MILTER("00.300000", "AAA2", "c1", "1"),
+		COPIES("00.400000", "AAA2", "c1", "b000002", "CCC1"),
+		BATCH("00.500000", "AAA2", "c1", "b000002", "1", "1", "0", "0"),
+		SMTP("01.000000", "CCC1", "z@d.example", "2.0.0", "sent"),
+		BATCH("00.600000", "AAA3", "c2", "b000001", "3", "3", "0", "0")},
+	 {"c1: messages_injected=2 recipients_injected=5 suppressed_late=2 batch_bad_records=0 "
+	  "batches=2 delivered=1",
+	  "c2: batches=1 recipients_injected=3 messages_injected=0"}, -1},
+	{"batch: a filter killed mid-batch, its copies logged again by the next run", {
+		MILTER("00.000000", "AAA1", "c1", "1"),
+		COPIES("00.100000", "AAA1", "c1", "b000009", "BBB1,BBB2"),
+		SMTP("00.200000", "BBB1", "u@d.example", "2.0.0", "sent"),
+		SMTP("00.300000", "BBB2", "v@d.example", "2.0.0", "sent"),
+		COPIES("10.000000", "AAA1", "c1", "b000009", "BBB1,BBB2,BBB3"),
+		BATCH("10.100000", "AAA1", "c1", "b000009", "3", "3", "0", "0"),
+		SMTP("11.000000", "BBB3", "w@d.example", "2.0.0", "sent"),
+		HOP("11.100000", "AAA1", BATCHTO)},
+	 {"c1: recipients_injected=3 delivered=3 batches=1 in_queue_messages=0 filter_hops=1"}, 0},
+	{"batch: copies delivered 40 s before their copies= line (a busy filter)", {
+		MILTER("00.000000", "AAA1", "c1", "1"),
+		BATCH("00.100000", "AAA0", "c1", "b000001", "1", "1", "0", "0"),
+		SMTP("00.500000", "BBB1", "u@d.example", "2.0.0", "sent"),
+		SMTP("01.000000", "BBB2", "v@d.example", "2.0.0", "sent"),
+		COPIES("40.000000", "AAA1", "c1", "b000002", "BBB1,BBB2"),
+		BATCH("40.100000", "AAA1", "c1", "b000002", "2", "2", "0", "0")},
+	 {"c1: delivered=2 in_queue_messages=0", "(unknown): delivered=0"}, -1},
+	{"both modes side by side: a batch campaign and a per-recipient one", {
+		MILTER("00.000000", "AAA1", "cb", "1"),
+		COPIES("00.100000", "AAA1", "cb", "b000001", "BBB1,BBB2"),
+		BATCH("00.200000", "AAA1", "cb", "b000001", "2", "2", "0", "0"),
+		HOP("00.210000", "AAA1", BATCHTO),
+		MILTER("00.300000", "AAA2", "cp", "1"),
+		FILTER("00.400000", "AAA2", "cp", "1", "1", "0", "BBB3"),
+		HOP("00.410000", "AAA2", "x@d.example"),
+		MILTER("00.500000", "AAA3", "cp", "1"),
+		FILTER("00.600000", "AAA3", "cp", "1", "1", "0", "BBB4"),
+		HOP("00.610000", "AAA3", "y@d.example"),
+		SMTP("01.000000", "BBB1", "u@d.example", "2.0.0", "sent"),
+		SMTP("01.000000", "BBB2", "v@d.example", "2.0.0", "sent"),
+		SMTP("01.000000", "BBB3", "x@d.example", "2.0.0", "sent"),
+		SMTP("01.000000", "BBB4", "y@d.example", "2.0.0", "sent")},
+	 {"cb: messages_injected=1 recipients_injected=2 delivered=2 filter_hops=1 batches=1",
+	  "cp: messages_injected=2 recipients_injected=2 delivered=2 filter_hops=2 batches=0"}, 0},
 };
 
 static const struct cs_campaign *
@@ -365,6 +438,54 @@ test_host_table_full(void)
 	cs_track_free(&tr);
 }
 
+/* line_bytes - what campaignstat counts for a line: its bytes and newline */
+static size_t
+line_bytes(const char *l)
+{
+	return strlen(l) + 1;
+}
+
+/* test_log_bytes - each line's bytes go to the campaign of its queue id */
+static void
+test_log_bytes(void)
+{
+	static const char *const lines[] = {
+		MILTER("00.000000", "AAA1", "c1", "1"),
+		T("00.050000") "postfix/cleanup[6]: AAA1: message-id=<x@example.com>",
+		COPIES("00.100000", "AAA1", "c1", "b000001", "BBB1"),
+		T("00.150000") "campaign-filter[2]: AAA1: batch=b000001 bad record line=3 to=<-> reason=\"no email\"",
+		BATCH("00.200000", "AAA1", "c1", "b000001", "2", "1", "0", "1"),
+		SMTP("01.000000", "BBB1", "u@d.example", "2.0.0", "sent"),
+		T("02.000000") "postfix/qmgr[3]: BBB1: removed",
+		T("03.000000") "postfix/smtpd[7]: connect from localhost[127.0.0.1]"};
+	struct cs_track tr;
+	struct cs_clock ck;
+	struct cs_line l;
+	struct cs_event ev;
+	const struct cs_campaign *c;
+	size_t	i, want = 0;
+
+	cs_track_init(&tr);
+	cs_clock_init(&ck, 0, 2026);
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		cs_line_parse(lines[i], strlen(lines[i]), &ck, &l);
+		if (cs_parse_msg(&l, &ev) == CS_OTHER || ev.kind == CS_BAD)
+			cs_track_other(&tr, &l, &ev);
+		else
+			cs_track_event(&tr, &l, &ev);
+		want += i < 6 ? line_bytes(lines[i]) : 0;
+	}
+	cs_track_finish(&tr);
+	c = camp_named(&tr, "c1", 2);
+	CHECK_INT(c ? c->c.log_bytes : 0, want, "log bytes of c1: every line of its queue ids");
+	/* BBB1 is forgotten once its one recipient is delivered: its
+	 * "removed" line (not in the compact delivery log) has no campaign */
+	CHECK_INT(tr.log_other, line_bytes(lines[6]) + line_bytes(lines[7]),
+		  "log bytes of no campaign");
+	CHECK_INT(c ? c->c.bad_records : 0, 1, "bad record counted once, from the batch line");
+	cs_track_free(&tr);
+}
+
 int
 main(void)
 {
@@ -376,5 +497,6 @@ main(void)
 	test_memory();
 	test_bounced();
 	test_host_table_full();
+	test_log_bytes();
 	return TEST_DONE("test_stat_track");
 }
