@@ -39,13 +39,15 @@ src_read(void *ctx, char *p, size_t n)
 static void
 check_rec(const struct rrec *rec, int rc, unsigned long *last)
 {
+	struct cerr e;
+
 	if (rec->line < *last)
 		abort();
 	*last = rec->line;
 	if (rc == RL_BAD && rec->why[0] == '\0')
 		abort();
 	if (rc == RL_REC && addr_parse_path(rec->addr, strlen(rec->addr),
-					    &(struct addr){0}, NULL, NULL, NULL) < 0)
+					    &(struct addr){0}, NULL, &e) < 0)
 		abort();
 }
 

@@ -1,8 +1,7 @@
 /*
  * NAME
  *	fuzz_milterhdr - libFuzzer target: campaign-milter's header and
- *	envelope handling (milter/tag.c with lib/addr.c)
- * SOURCES: milter/tag.c
+ *	envelope handling (lib/tag.c with lib/addr.c)
  * DESCRIPTION
  *	The input (at most 8 kB) is split at its first two NUL bytes into a
  *	header name, a header value and a template, as libmilter hands
