@@ -35,6 +35,8 @@ check_eq "every message at the sink is tagged" "$(ft_untagged)" 0
 check_eq "none bounced" "$(ft_bounced)" 0
 logged_again() { [ "$(sandbox_log_count 'postfix/smtp\[[0-9]+\]: .*status=sent')" -gt 0 ] &&
 	tail -n +"$((lines_at_kill + 1))" "$SB_LOG" | grep -q 'status=sent'; }
-check "delivery lines are logged again after the restart" logged_again
+# (syslog-ng writes its file asynchronously: give it a bounded while)
+check "delivery lines are logged again after the restart" \
+	wait_for 15 "delivery lines after the restart" logged_again
 check "milter left no sanitizer report" cm_san_clean
 done_testing
