@@ -7,7 +7,13 @@ unsubscribe_campaign_unsubscribe_SOURCES = \
 unsubscribe_campaign_unsubscribe_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) -pthread
 unsubscribe_campaign_unsubscribe_LDADD = $(CAMPAIGN_LIBS) $(MHD_LIBS) $(PTHREAD_LIBS)
 dist_man_MANS += unsubscribe/campaign-unsubscribe.8
-EXTRA_DIST += unsubscribe/campaign-unsubscribe.service \
+# campaign-unsubscribe.service: made from its .in (edit_unit, Makefile.am)
+systemdsystemunit_DATA += unsubscribe/campaign-unsubscribe.service
+CLEANFILES += unsubscribe/campaign-unsubscribe.service
+unsubscribe/campaign-unsubscribe.service: $(srcdir)/unsubscribe/campaign-unsubscribe.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) unsubscribe && \
+	$(edit_unit) $(srcdir)/unsubscribe/campaign-unsubscribe.service.in > $@.tmp && mv $@.tmp $@
+EXTRA_DIST += unsubscribe/campaign-unsubscribe.service.in \
 	tests/integration/unsub_http.sh tests/integration/unsub_mail.sh \
 	tests/integration/unsub_tls.sh tests/integration/unsub_browser.sh
 

@@ -53,7 +53,9 @@ for p in campaign-feed campaignstat; do
 	check "/usr/bin/$p" has "/usr/bin/$p"
 	check "man1/$p.1.gz" has "/usr/share/man/man1/$p.1.gz"
 done
-check "unit in /lib/systemd/system" has /lib/systemd/system/campaign-milter.service
+for u in campaign-milter campaign-unsubscribe; do
+	check "$u unit in /lib/systemd/system" has "/lib/systemd/system/$u.service"
+done
 check "syslog-ng fragment in /etc/syslog-ng/conf.d" \
 	has /etc/syslog-ng/conf.d/postfix-campaign.conf
 check_eq "campaign.conf mode and owner" \
@@ -78,15 +80,16 @@ for p in "$R"/usr/sbin/* "$R"/usr/bin/*; do
 	"$p" --help > /dev/null 2>&1
 	check_eq "$(basename "$p") --help exit status" "$?" 0
 done
-# the unit with its programs' paths in the scratch root
-sed "s|/usr/sbin/|$R/usr/sbin/|g" "$R/lib/systemd/system/campaign-milter.service" \
-	> "$TMP/campaign-milter.service"
-out=$(MANPATH=$R/usr/share/man systemd-analyze verify "$TMP/campaign-milter.service" 2>&1)
-check_eq "systemd-analyze verify campaign-milter.service" "$?:$out" "0:"
-level=$(systemd-analyze security --offline=true "$TMP/campaign-milter.service" 2>&1 |
-	sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\) \([A-Z]*\).*/\1 \2/p')
-echo "# campaign-milter.service exposure: $level"
-check "campaign-milter.service exposure SAFE or OK" grep -qE ' (SAFE|OK)$' <<< "$level"
+# the units with their programs' paths in the scratch root
+for u in campaign-milter campaign-unsubscribe; do
+	sed "s|/usr/sbin/|$R/usr/sbin/|g" "$R/lib/systemd/system/$u.service" > "$TMP/$u.service"
+	out=$(MANPATH=$R/usr/share/man systemd-analyze verify "$TMP/$u.service" 2>&1)
+	check_eq "systemd-analyze verify $u.service" "$?:$out" "0:"
+	level=$(systemd-analyze security --offline=true "$TMP/$u.service" 2>&1 |
+		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\) \([A-Z]*\).*/\1 \2/p')
+	echo "# $u.service exposure: $level"
+	check "$u.service exposure SAFE or OK" grep -qE ' (SAFE|OK)$' <<< "$level"
+done
 if command -v syslog-ng > /dev/null; then
 	printf '@version: 3.38\nsource s_src { unix-dgram("%s/log"); internal(); };\n@include "%s"\n' \
 		"$TMP" "$R/etc/syslog-ng/conf.d/postfix-campaign.conf" > "$TMP/syslog-ng.conf"
