@@ -678,10 +678,12 @@ batch_container(struct cs_track *tr, int host, struct cs_str qid, struct cs_camp
 	m->flags |= F_BATCH;
 }
 
-/* on_batch - a batch done: its recipients in, suppressed and bad; a
- * batch logged again (retried) replaces its earlier counts */
-static void
-on_batch(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
+/* batch_seen - the campaign and batch a filter batch line names, touched;
+ * batch lines seen (deliveries wait longer for their copies= line); NULL,
+ * counted in nomem, when there is no memory for them */
+static struct cs_batch *
+batch_seen(struct cs_track *tr, const struct cs_event *ev, int host,
+	   long long t, struct cs_campaign **cp)
 {
 	struct cs_campaign *c = campaign(tr, ev->campaign.p, ev->campaign.n);
 	struct cs_batch *b;
@@ -689,11 +691,25 @@ on_batch(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 
 	if (c == NULL || (b = batch_entry(tr, c, ev->batch, &isnew)) == NULL) {
 		tr->nomem++;
-		return;
+		return NULL;
 	}
 	touch(c, t, host);
 	tr->filter_seen = 1;
 	tr->hold_us = CS_HOLD_BATCH_US;
+	*cp = c;
+	return b;
+}
+
+/* on_batch - a batch done: its recipients in, suppressed and bad; a
+ * batch logged again (retried) replaces its earlier counts */
+static void
+on_batch(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
+{
+	struct cs_campaign *c;
+	struct cs_batch *b;
+
+	if ((b = batch_seen(tr, ev, host, t, &c)) == NULL)
+		return;
 	c->c.batches += b->nrcpt < 0;
 	free(b->copies);	/* no copies= line follows the batch line */
 	b->copies = NULL;
@@ -754,18 +770,12 @@ copy_new(struct cs_batch *b, uint64_t h)
 static void
 on_copies(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 {
-	struct cs_campaign *c = campaign(tr, ev->campaign.p, ev->campaign.n);
+	struct cs_campaign *c;
 	struct cs_str list = ev->copies, qid;
 	struct cs_batch *b;
-	int	isnew;
 
-	if (c == NULL || (b = batch_entry(tr, c, ev->batch, &isnew)) == NULL) {
-		tr->nomem++;
+	if ((b = batch_seen(tr, ev, host, t, &c)) == NULL)
 		return;
-	}
-	touch(c, t, host);
-	tr->filter_seen = 1;
-	tr->hold_us = CS_HOLD_BATCH_US;
 	while (cs_copies_next(&list, &qid))
 		if (copy_new(b, msg_hash(host, qid)) != 0)	/* no memory: link */
 			link_child(tr, host, qid, c, 1);
