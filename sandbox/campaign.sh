@@ -161,6 +161,8 @@ cm_san_clean() { [ -z "$(ls -A "$CM_SAN_DIR" 2>/dev/null)" ]; }
 #	reason Postfix logged, e.g. pipe(8)'s "execvp ...: Permission
 #	denied") and fails, within seconds instead of a test's whole wait.
 #	FL_PROBE=no skips the probe (a test that breaks the path on purpose).
+#	FL_FILTER_DEADLINE: campaign.conf's filter_deadline (default 30s, so
+#	that a test's retried batch comes back soon; bench/campaign uses 300s).
 #	FL_FILTER_CHMOD=MODE: after campaign-setup, chmod the directory of the
 #	installed filter to MODE (700 breaks pipe(8)'s exec on purpose).
 
@@ -172,7 +174,7 @@ fl_setup() {
 	FL_PORT=$(sandbox_free_port) && FL_RPORT=$(sandbox_free_port) || return 1
 	FL_TABLE=$SB_CONF/campaign/suppression
 	cm_write_conf "reinject_to = 127.0.0.1:$FL_RPORT" \
-		"suppression_table = hash:$FL_TABLE" "filter_deadline = 30s"
+		"suppression_table = hash:$FL_TABLE" "filter_deadline = ${FL_FILTER_DEADLINE:-30s}"
 	cm_start || return 1
 	sandbox_postconf "mydestination = \$myhostname" || return 1
 	"$FL_SETUP" -c "$SB_CONF" --port "127.0.0.1:$FL_PORT" \
