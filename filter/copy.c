@@ -43,6 +43,23 @@ map_tags(struct copy *c, const struct rlist *rl, struct cerr *e)
 	return 0;
 }
 
+/* same_fields - the header fields that are the same in every copy of the
+ * batch (Precedence, Feedback-ID of the campaign), made once, not per copy */
+static int
+same_fields(struct copy *c)
+{
+	struct tag_var cv = {'c', c->campaign, 0};
+
+	if (buf_puts(&c->same, "Precedence: bulk\r\n") < 0)
+		return -1;
+	if (c->cf->feedback_id == NULL)
+		return 0;
+	buf_reset(&c->val);
+	if (tag_expand(c->cf->feedback_id, &cv, 1, &c->val) < 0)
+		return -1;
+	return buf_appendf(&c->same, "Feedback-ID: %s\r\n", c->val.data);
+}
+
 int
 copy_setup(struct copy *c, const char *tmpl, size_t n, const struct rlist *rl,
 	   struct cerr *e)
@@ -51,10 +68,13 @@ copy_setup(struct copy *c, const char *tmpl, size_t n, const struct rlist *rl,
 	const char *at;
 
 	buf_init(&c->val, 64 * 1024);
+	buf_init(&c->same, 64 * 1024);
 	at = c->cf->return_path ? strrchr(c->cf->return_path, '@') : NULL;
 	c->domain = at ? at + 1 : "localhost";
 	if (msg_prepare_drop(&c->tmpl, tmpl, n, c->campaign, dropped, &pe) < 0)
 		return cerr_set(e, "part 1 (template): %s", pe.msg);
+	if (same_fields(c) < 0)
+		return cerr_set(e, "feedback_id: expands too long");
 	return map_tags(c, rl, e);
 }
 
@@ -80,18 +100,10 @@ static int
 put_fields(struct copy *c, long idx, const char *addr, const char *key,
 	   struct buf *out)
 {
-	struct tag_var cv = {'c', c->campaign, 0};
-
-	if (buf_appendf(out, "To: <%s>\r\nMessage-ID: <%s.%s.%ld.%s@%s>\r\n"
-			"Precedence: bulk\r\n", addr, c->campaign, c->batch, idx,
-			c->qid, c->domain) < 0)
+	if (buf_appendf(out, "To: <%s>\r\nMessage-ID: <%s.%s.%ld.%s@%s>\r\n",
+			addr, c->campaign, c->batch, idx, c->qid, c->domain) < 0
+	    || buf_append(out, c->same.data, c->same.len) < 0)
 		return -1;
-	if (c->cf->feedback_id) {
-		buf_reset(&c->val);
-		if (tag_expand(c->cf->feedback_id, &cv, 1, &c->val) < 0
-		    || buf_appendf(out, "Feedback-ID: %s\r\n", c->val.data) < 0)
-			return -1;
-	}
 	return put_unsub(c, key, out);
 }
 
@@ -123,6 +135,7 @@ copy_free(struct copy *c)
 	free(c->tagcol);
 	free(c->vals);
 	buf_free(&c->val);
+	buf_free(&c->same);
 	c->tagcol = NULL;
 	c->vals = NULL;
 }

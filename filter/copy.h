@@ -46,6 +46,7 @@ struct copy {
 	int    *tagcol;
 	char  **vals;
 	struct buf val;			/* scratch */
+	struct buf same;		/* header fields every copy has, made once */
 };
 
 int	copy_setup(struct copy *c, const char *tmpl, size_t n,

@@ -25,6 +25,9 @@
 #include <strings.h>
 
 #include "batch.h"
+#include "tag.h"
+
+_Static_assert(BATCH_ID_MAX == TAG_ID_MAX, "batch and campaign ids share tag_id_valid()");
 
 #define PIECE_MAX	(64 * 1024)
 
@@ -232,11 +235,7 @@ batch_content_type(const char *value, char *boundary, size_t size, struct cerr *
 int
 batch_id_valid(const char *id)
 {
-	size_t	n = strlen(id);
-
-	return n > 0 && n <= BATCH_ID_MAX
-	    && strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		      "0123456789._-") == n;
+	return tag_id_valid(id, strlen(id));	/* campaign ids' rule, one place */
 }
 
 /* header sections */

@@ -44,6 +44,9 @@
 #include <unistd.h>
 
 #include "merge.h"
+#include "tag.h"
+
+_Static_assert(MERGE_ID_MAX == TAG_ID_MAX, "campaign ids share tag_id_valid()");
 
 static const char campaign_hdr[] = "X-Campaign-ID";
 
@@ -51,11 +54,7 @@ static const char campaign_hdr[] = "X-Campaign-ID";
 int
 msg_valid_id(const char *id)
 {
-	size_t	n = strlen(id);
-
-	return n > 0 && n <= MERGE_ID_MAX
-	    && strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		      "0123456789._-") == n;
+	return tag_id_valid(id, strlen(id));	/* the milter's rule, one place */
 }
 
 /* is_field_start - line (n bytes) looks like "name:" */
