@@ -1307,8 +1307,9 @@ cs_track_event(struct cs_track *tr, const struct cs_line *l,
 	release_due(tr, l->t);
 	switch (ev->kind) {
 	case CS_DELIVERY:
-		if (is_return(tr, ev))
-			on_return(tr, ev, host);
+		if (!is_hop(tr, find(tr, host, ev->qid), ev) && is_return(tr, ev))
+			on_return(tr, ev, host);	/* (a message to the alias still
+						 * goes through the filter first) */
 		else if (!unlinked(tr, find(tr, host, ev->qid)) || hold(tr, l, ev, host) < 0)
 			on_delivery(tr, ev, host, l->t);
 		else

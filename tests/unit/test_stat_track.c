@@ -282,8 +282,9 @@ static const struct scenario scen[] = {
 		T("02.000000") "postfix/local[8]: DDD1: to=<devnull@mx1.example>, orig_to=<Bounces+r1+g=d.example@Example.COM>, relay=local, delay=0.1, dsn=2.0.0, status=sent (delivered to file: /dev/null)",
 		T("02.100000") "postfix/pipe[8]: DDD2: to=<campaign-bounce+r1+g=d.example@campaign-bounce.invalid>, orig_to=<bounces+r1+g=d.example@example.com>, relay=campaign-bounce, delay=0.1, dsn=2.0.0, status=sent (delivered via campaign-bounce service)",
 		T("02.200000") "postfix/pipe[8]: DDD3: to=<campaign-bounce@campaign-bounce.invalid>, relay=campaign-bounce, delay=0.1, dsn=4.3.0, status=deferred (temporary failure)",
-		T("02.300000") "postfix/smtp[8]: DDD4: to=<bounces2@example.com>, relay=x, delay=0.1, dsn=2.0.0, status=sent (ok)"},
-	 {"r1: delivered=0 bounced=1 deferral_events=0",
+		T("02.300000") "postfix/smtp[8]: DDD4: to=<bounces2@example.com>, relay=x, delay=0.1, dsn=2.0.0, status=sent (ok)",
+		HOP("02.400000", "AAA1", "bounces@example.com")},
+	 {"r1: delivered=0 bounced=1 deferral_events=0 filter_hops=1",
 	  "(unknown): delivered=1 deferral_events=0"}, -1},
 };
 
