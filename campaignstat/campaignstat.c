@@ -8,11 +8,13 @@
  *		[--top N] [FILE...]
  * DESCRIPTION
  *	Reads syslog files (stdin when none; gzip files directly; several
- *	files merged in time order) holding campaign-milter and
- *	campaign-filter notice lines plus Postfix's delivery lines (the
+ *	files merged in time order) holding campaign-milter, campaign-filter,
+ *	campaign-bounce and campaign-unsubscribe notice lines plus Postfix's
+ *	delivery lines (the
  *	compact delivery log, or full Postfix logs), follows every message
  *	from its queue id through the filter's reinjection to its deliveries,
- *	and reports per campaign.  main() does the options and the reading
+ *	and reports per campaign; the bounce rules (--bounce-rules, lib/classify)
+ *	name the category of each failure.  main() does the options and the reading
  *	loop; cs_line (headers, time), cs_parse (messages), cs_track (queue
  *	ids, counts), cs_stats (histogram, rate, tables) and cs_report
  *	(output) do the work.

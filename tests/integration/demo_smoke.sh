@@ -51,7 +51,7 @@ leftovers() {
 
 cd "$W" || exit 1
 start=$(date +%s)
-timeout -k 10 170 "$CAMPAIGN_SRC/scripts/demo" --no-install -B "$CAMPAIGN_BUILD" \
+timeout -k 10 240 "$CAMPAIGN_SRC/scripts/demo" --no-install -B "$CAMPAIGN_BUILD" \
 	-n "$N" > "$W/out" 2>&1
 st=$?
 check_eq "the demo exits 0" "$st" 0
