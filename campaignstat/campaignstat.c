@@ -8,17 +8,20 @@
  *		[--top N] [FILE...]
  * DESCRIPTION
  *	Reads syslog files (stdin when none; gzip files directly; several
- *	files merged in time order) holding campaign-milter and
- *	campaign-filter notice lines plus Postfix's delivery lines (the
+ *	files merged in time order) holding campaign-milter, campaign-filter,
+ *	campaign-bounce and campaign-unsubscribe notice lines plus Postfix's
+ *	delivery lines (the
  *	compact delivery log, or full Postfix logs), follows every message
  *	from its queue id through the filter's reinjection to its deliveries,
- *	and reports per campaign.  main() does the options and the reading
+ *	and reports per campaign; the bounce rules (--bounce-rules, lib/classify)
+ *	name the category of each failure.  main() does the options and the reading
  *	loop; cs_line (headers, time), cs_parse (messages), cs_track (queue
  *	ids, counts), cs_stats (histogram, rate, tables) and cs_report
  *	(output) do the work.
  * DIAGNOSTICS
  *	Errors on stderr.  Exit status: 0 done; 64 usage error; 66 an input
- *	cannot be opened; 74 an input could not be read to its end (the
+ *	cannot be opened; 78 the --bounce-rules file cannot be read or has a
+ *	malformed rule; 74 an input could not be read to its end (the
  *	report covers what was read).  An unparseable line is never fatal:
  *	it is counted, and shown on stderr with -v.  Lines of hosts past
  *	the first CS_HOSTS_MAX, and events lost to memory exhaustion, are
@@ -50,6 +53,7 @@ struct opts {
 	long long since, until;
 	const char *pattern;
 	const char *transport;
+	const char *rules;		/* --bounce-rules, NULL: the default */
 	const char **want;
 	int	nwant;
 };
@@ -74,9 +78,10 @@ usage(FILE *fp)
 "      --sender-pattern L  sender templates giving the campaign id, %%c = id\n"
 "                          (default \"%s\")\n"
 "      --filter-transport T  the content filter's transport (default campaign)\n"
+"      --bounce-rules FILE the bounce classifier's rules (default %s)\n"
 "      --top N             rows of the domain and reason tables (default 10, 0 = all)\n"
 "  -v, --verbose           show unparseable lines on stderr\n"
-"  -h, --help              this text\n", CS_PATTERN_DEFAULT);
+"  -h, --help              this text\n", CS_PATTERN_DEFAULT, CS_RULES_DEFAULT);
 }
 
 static int
@@ -132,6 +137,7 @@ one_opt(struct opts *o, int c, const char *arg)
 	case 't': return num_arg(arg, 0, 1000000, &o->top);
 	case 'p': o->pattern = arg; return 0;
 	case 'T': o->transport = arg; return 0;
+	case 'R': o->rules = arg; return 0;
 	default: return -1;
 	}
 }
@@ -149,6 +155,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{"top", required_argument, 0, 't'},
 		{"sender-pattern", required_argument, 0, 'p'},
 		{"filter-transport", required_argument, 0, 'T'},
+		{"bounce-rules", required_argument, 0, 'R'},
 		{"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
 	};
 	int	c;
@@ -334,15 +341,33 @@ open_inputs(const struct opts *o, int argc, char **argv, struct cs_merge *mg)
 	return 0;
 }
 
+/* load_rules - the classifier's rules: --bounce-rules must load; the
+ * default may be absent (failures are then "other", said on stderr) */
+static int
+load_rules(const struct opts *o, struct cs_track *tr)
+{
+	struct cerr e;
+
+	if (o->rules == NULL && access(CS_RULES_DEFAULT, F_OK) != 0)
+		return 0;
+	if ((tr->rules = classify_load(o->rules ? o->rules : CS_RULES_DEFAULT, &e)) == NULL) {
+		fprintf(stderr, "campaignstat: %s\n", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 setup_track(const struct opts *o, struct cs_track *tr)
 {
 	struct cerr e;
 
 	cs_track_init(tr);
+	if (load_rules(o, tr) < 0)
+		return EX_CONFIG;
 	if (cs_pattern_init(&tr->pat, o->pattern, &e) < 0) {
 		fprintf(stderr, "campaignstat: %s\n", e.msg);
-		return -1;
+		return EX_USAGE;
 	}
 	tr->filter_transport = o->transport;
 	tr->want = o->want;
@@ -363,6 +388,10 @@ warn_losses(const struct cs_track *tr)
 	if (tr->nomem)
 		fprintf(stderr, "campaignstat: warning: %llu events not counted: out of "
 			"memory\n", (unsigned long long) tr->nomem);
+	if (tr->unclassified)
+		fprintf(stderr, "campaignstat: warning: %llu failures in category \"other\": "
+			"no bounce rules (%s not found; --bounce-rules FILE)\n",
+			(unsigned long long) tr->unclassified, CS_RULES_DEFAULT);
 }
 
 int
@@ -374,8 +403,10 @@ main(int argc, char **argv)
 	struct cs_merge mg = {NULL, 0, 0};
 	int	st, i;
 
-	if (parse_opts(argc, argv, &o) < 0 || setup_track(&o, &tr) < 0)
+	if (parse_opts(argc, argv, &o) < 0)
 		return EX_USAGE;
+	if ((st = setup_track(&o, &tr)) != 0)
+		return st;
 	memset(&ls, 0, sizeof(ls));
 	if ((st = open_inputs(&o, argc - optind, argv + optind, &mg)) == 0) {
 		ls.inputs = mg.n;
@@ -386,6 +417,7 @@ main(int argc, char **argv)
 	for (i = 0; i < mg.n; i++)
 		cs_input_close(mg.in[i]);
 	free(mg.in);
+	classify_free((struct classify *) tr.rules);
 	cs_track_free(&tr);
 	free(o.want);
 	return st;

@@ -42,7 +42,7 @@ static const char style[] =
 ".wide{overflow-x:auto}.meta{color:#555}"
 "svg{background:#fafafa;border:1px solid #ddd}"
 "svg text{font:11px sans-serif;fill:#333}svg rect.bar{fill:#3a7bd5}"
-"svg line{stroke:#bbb}";
+"svg line{stroke:#bbb}.flag{color:#b00;font-weight:bold}";
 
 /* utf8_len - length of the valid UTF-8 sequence at p (at most n), or 0 */
 static size_t
@@ -313,6 +313,24 @@ reason_row(FILE *fp, const struct cs_cent *e)
 	fputs("</td></tr>\n", fp);
 }
 
+static void
+category_row(FILE *fp, const struct cs_cent *e)
+{
+	fputs("<tr><td class=\"k\">", fp);
+	html_text(fp, e->key);
+	fprintf(fp, "</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td></tr>\n",
+		(unsigned long long) e->v[CS_K_BOUNCED],
+		(unsigned long long) e->v[CS_K_REJECTED],
+		(unsigned long long) e->v[CS_K_ASYNC],
+		(unsigned long long) e->v[CS_K_SUPPRESSED]);
+}
+
+static const struct ranked categories_table = {
+	"Bounce categories", "<th class=\"k\">category</th><th>bounced</th>"
+	"<th>refused</th><th>returned (DSN, ARF)</th><th>suppressed by the policy</th>",
+	"categories", CS_K_ASYNC, category_row,
+};
+
 static const struct ranked domains_table = {
 	"Recipient domains", "<th class=\"k\">domain</th><th>delivered</th>"
 	"<th>deferrals</th><th>bounced</th><th>expired</th>", "domains",
@@ -345,6 +363,22 @@ ranked_table(FILE *fp, const struct ranked *t, const struct cs_cmap *m, int top)
 	free(a);
 }
 
+/* signals_para - unsubscribes and the complaint rate, flagged */
+static void
+signals_para(FILE *fp, const struct cs_counts *c)
+{
+	const char *flag = cs_complaint_flag(c);
+
+	fprintf(fp, "<p>Unsubscribed: %llu (%llu already suppressed). Complaints: %llu, "
+		"<span class=\"%s\">%.2f%% of delivered%s%s%s</span>. Returned: %llu "
+		"bounces (DSN), %llu other reports; %llu addresses suppressed by the "
+		"policy.</p>\n", (unsigned long long) c->unsubscribes,
+		(unsigned long long) c->unsub_repeats, (unsigned long long) c->complaints,
+		*flag ? "flag" : "ok", 100.0 * cs_complaint_rate(c), *flag ? " (" : "", flag,
+		*flag ? ")" : "", (unsigned long long) c->bounces_async,
+		(unsigned long long) c->reports_other, (unsigned long long) c->supp_policy);
+}
+
 static void
 campaign_section(FILE *fp, const struct cs_track *tr, const struct cs_campaign *c,
 		 size_t idx, int top)
@@ -361,9 +395,11 @@ campaign_section(FILE *fp, const struct cs_track *tr, const struct cs_campaign *
 	html_time(fp, c->last);
 	cs_fmt_duration(c->last - c->first, d, sizeof(d));
 	fprintf(fp, " (%s).</p>\n", d);
+	signals_para(fp, &c->c);
 	delay_table(fp, &c->delay);
 	rate_chart(fp, &c->rate);
 	ranked_table(fp, &domains_table, &c->domains, top);
+	ranked_table(fp, &categories_table, &c->categories, 0);
 	ranked_table(fp, &reasons_table, &c->reasons, top);
 	fputs("</section>\n", fp);
 }

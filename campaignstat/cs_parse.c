@@ -193,6 +193,8 @@ delivery_field(const char **pp, const char *end, struct cs_event *ev)
 	if (p < end && *p == '<') {
 		if (angle(&p, end, &dummy) < 0)
 			return -1;
+		if (is_eq(key, LIT("orig_to")))
+			ev->orig_to = dummy;
 		*pp = p;
 		return 0;
 	}
@@ -284,8 +286,12 @@ reply_code(const char *p, const char *end, struct cs_event *ev)
 {
 	const char *q;
 
-	if (end - p >= 4 && isdigit((unsigned char) p[0]) && p[3] == ' ')
+	if (end - p >= 4 && isdigit((unsigned char) p[0]) && isdigit((unsigned char) p[1])
+	    && isdigit((unsigned char) p[2]) && p[3] == ' ') {
+		ev->code.p = p;
+		ev->code.n = 3;
 		p += 4;
+	}
 	for (q = p; q < end && (isdigit((unsigned char) *q) || *q == '.'); q++)
 		;
 	if (q > p + 4 && q < end && *q == ' ' && p[1] == '.') {
@@ -354,6 +360,27 @@ kv_value(const char **pp, const char *end, int *cut)
 	return v;
 }
 
+/* signal_field - the fields of campaign-bounce's and campaign-unsubscribe's
+ * lines, and the milter's return= */
+static void
+signal_field(struct cs_str key, struct cs_str val, struct cs_event *ev)
+{
+	if (is_eq(key, LIT("recipient")) || is_eq(key, LIT("rcpt")))
+		ev->rcpt = val;
+	else if (is_eq(key, LIT("return")))
+		ev->ret = val;
+	else if (is_eq(key, LIT("kind")))
+		ev->signal = val;
+	else if (is_eq(key, LIT("category")))
+		ev->category = val;
+	else if (is_eq(key, LIT("action")))
+		ev->action = val;
+	else if (is_eq(key, LIT("code")))
+		ev->code = val;
+	else if (is_eq(key, LIT("status")))
+		ev->result = val;
+}
+
 /* notice_field - remember one key=value of our notice lines */
 static void
 notice_field(struct cs_str key, struct cs_str val, struct cs_event *ev)
@@ -376,6 +403,8 @@ notice_field(struct cs_str key, struct cs_str val, struct cs_event *ev)
 		ev->bad = parse_num(val);
 	else if (is_eq(key, LIT("copies")))
 		ev->copies = val;
+	else
+		signal_field(key, val, ev);
 }
 
 /* copies_ok - "QID,QID,...": each 1..CS_QID_MAX letters and digits */
@@ -429,9 +458,67 @@ batch_kind(struct cs_event *ev, int cut, int last)
 	return CS_BATCH;
 }
 
-/* parse_notice - "key=value ..." of campaign-milter and campaign-filter.
- * A line cut short (syslog's size limit, a file cut mid-line) lacks its
- * last field, tags= or ms=, or ends inside quotes: it is CS_BAD, so that
+/* word_ok - 1..max bytes of a-z, 0-9 and '-' (a category, kind, action) */
+static int
+word_ok(struct cs_str w, size_t max)
+{
+	size_t	i;
+
+	if (w.n == 0 || w.n > max)
+		return 0;
+	for (i = 0; i < w.n; i++)
+		if (!islower((unsigned char) w.p[i]) && !isdigit((unsigned char) w.p[i])
+		    && w.p[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* signal_kind - a campaign-bounce or campaign-unsubscribe line: which, or
+ * CS_BAD; the verdict's status= is its enhanced status code */
+static enum cs_kind
+signal_kind(enum cs_kind kind, struct cs_event *ev, int cut, int last)
+{
+	if (cut || !last) {
+		ev->why = "notice line cut short";
+		return CS_BAD;
+	}
+	if (kind == CS_UNSUB) {
+		ev->qid.n = 0;		/* "unsubscribe: " names no queue */
+		if (is_eq(ev->result, LIT("added")) || is_eq(ev->result, LIT("kept")))
+			return CS_UNSUB;
+		ev->why = "unsubscribe line without status=added|kept";
+		return CS_BAD;
+	}
+	if (!word_ok(ev->signal, 16) || !word_ok(ev->category, 32) || !word_ok(ev->action, 32)
+	    || ev->result.n > 16) {
+		ev->why = "verdict line with a bad kind=, category=, action= or status=";
+		return CS_BAD;
+	}
+	ev->dsn = ev->result;
+	ev->result.n = 0;
+	return CS_SIGNAL;
+}
+
+/* last_key - the key that ends a notice line of this kind */
+static int
+last_key(enum cs_kind kind, struct cs_str key)
+{
+	switch (kind) {
+	case CS_MILTER:
+		return is_eq(key, LIT("tags"));
+	case CS_SIGNAL:
+		return is_eq(key, LIT("campaign_via"));
+	case CS_UNSUB:
+		return is_eq(key, LIT("status"));
+	default:
+		return is_eq(key, LIT("ms"));
+	}
+}
+
+/* parse_notice - "key=value ..." of campaign-milter, campaign-filter,
+ * campaign-bounce and campaign-unsubscribe.  A line cut short (syslog's
+ * size limit, a file cut mid-line) lacks its last field (tags=, ms=,
+ * campaign_via=, status=) or ends inside quotes: it is CS_BAD, so that
  * no half value (a cut count or queue id) is ever used. */
 static enum cs_kind
 parse_notice(const char *p, const char *end, enum cs_kind kind,
@@ -451,7 +538,7 @@ parse_notice(const char *p, const char *end, enum cs_kind kind,
 		p++;
 		val = kv_value(&p, end, &cut);
 		notice_field(key, val, ev);
-		last |= kind == CS_MILTER ? is_eq(key, LIT("tags")) : is_eq(key, LIT("ms"));
+		last |= last_key(kind, key);
 	}
 	if (ev->campaign.n == 0 && ev->batch.n > 0)
 		return CS_OTHER;	/* a batch's bad record: counted by CS_BATCH */
@@ -461,6 +548,8 @@ parse_notice(const char *p, const char *end, enum cs_kind kind,
 	}
 	if (kind == CS_FILTER && ev->batch.n > 0)
 		return batch_kind(ev, cut, last);
+	if (kind == CS_SIGNAL || kind == CS_UNSUB)
+		return signal_kind(kind, ev, cut, last);
 	if (cut || !last) {
 		ev->why = "notice line cut short";
 		return CS_BAD;
@@ -524,6 +613,10 @@ cs_parse_msg(const struct cs_line *l, struct cs_event *ev)
 			kind = CS_MILTER;
 		else if (is_eq(l->prog, LIT("campaign-filter")))
 			kind = CS_FILTER;
+		else if (is_eq(l->prog, LIT("campaign-bounce")))
+			kind = CS_SIGNAL;
+		else if (is_eq(l->prog, LIT("campaign-unsubscribe")))
+			kind = CS_UNSUB;
 		else
 			return CS_OTHER;
 		if ((used = parse_qid(p, end, &ev->qid)) == 0

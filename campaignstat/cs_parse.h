@@ -27,7 +27,8 @@
  *	CS_REJECT	smtpd/cleanup "NOQUEUE: reject: RCPT from h[a]: 550
  *			5.7.1 <r>: Recipient address rejected: why; from=<s>
  *			to=<r> proto=ESMTP helo=<h>", also "QID: reject:" and
- *			"QID: milter-reject:"
+ *			"QID: milter-reject:" (ev->code the reply code, ev->dsn
+ *			the enhanced status, when the reply has them)
  *	CS_MILTER	campaign-milter "QID: campaign=ID from=<o> return=<r>
  *			nrcpt=N tags=list"
  *	CS_FILTER	campaign-filter "QID: campaign=ID nrcpt=N sent=N
@@ -44,6 +45,18 @@
  *			letters and digits, else CS_BAD).  A batch's bad
  *			record lines ("QID: batch=BID bad record line=L
  *			...") are CS_OTHER: the CS_BATCH line counts them.
+ *	CS_SIGNAL	campaign-bounce, the verdict on a message to the
+ *			return path: "QID: campaign=ID|unknown recipient=<a>
+ *			kind=dsn|arf|autoreply|other category=CAT
+ *			status=X.Y.Z code=NNN action=ACTION [soft=N/L]
+ *			rcpt_via=V campaign_via=V" (ev->signal the kind,
+ *			ev->dsn the status, ev->code, ev->category,
+ *			ev->action; cut short without campaign_via=, or a
+ *			kind, category or action missing or malformed: CS_BAD)
+ *	CS_UNSUB	campaign-unsubscribe: "unsubscribe: campaign=ID
+ *			rcpt=<a> via=http|mail [qid=QID] status=added|kept"
+ *			(ev->result the status; no queue id; cut short
+ *			without status=: CS_BAD)
  *	CS_OTHER	a line of a known or unknown program that carries
  *			nothing campaignstat counts
  *	CS_BAD		a line that looks like one of the above but is broken
@@ -95,6 +108,8 @@ enum cs_kind {
 	CS_FILTER,
 	CS_BATCH,
 	CS_COPIES,
+	CS_SIGNAL,
+	CS_UNSUB,
 };
 
 enum cs_status {
@@ -118,6 +133,13 @@ struct cs_event {
 	struct cs_str requeued;
 	struct cs_str batch;		/* batch= */
 	struct cs_str copies;		/* copies=, "QID,QID,..." */
+	struct cs_str orig_to;		/* delivery orig_to= */
+	struct cs_str ret;		/* milter return= */
+	struct cs_str code;		/* reply code: reject, campaign-bounce */
+	struct cs_str signal;		/* campaign-bounce kind= */
+	struct cs_str category;		/* campaign-bounce category= */
+	struct cs_str action;		/* campaign-bounce action= */
+	struct cs_str result;		/* campaign-unsubscribe status= */
 	enum cs_status status;
 	long	delay;			/* 1/100 s, -1 = absent */
 	long	nrcpt;

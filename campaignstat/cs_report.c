@@ -36,6 +36,12 @@ const struct cs_count_name cs_count_names[] = {
 	{"batches", offsetof(struct cs_counts, batches)},
 	{"batch_bad_records", offsetof(struct cs_counts, bad_records)},
 	{"log_bytes", offsetof(struct cs_counts, log_bytes)},
+	{"unsubscribes", offsetof(struct cs_counts, unsubscribes)},
+	{"unsubscribes_repeated", offsetof(struct cs_counts, unsub_repeats)},
+	{"complaints", offsetof(struct cs_counts, complaints)},
+	{"bounces_async", offsetof(struct cs_counts, bounces_async)},
+	{"reports_other", offsetof(struct cs_counts, reports_other)},
+	{"suppressed_by_policy", offsetof(struct cs_counts, supp_policy)},
 };
 
 #define NCOUNTS	(sizeof(cs_count_names) / sizeof(cs_count_names[0]))
@@ -88,6 +94,8 @@ text_hosts(FILE *fp, const struct cs_track *tr, uint64_t mask)
 	fprintf(fp, "%s\n", first ? "" : ")");
 }
 
+static void text_signals(FILE *fp, const struct cs_counts *c);
+
 static void
 text_counts(FILE *fp, const struct cs_counts *c)
 {
@@ -98,6 +106,7 @@ text_counts(FILE *fp, const struct cs_counts *c)
 	fprintf(fp, "  rejected      %llu\n", (unsigned long long) c->rejected);
 	fprintf(fp, "  delivered     %llu\n", (unsigned long long) c->delivered);
 	fprintf(fp, "  bounced       %llu\n", (unsigned long long) c->bounced);
+	text_signals(fp, c);
 	fprintf(fp, "  deferred      %llu events, %llu messages; still deferred: "
 		"%llu recipients in %llu messages\n",
 		(unsigned long long) c->deferrals, (unsigned long long) c->deferred_msgs,
@@ -118,6 +127,44 @@ double
 cs_per_delivered(uint64_t bytes, uint64_t delivered)
 {
 	return delivered ? (double) bytes / (double) delivered : 0.0;
+}
+
+double
+cs_complaint_rate(const struct cs_counts *c)
+{
+	return c->delivered ? (double) c->complaints / (double) c->delivered : 0.0;
+}
+
+/* cs_complaint_flag - the providers' thresholds, compared exactly in
+ * integers: over 3 per 1000 delivered, over 1 per 1000, or "" */
+const char *
+cs_complaint_flag(const struct cs_counts *c)
+{
+	if (c->complaints * 1000 > c->delivered * 3)
+		return CS_FLAG_HIGH;
+	if (c->complaints * 1000 > c->delivered)
+		return CS_FLAG_WARN;
+	return "";
+}
+
+/* text_signals - unsubscribes, complaints, what came back; when any */
+static void
+text_signals(FILE *fp, const struct cs_counts *c)
+{
+	const char *flag = cs_complaint_flag(c);
+
+	if (!(c->unsubscribes || c->unsub_repeats || c->complaints || c->bounces_async
+	      || c->reports_other || c->supp_policy))
+		return;
+	fprintf(fp, "  unsubscribed  %llu (%llu already suppressed)\n",
+		(unsigned long long) c->unsubscribes, (unsigned long long) c->unsub_repeats);
+	fprintf(fp, "  complaints    %llu, %.2f%% of delivered%s%s%s\n",
+		(unsigned long long) c->complaints, 100.0 * cs_complaint_rate(c),
+		*flag ? " (" : "", flag, *flag ? ")" : "");
+	fprintf(fp, "  returned      %llu bounces (DSN), %llu other reports; "
+		"%llu addresses suppressed by the policy\n",
+		(unsigned long long) c->bounces_async, (unsigned long long) c->reports_other,
+		(unsigned long long) c->supp_policy);
 }
 
 static void
@@ -192,6 +239,25 @@ text_domains(FILE *fp, const struct cs_cmap *m, int top)
 	free(a);
 }
 
+/* text_categories - the bounce categories, most failures first */
+static void
+text_categories(FILE *fp, const struct cs_cmap *m)
+{
+	struct cs_cent **a;
+	size_t	n = cs_cmap_sorted(m, CS_K_ASYNC, &a), i;
+
+	if (n > 0)
+		fprintf(fp, "  %-20s %10s %10s %10s %10s\n", "bounce category", "bounced",
+			"refused", "returned", "suppressed");
+	for (i = 0; i < n; i++)
+		fprintf(fp, "  %-20s %10llu %10llu %10llu %10llu\n", a[i]->key,
+			(unsigned long long) a[i]->v[CS_K_BOUNCED],
+			(unsigned long long) a[i]->v[CS_K_REJECTED],
+			(unsigned long long) a[i]->v[CS_K_ASYNC],
+			(unsigned long long) a[i]->v[CS_K_SUPPRESSED]);
+	free(a);
+}
+
 /* cs_split_reason - "dsn\tstatus\treason" into its parts (in place) */
 void
 cs_split_reason(char *key, char **dsn, char **st, char **why)
@@ -246,6 +312,7 @@ text_campaign(FILE *fp, const struct cs_track *tr, const struct cs_campaign *c,
 	text_delay(fp, &c->delay);
 	text_chart(fp, &c->rate);
 	text_domains(fp, &c->domains, top);
+	text_categories(fp, &c->categories);
 	text_reasons(fp, &c->reasons, top);
 }
 
@@ -262,6 +329,10 @@ cs_report_text(FILE *fp, const struct cs_track *tr,
 	if (ls->outside)
 		fprintf(fp, ", %llu outside the time range", (unsigned long long) ls->outside);
 	fprintf(fp, "), %d hosts, peak %zu messages in flight\n", tr->nhosts, tr->peak);
+	if (tr->returned)
+		fprintf(fp, "campaignstat: %llu messages delivered to the return path "
+			"(bounces, reports, replies: not deliveries)\n",
+			(unsigned long long) tr->returned);
 	if (tr->hostless)
 		fprintf(fp, "campaignstat: %llu lines not counted: their host found no "
 			"place (more than %d hosts, or out of memory)\n",
@@ -392,6 +463,35 @@ json_reasons(FILE *fp, const struct cs_cmap *m, int top)
 }
 
 static void
+json_categories(FILE *fp, const struct cs_cmap *m)
+{
+	struct cs_cent **a;
+	size_t	n = cs_cmap_sorted(m, CS_K_ASYNC, &a), i;
+
+	fprintf(fp, "\"bounce_categories\": [");
+	for (i = 0; i < n; i++) {
+		fprintf(fp, "%s\n      {\"category\": ", i ? "," : "");
+		json_str(fp, a[i]->key);
+		fprintf(fp, ", \"bounced\": %llu, \"refused\": %llu, \"returned\": %llu, "
+			"\"suppressed\": %llu}", (unsigned long long) a[i]->v[CS_K_BOUNCED],
+			(unsigned long long) a[i]->v[CS_K_REJECTED],
+			(unsigned long long) a[i]->v[CS_K_ASYNC],
+			(unsigned long long) a[i]->v[CS_K_SUPPRESSED]);
+	}
+	fprintf(fp, "]");
+	free(a);
+}
+
+/* json_complaints - the complaint rate against delivered, and its flag */
+static void
+json_complaints(FILE *fp, const struct cs_counts *c)
+{
+	fprintf(fp, ", \"complaint_rate\": %.6f, \"complaint_flag\": ",
+		cs_complaint_rate(c));
+	json_str(fp, cs_complaint_flag(c));
+}
+
+static void
 json_hosts(FILE *fp, const struct cs_track *tr, uint64_t mask)
 {
 	int	i, n = 0;
@@ -418,6 +518,7 @@ json_campaign(FILE *fp, const struct cs_track *tr, const struct cs_campaign *c,
 	json_time(fp, "last", c->last);
 	fprintf(fp, "\"duration_s\": %.6f,\n     ", (c->last - c->first) / (double) US);
 	json_counts(fp, &c->c);
+	json_complaints(fp, &c->c);
 	fprintf(fp, ", \"log_bytes_per_delivered\": %.1f,\n     ",
 		cs_per_delivered(c->c.log_bytes, c->c.delivered));
 	json_delay(fp, &c->delay);
@@ -427,6 +528,8 @@ json_campaign(FILE *fp, const struct cs_track *tr, const struct cs_campaign *c,
 	json_domains(fp, &c->domains, top);
 	fprintf(fp, ",\n     ");
 	json_reasons(fp, &c->reasons, top);
+	fprintf(fp, ",\n     ");
+	json_categories(fp, &c->categories);
 	fprintf(fp, "}");
 }
 
@@ -450,8 +553,9 @@ cs_report_json(FILE *fp, const struct cs_track *tr,
 
 	fprintf(fp, "{\n  \"version\": 1,\n");
 	json_lines(fp, ls);
-	fprintf(fp, "  \"bytes\": %llu,\n  \"peak_live_messages\": %zu,\n  ",
-		(unsigned long long) ls->bytes, tr->peak);
+	fprintf(fp, "  \"bytes\": %llu,\n  \"peak_live_messages\": %zu,\n  "
+		"\"returned_to_return_path\": %llu,\n  ",
+		(unsigned long long) ls->bytes, tr->peak, (unsigned long long) tr->returned);
 	json_hosts(fp, tr, ~0ULL);
 	fprintf(fp, ",\n  \"campaigns\": [\n");
 	for (i = 0; i < tr->ncamps; i++) {
@@ -463,6 +567,7 @@ cs_report_json(FILE *fp, const struct cs_track *tr,
 	cs_report_totals(tr, &t);
 	fprintf(fp, "\n  ],\n  \"totals\": {");
 	json_counts(fp, &t);
+	json_complaints(fp, &t);
 	fprintf(fp, ", \"log_bytes_per_delivered\": %.1f, \"log_bytes_no_campaign\": %llu, "
 		"\"all_bytes_per_delivered\": %.1f}\n}\n",
 		cs_per_delivered(t.log_bytes, t.delivered), (unsigned long long) tr->log_other,
@@ -498,7 +603,8 @@ cs_report_csv(FILE *fp, const struct cs_track *tr)
 	fprintf(fp, "campaign,first,last,duration_s");
 	for (k = 0; k < NCOUNTS; k++)
 		fprintf(fp, ",%s", cs_count_names[k].name);
-	fprintf(fp, ",log_bytes_per_delivered,delay_p50,delay_p95,delay_p99\n");
+	fprintf(fp, ",log_bytes_per_delivered,delay_p50,delay_p95,delay_p99,"
+		"complaint_rate,complaint_flag\n");
 	for (i = 0; i < tr->ncamps; i++) {
 		if (!cs_track_wanted(tr, (c = tr->camps[i])->id))
 			continue;
@@ -510,10 +616,13 @@ cs_report_csv(FILE *fp, const struct cs_track *tr)
 			fprintf(fp, ",%llu", (unsigned long long) cs_count_at(&c->c, k));
 		fprintf(fp, ",%.1f", cs_per_delivered(c->c.log_bytes, c->c.delivered));
 		if (c->delay.count)
-			fprintf(fp, ",%.2f,%.2f,%.2f\n", cs_hist_quantile(&c->delay, 0.5) / 100.0,
+			fprintf(fp, ",%.2f,%.2f,%.2f", cs_hist_quantile(&c->delay, 0.5) / 100.0,
 				cs_hist_quantile(&c->delay, 0.95) / 100.0,
 				cs_hist_quantile(&c->delay, 0.99) / 100.0);
 		else
-			fprintf(fp, ",,,\n");
+			fprintf(fp, ",,,");
+		fprintf(fp, ",%.6f,", cs_complaint_rate(&c->c));
+		csv_field(fp, cs_complaint_flag(&c->c));
+		putc('\n', fp);
 	}
 }

@@ -25,7 +25,10 @@
  *	of struct cs_counts; cs_count_at() reads count i; cs_report_totals()
  *	sums the wanted campaigns; cs_fmt_duration() writes "1h02m03s",
  *	"2m03s" or "3.25s"; cs_split_reason() splits a reason key
- *	"dsn\tstatus\treason" in place.
+ *	"dsn\tstatus\treason" in place.  cs_complaint_rate() is complaints
+ *	per delivered recipient (0 with nothing delivered);
+ *	cs_complaint_flag() is CS_FLAG_HIGH above 0.3%, CS_FLAG_WARN above
+ *	0.1%, else "" (any complaint with nothing delivered is HIGH).
  * SEE ALSO
  *	campaignstat(1), campaignstat-json.md.
  */
@@ -68,6 +71,11 @@ uint64_t cs_count_at(const struct cs_counts *c, size_t i);
 void	cs_report_totals(const struct cs_track *tr, struct cs_counts *t);
 void	cs_fmt_duration(long long us, char *out, size_t n);
 double	cs_per_delivered(uint64_t bytes, uint64_t delivered);
+double	cs_complaint_rate(const struct cs_counts *c);
+const char *cs_complaint_flag(const struct cs_counts *c);
+
+#define CS_FLAG_WARN	"above 0.1%"	/* complaints over 1 per 1000 delivered */
+#define CS_FLAG_HIGH	"above 0.3%"	/* over 3 per 1000: the providers' limit */
 void	cs_split_reason(char *key, char **dsn, char **st, char **why);
 
 #endif

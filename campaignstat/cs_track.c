@@ -12,8 +12,11 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cs_track.h"
+#include "supentry.h"
+#include "tag.h"
 
 #define F_INJ_QMGR	0x01		/* injection counted from qmgr */
 #define F_INJ_MILTER	0x02		/* injection counted from the milter */
@@ -131,6 +134,7 @@ campaign(struct cs_track *tr, const char *id, size_t n)
 	cs_rate_init(&c->rate);
 	cs_cmap_init(&c->domains, CS_DOMAINS_MAX);
 	cs_cmap_init(&c->reasons, CS_REASONS_MAX);
+	cs_cmap_init(&c->categories, CS_REASONS_MAX);
 	c->next = tr->chain[h & 255];
 	tr->chain[h & 255] = c;
 	tr->camps[tr->ncamps++] = c;
@@ -410,28 +414,130 @@ count_domain(struct cs_track *tr, struct cs_campaign *c, struct cs_str rcpt,
 		e->v[col]++;
 }
 
-/* export_bounce - "address hard bounce DSN DATE" for campaign-suppress */
+/* code_of - the SMTP reply code of a failure: the reject line's, or the
+ * one after "said: " in a delivery's text; "000" when there is none */
+static void
+code_of(const struct cs_event *ev, char code[4])
+{
+	const char *end = ev->reason.p + ev->reason.n, *q;
+	struct cs_str c = ev->code;
+
+	if (c.n != 3 && (q = memmem(ev->reason.p, ev->reason.n, " said: ", 7)) != NULL
+	    && end - q >= 10) {
+		c.p = q + 7;
+		c.n = 3;
+	}
+	if (c.n == 3 && isdigit((unsigned char) c.p[0]) && isdigit((unsigned char) c.p[1])
+	    && isdigit((unsigned char) c.p[2]))
+		memcpy(code, c.p, 3);
+	else
+		memcpy(code, "000", 3);
+	code[3] = 0;
+}
+
+/* own_words - a reject line's text without Postfix's framing ("<>: " and
+ * "Recipient address rejected: "), which every RCPT refusal has and which
+ * a rule for a missing mailbox would otherwise match */
+static const char *
+own_words(const char *text)
+{
+	const char *r;
+
+	if (strncmp(text, "<>: ", 4) == 0)
+		text += 4;
+	if ((r = strstr(text, " rejected: ")) != NULL && r - text < 32
+	    && memchr(text, ':', (size_t) (r - text)) == NULL)
+		text = r + 11;
+	return text;
+}
+
+/* category_of - lib/classify's category of a failure, on "CODE X.Y.Z
+ * TEXT" (TEXT as the reasons table shows it: the server's own words) */
+static const char *
+category_of(struct cs_track *tr, const struct cs_event *ev)
+{
+	char	code[4], st[17], text[512], subj[CLASSIFY_SUBJECT_MAX + 1];
+	size_t	n = ev->dsn.n < 16 ? ev->dsn.n : 16, tn;
+
+	if (tr->rules == NULL) {
+		tr->unclassified++;
+		return CLASSIFY_OTHER;
+	}
+	code_of(ev, code);
+	memcpy(st, n ? ev->dsn.p : "0.0.0", n ? n : 5);
+	st[n ? n : 5] = 0;
+	tn = squeeze_reason(ev->reason, text, sizeof(text));
+	if (ev->kind == CS_REJECT)
+		classify_subject(subj, sizeof(subj), code, st, own_words(text),
+				 strlen(own_words(text)));
+	else
+		classify_subject(subj, sizeof(subj), code, st, text, tn);
+	return classify_match(tr->rules, subj);
+}
+
+/* count_category - one more failure of category cat in column col */
+static void
+count_category(struct cs_track *tr, struct cs_campaign *c, const char *cat,
+	       size_t n, int col)
+{
+	struct cs_cent *e = cs_cmap_get(&c->categories, cat, n);
+
+	if (e == NULL)
+		tr->nomem++;
+	else
+		e->v[col]++;
+}
+
+/* exportable - may a bounce of this status and category suppress its
+ * address?  Not a block of the sender (X.7.X, policy, spam) */
+static int
+exportable(const struct cs_event *ev, const char *cat)
+{
+	if (ev->dsn.n == 0 || ev->dsn.p[0] != '5' || ev->dsn.n > 16)
+		return 0;
+	if (ev->dsn.n > 2 && ev->dsn.p[1] == '.' && ev->dsn.p[2] == '7')
+		return 0;
+	return strcmp(cat, "policy-related") != 0 && strcmp(cat, "spam-related") != 0;
+}
+
+/* export_bounce - "address ENTRY" (lib/supentry's entry, kept as it is
+ * by campaign-suppress import): the one place the exported reason and
+ * its time are written */
 static void
 export_bounce(struct cs_track *tr, struct cs_campaign *c,
-	      const struct cs_event *ev, long long t)
+	      const struct cs_event *ev, const char *cat, long long t)
 {
-	char	date[32];
+	struct buf v;
+	struct cerr e;
 	size_t	i;
 
-	if (tr->bounced == NULL || ev->dsn.n == 0 || ev->dsn.p[0] != '5'
-	    || !cs_track_wanted(tr, c->id))
+	if (tr->bounced == NULL || !exportable(ev, cat) || !cs_track_wanted(tr, c->id))
 		return;
 	for (i = 0; i < ev->rcpt.n; i++)
 		if ((unsigned char) ev->rcpt.p[i] <= ' ' || ev->rcpt.p[i] == 0x7f)
 			break;
-	if (ev->rcpt.n == 0 || i < ev->rcpt.n || ev->dsn.n > 16) {
+	buf_init(&v, SUPENTRY_VALUE_MAX);
+	if (ev->rcpt.n == 0 || i < ev->rcpt.n
+	    || supentry_value(&v, cat, tag_id_valid(c->id, strlen(c->id)) ? c->id : NULL,
+			      (time_t) (t / 1000000), &e) < 0)
 		tr->bounced_skipped++;
-		return;
-	}
-	cs_time_format(t, date, sizeof(date));
-	date[10] = 0;
-	fprintf(tr->bounced, "%.*s hard bounce %.*s %s\n", (int) ev->rcpt.n,
-		ev->rcpt.p, (int) ev->dsn.n, ev->dsn.p, date);
+	else
+		fprintf(tr->bounced, "%.*s %s\n", (int) ev->rcpt.n, ev->rcpt.p, buf_cstr(&v));
+	buf_free(&v);
+}
+
+/* on_bounced - a synchronous bounce: counted, classified, exported */
+static void
+on_bounced(struct cs_track *tr, struct cs_campaign *c, const struct cs_event *ev,
+	   long long t)
+{
+	const char *cat = category_of(tr, ev);
+
+	c->c.bounced++;
+	count_domain(tr, c, ev->rcpt, CS_D_BOUNCE);
+	count_reason(tr, c, ev, CS_ST_BOUNCED);
+	count_category(tr, c, cat, strlen(cat), CS_K_BOUNCED);
+	export_bounce(tr, c, ev, cat, t);
 }
 
 /* final - a recipient of m has its outcome */
@@ -517,10 +623,7 @@ on_delivery(struct cs_track *tr, const struct cs_event *ev, int host,
 		on_deferred(tr, m, c, ev, host);
 		break;
 	case CS_ST_BOUNCED:
-		c->c.bounced++;
-		count_domain(tr, c, ev->rcpt, CS_D_BOUNCE);
-		count_reason(tr, c, ev, CS_ST_BOUNCED);
-		export_bounce(tr, c, ev, t);
+		on_bounced(tr, c, ev, t);
 		final(tr, m, ev->rcpt);
 		break;
 	case CS_ST_EXPIRED:
@@ -531,6 +634,138 @@ on_delivery(struct cs_track *tr, const struct cs_event *ev, int host,
 	default:
 		break;
 	}
+}
+
+/* return_base - "base@domain" of a return path (local part up to its
+ * first '+'), lower case, into out; 0 when it has no '@' or is too long */
+static size_t
+return_base(struct cs_str a, char *out, size_t outlen)
+{
+	const char *at = memchr(a.p, '@', a.n), *plus;
+	size_t	local, n, i;
+
+	if (at == NULL || at == a.p)
+		return 0;
+	plus = memchr(a.p, '+', at - a.p);
+	local = (size_t) ((plus ? plus : at) - a.p);
+	n = local + (a.n - (size_t) (at - a.p));
+	if (n + 1 > outlen)
+		return 0;
+	for (i = 0; i < local; i++)
+		out[i] = (char) tolower((unsigned char) a.p[i]);
+	for (i = 0; local + i < n; i++)
+		out[local + i] = (char) tolower((unsigned char) at[i]);
+	out[n] = 0;
+	return n;
+}
+
+/* learn_return - remember the return path of a milter line (a few kept) */
+static void
+learn_return(struct cs_track *tr, struct cs_str ret)
+{
+	char	b[512];
+	int	i;
+
+	if (return_base(ret, b, sizeof(b)) == 0)
+		return;
+	for (i = 0; i < tr->nreturns; i++)
+		if (strcmp(tr->returns[i], b) == 0)
+			return;
+	if (tr->nreturns < CS_RETURNS_MAX && (tr->returns[tr->nreturns] = strdup(b)) != NULL)
+		tr->nreturns++;
+}
+
+/* is_return - is this delivery one to a return path (see cs_track.h)? */
+static int
+is_return(const struct cs_track *tr, const struct cs_event *ev)
+{
+	static const char bd[] = "@" CS_BOUNCE_DOMAIN;
+	struct cs_str a = ev->orig_to.n ? ev->orig_to : ev->rcpt;
+	char	b[512];
+	int	i;
+
+	if (ev->rcpt.n >= sizeof(bd) - 1
+	    && strncasecmp(ev->rcpt.p + ev->rcpt.n - (sizeof(bd) - 1), bd, sizeof(bd) - 1) == 0)
+		return 1;
+	if (tr->nreturns == 0 || return_base(a, b, sizeof(b)) == 0)
+		return 0;
+	for (i = 0; i < tr->nreturns; i++)
+		if (strcmp(tr->returns[i], b) == 0)
+			return 1;
+	return 0;
+}
+
+/* on_return - a message delivered to the return path: not a delivery */
+static void
+on_return(struct cs_track *tr, const struct cs_event *ev, int host)
+{
+	struct cs_msg *m = find(tr, host, ev->qid);
+
+	if (ev->status == CS_ST_SENT)
+		tr->returned++;
+	if (m != NULL && ev->status != CS_ST_DEFERRED)
+		final(tr, m, ev->rcpt);
+}
+
+/* signal_campaign - the campaign a signal line names ("unknown": CS_UNKNOWN) */
+static struct cs_campaign *
+signal_campaign(struct cs_track *tr, const struct cs_event *ev)
+{
+	if (ev->campaign.n == 7 && memcmp(ev->campaign.p, "unknown", 7) == 0)
+		return named(tr, CS_UNKNOWN);
+	return campaign(tr, ev->campaign.p, ev->campaign.n);
+}
+
+static int
+str_is(struct cs_str s, const char *lit)
+{
+	return s.n == strlen(lit) && memcmp(s.p, lit, s.n) == 0;
+}
+
+/* on_signal - campaign-bounce's verdict on a message to the return path */
+static void
+on_signal(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
+{
+	struct cs_campaign *c = signal_campaign(tr, ev);
+
+	if (c == NULL) {
+		tr->nomem++;
+		return;
+	}
+	touch(c, t, host);
+	if (str_is(ev->action, "ignored")
+	    || !(str_is(ev->signal, "dsn") || str_is(ev->signal, "arf"))) {
+		c->c.reports_other++;
+		return;
+	}
+	if (str_is(ev->signal, "dsn"))
+		c->c.bounces_async++;
+	else if (str_is(ev->category, "complaint"))
+		c->c.complaints++;
+	else
+		c->c.reports_other++;
+	count_category(tr, c, ev->category.p, ev->category.n, CS_K_ASYNC);
+	if (str_is(ev->action, "suppressed")) {
+		c->c.supp_policy++;
+		count_category(tr, c, ev->category.p, ev->category.n, CS_K_SUPPRESSED);
+	}
+}
+
+/* on_unsub - campaign-unsubscribe wrote (added) or kept an entry */
+static void
+on_unsub(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
+{
+	struct cs_campaign *c = campaign(tr, ev->campaign.p, ev->campaign.n);
+
+	if (c == NULL) {
+		tr->nomem++;
+		return;
+	}
+	touch(c, t, host);
+	if (str_is(ev->result, "added"))
+		c->c.unsubscribes++;
+	else
+		c->c.unsub_repeats++;
 }
 
 /* on_milter - the milter names the campaign of a queue id: injection */
@@ -556,6 +791,7 @@ on_milter(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 		m->nrcpt = ev->nrcpt;
 	touch(c, t, host);
 	tr->filter_seen = 1;	/* campaign mail goes to the filter: copies follow */
+	learn_return(tr, ev->ret);
 }
 
 /* link_child - qid is a copy reinjected by the filter for campaign c,
@@ -836,10 +1072,14 @@ on_reject(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 	if (c == NULL)
 		return;
 	touch(c, t, host);
-	if (memmem(ev->reason.p, ev->reason.n, "suppressed", 10) != NULL)
+	if (memmem(ev->reason.p, ev->reason.n, "suppressed", 10) != NULL) {
 		c->c.supp_early++;
-	else
+	} else {
+		const char *cat = category_of(tr, ev);
+
 		c->c.rejected++;
+		count_category(tr, c, cat, strlen(cat), CS_K_REJECTED);
+	}
 	count_reason(tr, c, ev, CS_ST_NONE);
 }
 
@@ -1040,7 +1280,10 @@ line_campaign(struct cs_track *tr, const struct cs_event *ev, int host)
 	case CS_FILTER:
 	case CS_BATCH:
 	case CS_COPIES:
+	case CS_UNSUB:
 		return campaign(tr, ev->campaign.p, ev->campaign.n);
+	case CS_SIGNAL:
+		return signal_campaign(tr, ev);
 	case CS_REJECT:
 		return camp_named(tr, host, ev->qid) ? camp_named(tr, host, ev->qid)
 		    : by_sender(tr, ev->sender);
@@ -1064,7 +1307,10 @@ cs_track_event(struct cs_track *tr, const struct cs_line *l,
 	release_due(tr, l->t);
 	switch (ev->kind) {
 	case CS_DELIVERY:
-		if (!unlinked(tr, find(tr, host, ev->qid)) || hold(tr, l, ev, host) < 0)
+		if (!is_hop(tr, find(tr, host, ev->qid), ev) && is_return(tr, ev))
+			on_return(tr, ev, host);	/* (a message to the alias still
+						 * goes through the filter first) */
+		else if (!unlinked(tr, find(tr, host, ev->qid)) || hold(tr, l, ev, host) < 0)
 			on_delivery(tr, ev, host, l->t);
 		else
 			return;		/* its bytes count when it is released */
@@ -1101,6 +1347,12 @@ cs_track_event(struct cs_track *tr, const struct cs_line *l,
 	case CS_COPIES:
 		on_copies(tr, ev, host, l->t);
 		release_copies(tr, host, ev->copies);
+		break;
+	case CS_SIGNAL:
+		on_signal(tr, ev, host, l->t);
+		break;
+	case CS_UNSUB:
+		on_unsub(tr, ev, host, l->t);
 		break;
 	default:
 		break;
@@ -1146,6 +1398,7 @@ campaign_free(struct cs_campaign *c)
 	cs_hist_free(&c->delay);
 	cs_cmap_free(&c->domains);
 	cs_cmap_free(&c->reasons);
+	cs_cmap_free(&c->categories);
 	free(c->id);
 	free(c);
 }
@@ -1180,6 +1433,8 @@ cs_track_free(struct cs_track *tr)
 		campaign_free(tr->camps[i]);
 	for (i = 0; i < (size_t) tr->nhosts; i++)
 		free(tr->hosts[i]);
+	for (i = 0; i < (size_t) tr->nreturns; i++)
+		free(tr->returns[i]);
 	free(tr->camps);
 	cs_table_free(&tr->msgs);
 	cs_pattern_free(&tr->pat);

@@ -81,9 +81,30 @@
  *	names, when that is known at that line (cs_track_other() for the
  *	lines that carry no count), or to tr->log_other.
  *
+ *	Mail to the return path is not campaign mail: a delivery whose
+ *	orig_to= (or to=) is a return path (the local part before its first
+ *	'+', and the domain, of a return=<...> the milter logged) or goes to
+ *	campaign-setup --bounce's CS_BOUNCE_DOMAIN is a message returned
+ *	(a DSN, a complaint, a reply), counted in tr->returned and never as
+ *	a delivery of any campaign; its verdict comes from campaign-bounce.
+ *
+ *	The signals (CS_SIGNAL, CS_UNSUB) count for the campaign their line
+ *	names (campaign=unknown: CS_UNKNOWN): unsubscribes (status=added;
+ *	kept: already suppressed), complaints (an ARF report of category
+ *	complaint), asynchronous bounces (a DSN whose action is not
+ *	ignored), other reports (the rest), suppressed by the policy
+ *	(action=suppressed).  Bounce categories per campaign: the
+ *	synchronous failures (status=bounced, and reject: lines other than
+ *	our own suppression) classified by lib/classify on "CODE X.Y.Z
+ *	TEXT" with tr->rules, and the category campaign-bounce logged.
+ *
  *	With bounced set, each hard bounce (status=bounced, dsn 5.x.x) of a
- *	wanted campaign is written there as "address hard bounce DSN DATE",
- *	the format campaign-suppress import reads.
+ *	wanted campaign is written there as "address ENTRY", ENTRY the
+ *	suppression entry of lib/supentry ("550 5.7.1 suppressed:
+ *	category=CAT campaign=ID time=ISO8601", the time of the bounce),
+ *	which campaign-suppress import keeps as it is; a 5.7.X status and
+ *	the policy-related and spam-related categories are not written (a
+ *	block of the sender never suppresses an address).
  * SEE ALSO
  *	cs_parse.h, cs_stats.h, campaignstat(1).
  */
@@ -93,6 +114,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "classify.h"
 #include "cs_parse.h"
 #include "cs_stats.h"
 #include "cs_table.h"
@@ -108,6 +130,14 @@
 
 /* domain counter columns */
 enum { CS_D_SENT, CS_D_DEFER, CS_D_BOUNCE, CS_D_EXPIRE };
+
+/* bounce category counter columns: synchronous (status=bounced), refused
+ * at RCPT (reject:), asynchronous (campaign-bounce), suppressed by it */
+enum { CS_K_BOUNCED, CS_K_REJECTED, CS_K_ASYNC, CS_K_SUPPRESSED };
+
+#define CS_RETURNS_MAX	16		/* return addresses remembered */
+#define CS_BOUNCE_DOMAIN "campaign-bounce.invalid"	/* campaign-setup --bounce */
+#define CS_RULES_DEFAULT "/etc/postfix/campaign/bounce-rules"	/* bounce_rules */
 
 struct cs_counts {
 	uint64_t msgs;			/* messages injected */
@@ -128,6 +158,13 @@ struct cs_counts {
 	uint64_t end_def_msgs;		/* still deferred at the end */
 	uint64_t end_def_rcpts;
 	uint64_t end_live_msgs;		/* queued, no outcome yet at the end */
+	/* the signals: campaign-unsubscribe and campaign-bounce lines */
+	uint64_t unsubscribes;		/* one-click or mailto:, new entries */
+	uint64_t unsub_repeats;		/* the same, already suppressed */
+	uint64_t complaints;		/* ARF reports, category complaint */
+	uint64_t bounces_async;		/* failed DSNs (not ignored) */
+	uint64_t reports_other;		/* auto-replies, delay notices, ... */
+	uint64_t supp_policy;		/* addresses suppressed by the policy */
 };
 
 struct cs_campaign {
@@ -141,6 +178,7 @@ struct cs_campaign {
 	struct cs_rate rate;
 	struct cs_cmap domains;
 	struct cs_cmap reasons;		/* key "dsn\tstatus\treason" */
+	struct cs_cmap categories;	/* bounce category, CS_K_* columns */
 	uint64_t hostmask;		/* hosts 0..63 seen */
 };
 
@@ -169,6 +207,11 @@ struct cs_track {
 	long long hold_us;		/* CS_HOLD_US, or CS_HOLD_BATCH_US */
 	struct cs_table batches;	/* batches seen (struct cs_batch) */
 	uint64_t log_other;		/* bytes of lines of no campaign */
+	const struct classify *rules;	/* bounce categories; NULL: "other" */
+	uint64_t unclassified;		/* failures classified without rules */
+	char   *returns[CS_RETURNS_MAX];	/* "base@domain" of return paths seen */
+	int	nreturns;
+	uint64_t returned;		/* messages delivered to a return path */
 };
 
 void	cs_track_init(struct cs_track *tr);

@@ -70,6 +70,16 @@ check_event(const struct cs_event *ev, enum cs_kind k, const char *p, size_t n)
 	inside(ev->requeued, p, n);
 	inside(ev->batch, p, n);
 	inside(ev->copies, p, n);
+	inside(ev->orig_to, p, n);
+	inside(ev->ret, p, n);
+	inside(ev->code, p, n);
+	inside(ev->signal, p, n);
+	inside(ev->category, p, n);
+	inside(ev->action, p, n);
+	inside(ev->result, p, n);
+	if ((k == CS_SIGNAL && (ev->category.n == 0 || ev->category.n > 32 || ev->action.n == 0))
+	    || (k == CS_UNSUB && ev->result.n == 0))
+		abort();
 	if (ev->qid.n > CS_QID_MAX)
 		abort();
 	if (k == CS_COPIES)

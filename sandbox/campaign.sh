@@ -5,7 +5,10 @@
 #	. "$CAMPAIGN_SRC/sandbox/lib.sh"	(sources sandbox.sh, then this)
 #	sandbox_start
 # THE MILTER
-#	cm_write_conf [name=value...]	$CM_CONF with the test settings
+#	cm_write_conf [name=value...]	$CM_CONF with the test settings, then
+#					the arguments, then the lines of the
+#					array CM_CONF_EXTRA (the last value of
+#					a setting wins)
 #	cm_start [OPTION...]		campaign-milter as a daemon, -u nobody
 #	cm_campaign_service		the campaign smtpd on $CM_PORT
 #	cm_discard_setup		virtual + aliases: the alias to /dev/null
@@ -50,7 +53,7 @@ cm_write_conf() {
 		echo "feedback_id = %c:campaign:sandbox"
 		echo "milter_socket = unix:$CM_SOCK"
 		local kv
-		for kv in "$@"; do echo "$kv"; done
+		for kv in "$@" ${CM_CONF_EXTRA[@]+"${CM_CONF_EXTRA[@]}"}; do echo "$kv"; done
 	} > "$CM_CONF"
 	chmod 644 "$CM_CONF"
 }

@@ -4,6 +4,9 @@
 #	. "$CAMPAIGN_SRC/sandbox/lib.sh"	(sources this after campaign.sh)
 #	sandbox_start
 #	us_write_conf [name=value...]	$US_CONF, secret, an empty table
+#	us_attach CONF TABLE PORT	use an existing campaign.conf instead
+#					(the campaign path's: its secret signs
+#					the tokens the milter and filter wrote)
 #	us_start			campaign-unsubscribe as a daemon
 #	us_url CAMPAIGN RCPT [TOKEN]	the one-click URL the milter writes
 #	us_urls < "CAMPAIGN RCPT" lines	the same for many, in one process
@@ -43,6 +46,14 @@ us_write_conf() {
 		for kv in "$@"; do echo "$kv"; done
 	} > "$US_CONF"
 	chmod 644 "$US_CONF"
+}
+
+# us_attach CONF TABLE PORT - the daemon on CONF (whose unsubscribe_listen
+# is 127.0.0.1:PORT and suppression_table hash:TABLE), not us_write_conf's
+us_attach() {
+	US_DIR=$SB/unsub
+	mkdir -p "$US_DIR" && chmod 755 "$US_DIR" || return 1
+	US_CONF=$1 US_TABLE=$2 US_PORT=$3
 }
 
 us_ready() { sb_port_in_use "$US_PORT"; }

@@ -12,13 +12,17 @@
 #	parses (python3 -m json.tool) and holds the expected counts for
 #	campaign "demo" (500 recipients in one batch: 3 suppressed by the
 #	filter, 10 bounced by the sink, 15 deferred once, 487 delivered, one
-#	personal copy each, none still deferred);
+#	personal copy each, none still deferred; then 3 one-click
+#	unsubscribes (one replayed), the 10 DSNs Postfix made back through
+#	campaign-bounce as bad-mailbox and suppressed, 2 ARF complaints:
+#	0.41% of delivered, flagged "above 0.3%"; nothing delivered under
+#	"(unknown)"); the text report shows those lines;
 #	report.html holds an <svg> chart; and no process of the demo is
 #	left in this PID namespace.
 . "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 N=500
-SUPPRESSED=3 BOUNCED=10 DEFERRED=15
+SUPPRESSED=3 BOUNCED=10 DEFERRED=15 UNSUBS=3 COMPLAINTS=2
 W=$(mktemp -d /tmp/demo-smoke.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
@@ -47,7 +51,7 @@ leftovers() {
 
 cd "$W" || exit 1
 start=$(date +%s)
-timeout -k 10 110 "$CAMPAIGN_SRC/scripts/demo" --no-install -B "$CAMPAIGN_BUILD" \
+timeout -k 10 240 "$CAMPAIGN_SRC/scripts/demo" --no-install -B "$CAMPAIGN_BUILD" \
 	-n "$N" > "$W/out" 2>&1
 st=$?
 check_eq "the demo exits 0" "$st" 0
@@ -73,6 +77,29 @@ check_eq "json: deferral events" "$(jget "c['deferral_events']")" "$DEFERRED"
 check_eq "json: still deferred" "$(jget "c['still_deferred_recipients']")" 0
 check_eq "json: nothing left in the queue" "$(jget "c['in_queue_messages']")" 0
 check "json: a delivery-rate series" test "$(jget "sum(c['rate']['deliveries'])")" = $(( N - SUPPRESSED - BOUNCED ))
+check_eq "json: unsubscribes (one-click POSTs)" "$(jget "c['unsubscribes']")" "$UNSUBS"
+check_eq "json: the replayed POST changed nothing" "$(jget "c['unsubscribes_repeated']")" 1
+check_eq "json: bounces returned as DSNs" "$(jget "c['bounces_async']")" "$BOUNCED"
+check_eq "json: bad-mailbox: bounced/refused/returned/suppressed" \
+	"$(jget "'/'.join(str(x[k]) for x in c['bounce_categories'] if x['category'] == 'bad-mailbox' for k in ('bounced', 'refused', 'returned', 'suppressed'))")" \
+	"$BOUNCED/0/$BOUNCED/$BOUNCED"
+check_eq "json: complaints" "$(jget "c['complaints']")" "$COMPLAINTS"
+check_eq "json: complaint rate" "$(jget "'%.4f' % c['complaint_rate']")" 0.0041
+check_eq "json: complaint flag" "$(jget "c['complaint_flag']")" "above 0.3%"
+check_eq "json: suppressed by the policy" "$(jget "c['suppressed_by_policy']")" $(( BOUNCED + COMPLAINTS ))
+check "the text report shows the unsubscribes" \
+	grep -qE "^  unsubscribed  $UNSUBS \(1 already suppressed\)$" "$W/demo-report/report.txt"
+check "the text report shows the complaints, flagged" \
+	grep -qE "^  complaints    $COMPLAINTS, 0\.41% of delivered \(above 0\.3%\)$" "$W/demo-report/report.txt"
+check "the text report shows the bad-mailbox category" \
+	grep -qE "^  bad-mailbox +$BOUNCED +0 +$BOUNCED +$BOUNCED$" "$W/demo-report/report.txt"
+check "the count check covered unsubscribes, DSNs and complaints" bash -c \
+	"grep -qE 'campaignstat unsubscribes +$UNSUBS +want +$UNSUBS +ok' '$W/out' &&
+	 grep -qE 'campaignstat bounces returned as DSNs +$BOUNCED +want +$BOUNCED +ok' '$W/out' &&
+	 grep -qE 'campaignstat complaints +$COMPLAINTS +want +$COMPLAINTS +ok' '$W/out' &&
+	 grep -qE 'campaignstat \(unknown\) delivered +0 +want +0 +ok' '$W/out'"
+check "report.html shows the flagged complaint rate" \
+	grep -q 'class="flag">0.41% of delivered (above 0.3%)' "$W/demo-report/report.html"
 
 check "report.html has an <svg> chart" grep -q '<svg' "$W/demo-report/report.html"
 check "report.html is self-contained (no external script or style)" \

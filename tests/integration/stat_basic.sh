@@ -23,7 +23,9 @@ check_eq "unparsed counted" "$(jget "$tmp/p.json" "d['lines']['unparsed']")" 1
 gzip -c "$FX/pipeline.log" > "$tmp/p.log.gz"
 "$CS" --json "$tmp/p.log.gz" > "$tmp/g.json" 2>/dev/null
 check_eq "gzip input gives the same delivered" "$(jget "$tmp/g.json" "d['totals']['delivered']")" 1
-check_eq "bounced export" "$("$CS" --bounced "$FX/pipeline.log" 2>/dev/null)" "v@e.example hard bounce 5.1.1 2026-11-28"
+check_eq "bounced export: the suppression entry, its time once" \
+	"$("$CS" --bounced --year 2026 --bounce-rules "$CAMPAIGN_SRC/postfix-conf/bounce-rules" "$FX/pipeline.log" 2>/dev/null)" \
+	"v@e.example 550 5.7.1 suppressed: category=bad-mailbox campaign=spring time=2026-11-28T10:00:02Z"
 "$CS" --help >/dev/null; check_eq "--help exits 0" $? 0
 "$CS" --nonsense >/dev/null 2>&1; check_eq "usage error exits 64" $? 64
 

@@ -23,7 +23,11 @@
 #	stamps with microseconds).  On the full log, campaignstat's totals
 #	equal pflogsumm's: delivered (campaignstat's delivered plus its
 #	filter hops, since pflogsumm counts the pipe delivery to the filter
-#	as one), deferred messages and bounced.
+#	as one, plus the messages delivered to the return path, the DSNs
+#	of the HARD bounces and the path probe, which pflogsumm counts as
+#	deliveries and campaignstat never does), deferred messages and
+#	bounced.  None of those returned messages is delivered under
+#	"(unknown)".
 . "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 export TZ=UTC
 CS=$CAMPAIGN_BUILD/campaignstat/campaignstat
@@ -92,7 +96,8 @@ for f in sys.argv[1:]:
     for c in d["campaigns"] + [dict(d["totals"], campaign="totals")]:
         for k, v in c.items():
             if isinstance(v, int): print(f, c["campaign"], k, v)
-    print(f, "lines", "unparsed", d["lines"]["unparsed"])' "$@"
+    print(f, "lines", "unparsed", d["lines"]["unparsed"])
+    print(f, "top", "returned", d["returned_to_return_path"])' "$@"
 }
 flat "$FT/full.json" "$FT/compact.json" > "$FT/flat"
 # cs FILE CAMPAIGN KEY
@@ -127,7 +132,11 @@ tot() {
 	for k in "$@"; do n=$((n + $(cs "$FT/full.json" totals "$k"))); done
 	echo $n
 }
-check_eq "delivered + filter hops = pflogsumm's delivered" "$(tot delivered filter_hops)" "$(pf delivered)"
+check_eq "delivered + filter hops + returned to the return path = pflogsumm's delivered" \
+	"$(( $(tot delivered filter_hops) + $(cs "$FT/full.json" top returned) ))" "$(pf delivered)"
+check_eq "returned to the return path: the HARD bounces' DSNs and the probe" \
+	"$(cs "$FT/full.json" top returned)" $(( 2 * HARD + 1 ))
+check_eq "nothing delivered under (unknown)" "$(cs "$FT/full.json" "(unknown)" delivered)" none
 check_eq "deferred messages = pflogsumm's deferred" "$(tot deferred_messages)" "$(pf deferred)"
 check_eq "bounced = pflogsumm's bounced" "$(tot bounced)" "$(pf bounced)"
 check_eq "no unparsed line in the full log" "$(cs "$FT/full.json" lines unparsed)" 0

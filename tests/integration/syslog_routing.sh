@@ -10,7 +10,9 @@
 #	deferred until it expires (maximal_queue_lifetime=0, connection
 #	refused), one bounced by the error(8) transport (queued with sendmail(1)), and our notice lines
 #	(logger -p mail.notice -t campaign-milter/campaign-filter, as the
-#	milter and filter log them) plus info lines of the same programs.
+#	milter and filter log them; campaign-bounce's verdict and
+#	campaign-unsubscribe's unsubscribe line, which campaignstat counts)
+#	plus info lines of the same programs.
 #	Then checks:
 #	- the maillog holds every notice line and no info line (no marker
 #	  line sent at info, no Postfix info kind; Postfix lines in it are
@@ -56,6 +58,8 @@ for i in $(seq "$NOTICES"); do
 		"R$i: campaign=route from=<s@campaign.test> return=<b@campaign.test> nrcpt=1 tags=list"
 	logger -p mail.info -t campaign-filter --id=$$ -- "R$i: INFOMARK an info line of ours"
 done
+logger -p mail.notice -t campaign-bounce --id=$$ -- "RB1: campaign=route recipient=<gone@sink.test> kind=dsn category=bad-mailbox status=5.1.1 code=550 action=suppressed rcpt_via=verp campaign_via=verp"
+logger -p mail.notice -t campaign-unsubscribe --id=$$ -- "unsubscribe: campaign=route rcpt=<u@sink.test> via=http status=added"
 logger -p mail.notice -t campaign-filter --id=$$ -- "RLAST: campaign=route nrcpt=1 sent=1 suppressed=0 size=1 requeued=RX ms=1"
 
 check "the queue empties" sandbox_wait_queue_empty 90
@@ -74,9 +78,15 @@ check_eq "every notice line of ours is in the maillog" \
 	"$(grep -cE "campaign-milter\[$$\]: R[0-9]+: campaign=route " "$MAILLOG")" "$NOTICES"
 check_eq "the notice lines are all different" \
 	"$(grep -oE "campaign-milter\[$$\]: R[0-9]+:" "$MAILLOG" | sort -u | wc -l)" "$NOTICES"
+check_eq "campaign-bounce's verdict is in the maillog" \
+	"$(grep -cE "campaign-bounce\[$$\]: RB1: campaign=route recipient=<gone@sink.test> kind=dsn .* campaign_via=verp$" "$MAILLOG")" 1
+check_eq "campaign-unsubscribe's line is in the maillog" \
+	"$(grep -cE "campaign-unsubscribe\[$$\]: unsubscribe: campaign=route rcpt=<u@sink.test> via=http status=added$" "$MAILLOG")" 1
 check_eq "no info line of ours in the maillog" "$(grep -c INFOMARK "$MAILLOG")" 0
 check "info lines of ours did reach syslog-ng" test "$(grep -c INFOMARK "$SB_LOG")" -eq "$NOTICES"
-check_eq "no Postfix info kind in the maillog" "$(grep -cE -- "$INFO_KINDS" "$MAILLOG")" 0
+# (campaign-bounce's and campaign-unsubscribe's notice lines have status= of their own)
+check_eq "no Postfix info kind in the maillog" \
+	"$(grep -vE " campaign-(bounce|unsubscribe)\[$$\]: " "$MAILLOG" | grep -cE -- "$INFO_KINDS")" 0
 check_eq "Postfix lines in the maillog are warnings or worse" \
 	"$(grep -E '^[^ ]+ [^ ]+ postfix' "$MAILLOG" | grep -cvE ']: (warning|error|fatal|panic): ')" 0
 

@@ -8,7 +8,10 @@
  *	kinds, long queue ids (enable_long_queue_ids), quotes, commas, '>'
  *	and '=' inside values, unknown programs, our own warnings, and lines
  *	cut short; the filter's batch lines (the batch summary, copies=,
- *	bad records).  Every prefix of some lines is parsed too, each from an
+ *	bad records); campaign-bounce's verdicts and campaign-unsubscribe's
+ *	lines (fields, cut and malformed ones, warnings that are not
+ *	verdicts); orig_to=, a reject's reply code, the milter's return=.
+ *	Every prefix of some lines is parsed too, each from an
  *	exact-size heap copy, so that ASan catches any read past the end.
  * SEE ALSO
  *	campaignstat/cs_parse.h
@@ -300,6 +303,115 @@ test_batch_lines(void)
 	CHECK_INT(i, 0, "cut batch lines taken as whole");
 }
 
+/* campaign-bounce's verdicts and campaign-unsubscribe's lines */
+#define VERDICT	"campaign-bounce[8]: 4Q7xLc2Ab3z9sWe: campaign=spring recipient=<gone@d.example> " \
+	"kind=dsn category=bad-mailbox status=5.1.1 code=550 action=suppressed rcpt_via=verp campaign_via=verp"
+static const struct {
+	const char *line;
+	enum cs_kind kind;
+	const char *qid, *campaign, *rcpt, *signal, *category, *action, *dsn, *code, *result;
+} srows[] = {
+	{H VERDICT, CS_SIGNAL, "4Q7xLc2Ab3z9sWe", "spring", "gone@d.example", "dsn",
+	 "bad-mailbox", "suppressed", "5.1.1", "550", ""},
+	{H "campaign-bounce[8]: ABC: campaign=spring recipient=<a@d.example> kind=arf category=complaint status=\"\" code=\"\" action=suppressed rcpt_via=verp campaign_via=verp",
+	 CS_SIGNAL, "ABC", "spring", "a@d.example", "arf", "complaint", "suppressed", "", "", ""},
+	{H "campaign-bounce[8]: ABC: campaign=unknown recipient=<> kind=autoreply category=autoreply status=\"\" code=\"\" action=ignored rcpt_via=none campaign_via=none",
+	 CS_SIGNAL, "ABC", "unknown", "", "autoreply", "autoreply", "ignored", "", "", ""},
+	{H "campaign-bounce[8]: ABC: campaign=c recipient=<q@d.example> kind=dsn category=quota status=5.2.2 code=552 action=soft soft=1/3 rcpt_via=verp campaign_via=returned",
+	 CS_SIGNAL, "ABC", "c", "q@d.example", "dsn", "quota", "soft", "5.2.2", "552", ""},
+	/* cut before campaign_via=; a kind, category or action malformed or missing */
+	{H "campaign-bounce[8]: ABC: campaign=c recipient=<q@d.example> kind=dsn category=quota status=5.2.2 code=552 action=soft rcpt_via=verp",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	{H "campaign-bounce[8]: ABC: campaign=c recipient=<q@d.example> kind=DSN category=quota status=5.2.2 code=552 action=soft rcpt_via=verp campaign_via=verp",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	{H "campaign-bounce[8]: ABC: campaign=c recipient=<q@d.example> kind=dsn category=\"a b\" status=5.2.2 code=552 action=soft rcpt_via=verp campaign_via=verp",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	{H "campaign-bounce[8]: ABC: campaign=c recipient=<q@d.example> kind=dsn category=quota status=5.2.2 code=552 rcpt_via=verp campaign_via=verp",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	{H "campaign-bounce[8]: ABC: recipient=<q@d.example> kind=dsn category=quota status=5.2.2 code=552 action=soft rcpt_via=verp campaign_via=verp",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	/* campaign-bounce's warning is not a verdict */
+	{H "campaign-bounce[8]: warning: ABC: recipient=<q@d.example> category=quota: database error",
+	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	/* unsubscribes: HTTP, the mailto: form with its queue id, a replay */
+	{H "campaign-unsubscribe[9]: unsubscribe: campaign=spring rcpt=<a@d.example> via=http status=added",
+	 CS_UNSUB, "", "spring", "a@d.example", "", "", "", "", "", "added"},
+	{H "campaign-unsubscribe[9]: unsubscribe: campaign=spring rcpt=<\"x y\"@d.example> via=mail qid=4Q7xLc2Ab3z9sWe status=kept",
+	 CS_UNSUB, "", "spring", "\"x y\"@d.example", "", "", "", "", "", "kept"},
+	{H "campaign-unsubscribe[9]: unsubscribe: campaign=spring rcpt=<a@d.example> via=http status=add",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	{H "campaign-unsubscribe[9]: unsubscribe: campaign=spring rcpt=<a@d.example> via=http",
+	 CS_BAD, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+	{H "campaign-unsubscribe[9]: listening on 127.0.0.1:8025",
+	 CS_OTHER, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static void
+sstr_is(struct cs_str got, const char *want, size_t i, const char *what)
+{
+	char	buf[128];
+
+	if (want == NULL)
+		return;
+	snprintf(buf, sizeof(buf), "%.*s", (int) got.n, got.p ? got.p : "");
+	CHECK_STR(buf, want, "signal row %zu: %s", i, what);
+}
+
+static void
+test_signal_lines(void)
+{
+	struct cs_event ev;
+	char   *copy;
+	size_t	i, n, whole = 0;
+
+	for (i = 0; i < sizeof(srows) / sizeof(srows[0]); i++) {
+		CHECK_INT(parse(srows[i].line, strlen(srows[i].line), &copy, &ev),
+			  srows[i].kind, "signal row %zu: kind (%s)", i, ev.why ? ev.why : "");
+		if (srows[i].kind == CS_SIGNAL || srows[i].kind == CS_UNSUB) {
+			sstr_is(ev.qid, srows[i].qid, i, "qid");
+			sstr_is(ev.campaign, srows[i].campaign, i, "campaign");
+			sstr_is(ev.rcpt, srows[i].rcpt, i, "recipient");
+			sstr_is(ev.signal, srows[i].signal, i, "kind");
+			sstr_is(ev.category, srows[i].category, i, "category");
+			sstr_is(ev.action, srows[i].action, i, "action");
+			sstr_is(ev.dsn, srows[i].dsn, i, "status");
+			sstr_is(ev.code, srows[i].code, i, "code");
+			sstr_is(ev.result, srows[i].result, i, "result");
+		}
+		free(copy);
+	}
+	/* every cut of a verdict before campaign_via= is bad, never a verdict */
+	for (n = strlen(H); n < strlen(H VERDICT) - strlen(" campaign_via=verp"); n++) {
+		if (parse(H VERDICT, n, &copy, &ev) == CS_SIGNAL)
+			whole++;
+		free(copy);
+	}
+	CHECK_INT(whole, 0, "cut verdict lines taken as whole");
+}
+
+/* the other fields the report side reads: orig_to=, reject code, return= */
+static void
+test_report_fields(void)
+{
+	static const char dl[] = H "postfix/local[3]: ABC: to=<devnull@x.example>, orig_to=<bounces+c1+u=d.example@b.example>, relay=local, delay=0.01, dsn=2.0.0, status=sent (delivered to file: /dev/null)";
+	static const char rj[] = H "postfix/smtpd[6]: NOQUEUE: reject: RCPT from h[192.0.2.1]: 450 4.1.2 <y@nx.example>: Recipient address rejected: Domain not found; from=<b@x> to=<y@nx.example> proto=ESMTP helo=<h>";
+	static const char ml[] = H "campaign-milter[1]: ABC: campaign=c1 from=<n@x> return=<bounces+c1+u=d.example@b.example> nrcpt=1 tags=list";
+	struct cs_event ev;
+	char   *copy;
+
+	CHECK_INT(parse(dl, strlen(dl), &copy, &ev), CS_DELIVERY, "orig_to line");
+	sstr_is(ev.orig_to, "bounces+c1+u=d.example@b.example", 0, "orig_to");
+	sstr_is(ev.rcpt, "devnull@x.example", 0, "to with orig_to");
+	free(copy);
+	CHECK_INT(parse(rj, strlen(rj), &copy, &ev), CS_REJECT, "reject line");
+	sstr_is(ev.code, "450", 1, "reject code");
+	sstr_is(ev.dsn, "4.1.2", 1, "reject dsn");
+	free(copy);
+	CHECK_INT(parse(ml, strlen(ml), &copy, &ev), CS_MILTER, "milter line");
+	sstr_is(ev.ret, "bounces+c1+u=d.example@b.example", 2, "return");
+	free(copy);
+}
+
 static void
 test_patterns(void)
 {
@@ -351,6 +463,8 @@ main(void)
 		check_row(i, &rows[i]);
 	test_prefixes();
 	test_batch_lines();
+	test_signal_lines();
+	test_report_fields();
 	test_patterns();
 	return TEST_DONE("test_stat_parse");
 }

@@ -13,7 +13,11 @@
  *	copies= lines: recipients in, suppressed, bad records, each copy's
  *	delivery, a delivery logged before its copies= line, a batch
  *	logged again after a retry, copies logged again by a filter run
- *	after a kill, both modes side by side); that memory
+ *	after a kill, both modes side by side); the signals (campaign-bounce's
+ *	verdicts, campaign-unsubscribe's lines), the complaint flag's
+ *	thresholds, the bounce categories (with a classifier, Postfix's reject
+ *	framing left out), mail to the return path that is never a delivery,
+ *	the --bounced export (lib/supentry's entry, no sender block); that memory
  *	is released when every recipient has its outcome; the log
  *	bytes given to each campaign; and that a host past the full host
  *	table is counted as lost, never filed under another host.
@@ -46,6 +50,11 @@ struct scenario {
 	" batch=" b " nrcpt=" n " sent=" s " suppressed=" x " bad=" bad " size=9000 ms=20"
 #define COPIES(t, q, c, b, l) T(t) "campaign-filter[2]: " q ": campaign=" c " batch=" b " copies=" l
 #define BATCHTO	"batch@batch.campaign.invalid"
+#define VERDICT(t, q, c, r, k, cat, st, code, act) T(t) "campaign-bounce[6]: " q \
+	": campaign=" c " recipient=<" r "> kind=" k " category=" cat " status=" st " code=" code \
+	" action=" act " rcpt_via=verp campaign_via=verp"
+#define UNSUB(t, c, r, st) T(t) "campaign-unsubscribe[7]: unsubscribe: campaign=" c \
+	" rcpt=<" r "> via=http status=" st
 #define SMTP(t, q, to, dsn, st) T(t) "postfix/smtp[5]: " q ": to=<" to ">, relay=mx[1.2.3.4]:25, delay=1.5, delays=0/0/0/1.5, dsn=" dsn ", status=" st " (host mx said: " dsn " text)"
 
 static const struct scenario scen[] = {
@@ -246,6 +255,37 @@ static const struct scenario scen[] = {
 		SMTP("01.000000", "BBB4", "y@d.example", "2.0.0", "sent")},
 	 {"cb: messages_injected=1 recipients_injected=2 delivered=2 filter_hops=1 batches=1",
 	  "cp: messages_injected=2 recipients_injected=2 delivered=2 filter_hops=2 batches=0"}, 0},
+	{"signals: unsubscribes, complaints, DSNs, the policy's suppressions", {
+		MILTER("00.000000", "AAA1", "s1", "2"),
+		FILTER("00.100000", "AAA1", "s1", "2", "2", "0", "BBB2"),
+		SMTP("01.000000", "BBB2", "u@d.example", "2.0.0", "sent"),
+		SMTP("01.100000", "BBB2", "g@d.example", "5.1.1", "bounced"),
+		VERDICT("02.000000", "CCC1", "s1", "g@d.example", "dsn", "bad-mailbox", "5.1.1", "550", "suppressed"),
+		VERDICT("02.100000", "CCC2", "s1", "u@d.example", "arf", "complaint", "\"\"", "\"\"", "suppressed"),
+		VERDICT("02.200000", "CCC3", "s1", "u@d.example", "dsn", "spam-related", "5.7.1", "554", "counted"),
+		VERDICT("02.300000", "CCC4", "s1", "q@d.example", "dsn", "quota", "5.2.2", "552", "soft"),
+		VERDICT("02.400000", "CCC5", "s1", "u@d.example", "dsn", "other", "4.4.1", "\"\"", "ignored"),
+		VERDICT("02.500000", "CCC6", "s1", "u@d.example", "autoreply", "autoreply", "\"\"", "\"\"", "ignored"),
+		VERDICT("02.600000", "CCC7", "unknown", "", "other", "other", "\"\"", "\"\"", "ignored"),
+		VERDICT("02.700000", "CCC8", "s1", "u@d.example", "arf", "policy-related", "\"\"", "\"\"", "counted"),
+		UNSUB("03.000000", "s1", "u@d.example", "added"),
+		UNSUB("03.100000", "s1", "u@d.example", "kept"),
+		UNSUB("03.200000", "s2", "w@d.example", "added")},
+	 {"s1: delivered=1 bounced=1 unsubscribes=1 unsubscribes_repeated=1 complaints=1 "
+	  "bounces_async=3 reports_other=3 suppressed_by_policy=2",
+	  "s2: unsubscribes=1 messages_injected=0 delivered=0",
+	  "(unknown): reports_other=1 delivered=0 complaints=0"}, -1},
+	{"mail to the return path is never a delivery", {
+		MILTER("00.000000", "AAA1", "r1", "1"),
+		FILTER("00.100000", "AAA1", "r1", "1", "1", "0", "BBB2"),
+		SMTP("01.000000", "BBB2", "g@d.example", "5.1.1", "bounced"),
+		T("02.000000") "postfix/local[8]: DDD1: to=<devnull@mx1.example>, orig_to=<Bounces+r1+g=d.example@Example.COM>, relay=local, delay=0.1, dsn=2.0.0, status=sent (delivered to file: /dev/null)",
+		T("02.100000") "postfix/pipe[8]: DDD2: to=<campaign-bounce+r1+g=d.example@campaign-bounce.invalid>, orig_to=<bounces+r1+g=d.example@example.com>, relay=campaign-bounce, delay=0.1, dsn=2.0.0, status=sent (delivered via campaign-bounce service)",
+		T("02.200000") "postfix/pipe[8]: DDD3: to=<campaign-bounce@campaign-bounce.invalid>, relay=campaign-bounce, delay=0.1, dsn=4.3.0, status=deferred (temporary failure)",
+		T("02.300000") "postfix/smtp[8]: DDD4: to=<bounces2@example.com>, relay=x, delay=0.1, dsn=2.0.0, status=sent (ok)",
+		HOP("02.400000", "AAA1", "bounces@example.com")},
+	 {"r1: delivered=0 bounced=1 deferral_events=0 filter_hops=1",
+	  "(unknown): delivered=1 deferral_events=0"}, -1},
 };
 
 static const struct cs_campaign *
@@ -393,10 +433,144 @@ test_bounced(void)
 	feed(&tr, lines, "bounced");
 	cs_track_finish(&tr);
 	fclose(tr.bounced);
-	CHECK_STR(out, "u@d.example hard bounce 5.1.1 2026-11-28\n", "export of c1");
+	/* lib/supentry's entry, the time of the bounce once; no rules: "other" */
+	CHECK_STR(out, "u@d.example 550 5.7.1 suppressed: category=other campaign=c1 "
+		  "time=2026-11-28T10:00:01Z\n", "export of c1");
 	CHECK_INT(cs_track_wanted(&tr, "c1"), 1, "c1 wanted");
 	CHECK_INT(cs_track_wanted(&tr, "c2"), 0, "c2 not wanted");
 	free(out);
+	cs_track_free(&tr);
+}
+
+/* test_bounced_rules - the export with the classifier: a block of the
+ * sender (5.7.X, spam-related, policy-related) is never exported */
+static void
+test_bounced_rules(void)
+{
+	static const char rules[] = "spam-related spamhaus\nbad-mailbox ^... 5\\.1\\.1\n"
+		"bad-domain ^... 5\\.1\\.2\npolicy-related ^... 5\\.7\n";
+	static const char *const lines[MAXL] = {
+		MILTER("00.000000", "AAA1", "c1", "4"),
+		FILTER("00.100000", "AAA1", "c1", "4", "4", "0", "BBB2"),
+		SMTP("01.000000", "BBB2", "u@d.example", "5.1.1", "bounced"),
+		SMTP("01.100000", "BBB2", "v@d.example", "5.1.2", "bounced"),
+		SMTP("01.200000", "BBB2", "w@d.example", "5.7.1", "bounced"),
+		T("01.300000") "postfix/smtp[5]: BBB2: to=<x@d.example>, relay=mx, delay=1, dsn=5.0.0, status=bounced (host mx said: 550 5.0.0 listed at spamhaus)"};
+	struct cs_track tr;
+	struct cerr e;
+	struct classify *cl = classify_parse(rules, sizeof(rules) - 1, "rules", &e);
+	const struct cs_campaign *c;
+	struct cs_cent *ce;
+	char   *out = NULL;
+	size_t	n = 0;
+
+	CHECK(cl != NULL, "rules parse");
+	cs_track_init(&tr);
+	cs_pattern_init(&tr.pat, CS_PATTERN_DEFAULT, &e);
+	tr.rules = cl;
+	tr.bounced = open_memstream(&out, &n);
+	feed(&tr, lines, "bounced_rules");
+	cs_track_finish(&tr);
+	fclose(tr.bounced);
+	CHECK_STR(out, "u@d.example 550 5.7.1 suppressed: category=bad-mailbox campaign=c1 "
+		  "time=2026-11-28T10:00:01Z\n"
+		  "v@d.example 550 5.7.1 suppressed: category=bad-domain campaign=c1 "
+		  "time=2026-11-28T10:00:01Z\n", "export: not the blocks");
+	c = camp_named(&tr, "c1", 2);
+	ce = c ? cs_cmap_get((struct cs_cmap *) &c->categories, "spam-related", 12) : NULL;
+	CHECK(ce && ce->v[CS_K_BOUNCED] == 1, "spam-related counted once");
+	ce = c ? cs_cmap_get((struct cs_cmap *) &c->categories, "policy-related", 14) : NULL;
+	CHECK(ce && ce->v[CS_K_BOUNCED] == 1, "5.7.1 policy-related counted once");
+	CHECK_INT(tr.unclassified, 0, "nothing left unclassified");
+	free(out);
+	cs_track_free(&tr);
+	classify_free(cl);
+}
+
+/* test_categories - synchronous failures classified, Postfix's "Recipient
+ * address rejected:" framing not judged, async categories from the verdict */
+static void
+test_categories(void)
+{
+	static const char rules[] = "bad-mailbox recipient address rejected\n"
+		"bad-mailbox ^... 5\\.1\\.1\nbad-domain domain not found\n";
+	static const char *const lines[MAXL] = {
+		MILTER("00.000000", "AAA1", "k1", "1"),
+		FILTER("00.100000", "AAA1", "k1", "1", "1", "0", "BBB2"),
+		SMTP("01.000000", "BBB2", "u@d.example", "5.1.1", "bounced"),
+		T("01.500000") "postfix/smtpd[6]: NOQUEUE: reject: RCPT from h[192.0.2.1]: 450 4.1.2 <y@nx.example>: Recipient address rejected: Domain not found; from=<bounces+k1@example.com> to=<y@nx.example> proto=ESMTP helo=<h>",
+		T("01.600000") "postfix/smtpd[6]: NOQUEUE: reject: RCPT from h[192.0.2.1]: 550 5.7.1 <z@d.example>: Recipient address rejected: suppressed: category=bad-mailbox; from=<bounces+k1@example.com> to=<z@d.example> proto=ESMTP helo=<h>",
+		VERDICT("02.000000", "CCC1", "k1", "u@d.example", "dsn", "bad-mailbox", "5.1.1", "550", "suppressed")};
+	struct cs_track tr;
+	struct cerr e;
+	struct classify *cl = classify_parse(rules, sizeof(rules) - 1, "rules", &e);
+	const struct cs_campaign *c;
+	struct cs_cent *ce;
+
+	cs_track_init(&tr);
+	cs_pattern_init(&tr.pat, CS_PATTERN_DEFAULT, &e);
+	tr.rules = cl;
+	feed(&tr, lines, "categories");
+	cs_track_finish(&tr);
+	c = camp_named(&tr, "k1", 2);
+	CHECK(c != NULL, "campaign k1");
+	ce = c ? cs_cmap_get((struct cs_cmap *) &c->categories, "bad-mailbox", 11) : NULL;
+	CHECK(ce && ce->v[CS_K_BOUNCED] == 1 && ce->v[CS_K_REJECTED] == 0
+	      && ce->v[CS_K_ASYNC] == 1 && ce->v[CS_K_SUPPRESSED] == 1,
+	      "bad-mailbox: bounced 1, refused 0, returned 1, suppressed 1");
+	ce = c ? cs_cmap_get((struct cs_cmap *) &c->categories, "bad-domain", 10) : NULL;
+	CHECK(ce && ce->v[CS_K_REJECTED] == 1, "bad-domain: refused 1 (the framing not judged)");
+	CHECK(c && c->c.supp_early == 1 && c->c.rejected == 1, "our suppression is no category");
+	CHECK(c && c->categories.tab.used == 2, "two categories, got %zu",
+	      c ? c->categories.tab.used : 0);
+	cs_track_free(&tr);
+	classify_free(cl);
+}
+
+/* test_complaint_flag - the providers' thresholds, exactly */
+static void
+test_complaint_flag(void)
+{
+	static const struct {
+		uint64_t complaints, delivered;
+		const char *flag;
+	} rows[] = {
+		{0, 0, ""}, {0, 1000, ""}, {1, 1000, ""}, {2, 1000, CS_FLAG_WARN},
+		{3, 1000, CS_FLAG_WARN}, {4, 1000, CS_FLAG_HIGH}, {1, 0, CS_FLAG_HIGH},
+		{2, 487, CS_FLAG_HIGH}, {1, 487, CS_FLAG_WARN}, {1, 1001, ""},
+	};
+	struct cs_counts c;
+	size_t	i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		memset(&c, 0, sizeof(c));
+		c.complaints = rows[i].complaints;
+		c.delivered = rows[i].delivered;
+		CHECK_STR(cs_complaint_flag(&c), rows[i].flag, "flag %llu/%llu",
+			  (unsigned long long) c.complaints, (unsigned long long) c.delivered);
+	}
+	c.complaints = 2;
+	c.delivered = 487;
+	CHECK(cs_complaint_rate(&c) > 0.00410 && cs_complaint_rate(&c) < 0.00411, "rate 2/487");
+}
+
+/* test_returns - what was delivered to the return path */
+static void
+test_returns(void)
+{
+	struct cs_track tr;
+	struct cerr e;
+	size_t	i = 0;
+
+	while (strncmp(scen[i].name, "mail to the return path", 23) != 0)
+		i++;
+	cs_track_init(&tr);
+	cs_pattern_init(&tr.pat, CS_PATTERN_DEFAULT, &e);
+	feed(&tr, scen[i].lines, "returns");
+	cs_track_finish(&tr);
+	CHECK_INT(tr.returned, 2, "two messages delivered to the return path");
+	CHECK_INT(tr.nreturns, 1, "one return path learned");
+	CHECK_STR(tr.nreturns ? tr.returns[0] : "", "bounces@example.com", "its base");
 	cs_track_free(&tr);
 }
 
@@ -496,6 +670,10 @@ main(void)
 		run(&scen[i]);
 	test_memory();
 	test_bounced();
+	test_bounced_rules();
+	test_categories();
+	test_complaint_flag();
+	test_returns();
 	test_host_table_full();
 	test_log_bytes();
 	return TEST_DONE("test_stat_track");
