@@ -12,8 +12,10 @@
 #	campaign goes to defer-1..3 and ok-1: ok-1 is delivered, the three
 #	defer-N copies (reinjected by the filter) are deferred.  Then
 #	campaign-suppress adds defer-2 (the same lib/ write as the other
-#	writers), trivial-rewrite notices the changed table by itself, and
-#	postqueue -f retries the deferred queue: defer-1 and defer-3 reach the
+#	writers), trivial-rewrite notices the changed table by itself, an
+#	ordinary message to other-1 is delivered (and replaces the one address
+#	qmgr keeps resolved in its cache), and postqueue -f retries the
+#	deferred queue: defer-1 and defer-3 reach the
 #	sink, defer-2 is discarded and never reaches it; campaignstat
 #	reports defer-2 as suppressed (late), not delivered.  Before that:
 #	campaign-setup -n --discard-suppressed shows the change and makes
@@ -86,6 +88,13 @@ check "postmap -q sees it" test -n "$(postmap -c "$SB_CONF" -q defer-2@sink.test
 wait_for 30 "trivial-rewrite notices the table" \
 	sr_has "postfix/trivial-rewrite\[[0-9]+\]: table hash:$FL_TABLE has changed -- restarting" ||
 	echo "# (no trivial-rewrite restart logged)"
+# qmgr keeps the last address it resolved in a one-entry cache: other
+# mail (here an ordinary message, which must still be delivered) replaces it
+printf 'From: someone@example.com\nSubject: hello\n\nhello\n' > "$SB/other.msg"
+check "an ordinary message to another address is accepted on port 25" \
+	sandbox_smtp "$SB_SMTP_PORT" someone@example.com other-1@sink.test < "$SB/other.msg"
+check "the ordinary message to another address is delivered" wait_for 30 "other-1 sent" \
+	sr_has "postfix/smtp\[[0-9]+\]: [0-9A-Za-z]+: to=<other-1@sink.test>,.* status=sent"
 check "postqueue -f" sandbox_postqueue -f
 
 for i in 1 3; do
@@ -100,8 +109,8 @@ check_eq "defer-2 never delivered by smtp" \
 	"$(sandbox_log_count 'postfix/smtp\[[0-9]+\]: [0-9A-Za-z]+: to=<defer-2@sink.test>,.* status=sent')" 0
 check_eq "defer-2 reached the sink once (the 451), never accepted" \
 	"$(grep -c 'to=<defer-2@sink.test>' "$TESTSINK_LOG")/$(grep -c 'to=<defer-2@sink.test> .* reply=2' "$TESTSINK_LOG")" 1/0
-check_eq "the sink accepted defer-1, defer-3 and ok-1" \
-	"$(grep -cE 'to=<(defer-[13]|ok-1)@sink.test> .* reply=2' "$TESTSINK_LOG")" 3
+check_eq "the sink accepted defer-1, defer-3, ok-1 and other-1" \
+	"$(grep -cE 'to=<(defer-[13]|ok-1|other-1)@sink.test> .* reply=2' "$TESTSINK_LOG")" 4
 
 check_eq "campaignstat: delivered" "$(sr_stat delivered)" 3
 check_eq "campaignstat: suppressed (late) counts the discarded copy" "$(sr_stat suppressed_late)" 1
