@@ -56,9 +56,10 @@ hmac_load_secret(const char *path, struct buf *secret, struct cerr *e)
 		r = cerr_set(e, "%s: stat: %s", path, strerror(errno));
 	} else if (!S_ISREG(st.st_mode)) {
 		r = cerr_set(e, "%s: secret is not a regular file", path);
-	} else if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		r = cerr_set(e, "%s: secret file mode %03o lets group or others "
-		    "read it; chmod 600 it", path, (unsigned)(st.st_mode & 0777));
+	} else if (st.st_mode & (S_IWGRP | S_IXGRP | S_IRWXO)) {
+		r = cerr_set(e, "%s: secret file mode %03o lets others read it or "
+		    "its group write it; chmod 600 it (640 to share it with its group)",
+		    path, (unsigned)(st.st_mode & 0777));
 	} else {
 		r = read_secret(fd, secret, path, e);
 	}

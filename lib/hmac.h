@@ -16,8 +16,11 @@
  *
  *	hmac_load_secret() reads the whole file (at most 4096 bytes, a
  *	trailing newline removed) into secret (initialized here; caller
- *	frees).  It fails when the file is readable or writable by group or
- *	others, is not a regular file, or is empty.
+ *	frees).  It fails when the file is readable or writable by others,
+ *	writable or executable by its group, is not a regular file, or is
+ *	empty.  Read access for the group (mode 0640 or 0440) is allowed:
+ *	the milter, the filter and campaign-bounce run as different users
+ *	and share the one secret through the file's group.
  *	hmac_token() returns 0, or -1 if the recipient is longer than 1024
  *	bytes or the digest failed.  hmac_verify() returns 1 when the token
  *	matches (compared in constant time), 0 otherwise.

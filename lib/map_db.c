@@ -25,6 +25,22 @@
  *	Berkeley DB page cache.  The identity is refreshed after our own
  *	writes, while the exclusive lock is still held.
  *
+ *	Making a write visible to Postfix: a Postfix daemon records the
+ *	file's mtime in whole seconds when it opens a table, and restarts
+ *	when that second changes (dict_changed_name()).  A write in the same
+ *	second as the write before it leaves the second unchanged, so a
+ *	daemon that opened the table between the two would never see the
+ *	second one.  After every write whose mtime is not later than the one
+ *	before, publish() sets it to that second + 1 (futimens(2), as the
+ *	file's owner or root), so every write moves the second forward.  A
+ *	burst of several commits a second runs the mtime ahead of the clock
+ *	by one second per extra commit; it never goes back.  A writer that
+ *	does not own the file cannot set a time: it waits for the next
+ *	second and touches the file with the current time instead (when
+ *	another writer already moved it ahead of the clock, nothing it can
+ *	do is later, and the write stays invisible to a daemon until the
+ *	next owner's write).
+ *
  *	After a fault inside Berkeley DB (map_guard.h) the handle is
  *	abandoned: descriptors closed, its memory buried, not freed; later
  *	operations fail at once until the file changes (postmap rebuilt or
@@ -44,6 +60,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "map_db.h"
@@ -357,11 +375,45 @@ map_lock(struct map_db *m, int op, struct cerr *e)
 	return cerr_set(e, "%s: file keeps changing", m->path);
 }
 
+/* sleep_past - sleep until the clock's second is later than t */
+static void
+sleep_past(time_t t)
+{
+	struct timespec now, d;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) < 0 || now.tv_sec != t)
+		return;
+	d.tv_sec = 0;
+	d.tv_nsec = 1000000000L - now.tv_nsec;
+	while (nanosleep(&d, &d) < 0 && errno == EINTR)
+		;
+}
+
+/* publish - after a write: make its mtime second later than before (above) */
+static void
+publish(struct map_db *m, time_t before)
+{
+	struct timespec ts[2] = {{0, UTIME_OMIT}, {before + 1, 0}};
+
+	if (m->id.st_mtim.tv_sec > before)
+		return;
+	if (futimens(m->lock_fd, ts) < 0) {
+		if (before > time(NULL))
+			return;
+		sleep_past(before);
+		ts[1].tv_nsec = UTIME_NOW;
+		(void)futimens(m->lock_fd, ts);
+	}
+	if (fstat(m->lock_fd, &m->id) < 0)
+		m->broken = 1;
+}
+
 /* map_unlock - after an operation: sync our writes, record identity, unlock */
 int
 map_unlock(struct map_db *m, int wrote, struct cerr *e)
 {
 	struct dbop op = {0};
+	time_t	before = m->id.st_mtim.tv_sec;
 	int	err, r = 0;
 
 	if (m->batch || m->lock_fd < 0)
@@ -376,6 +428,8 @@ map_unlock(struct map_db *m, int wrote, struct cerr *e)
 		return r;
 	if (wrote && fstat(m->lock_fd, &m->id) < 0)
 		m->broken = 1;
+	else if (wrote && r == 0)
+		publish(m, before);
 	(void)flock_retry(m->lock_fd, LOCK_UN);
 	return r;
 }

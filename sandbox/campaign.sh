@@ -40,7 +40,7 @@ cm_write_conf() {
 	CM_SAN_DIR=$SB/san
 	mkdir -p "$CM_SAN_DIR" && chmod 1777 "$CM_SAN_DIR"
 	[ -f "$CM_SECRET" ] || { head -c 32 /dev/urandom | base64 > "$CM_SECRET"; }
-	chown nobody "$CM_SECRET" && chmod 600 "$CM_SECRET"
+	chown nobody:nogroup "$CM_SECRET" && chmod 440 "$CM_SECRET"
 	{
 		echo "return_path = bounces+%r@bounce.campaign.test"
 		echo "default_campaign = house"

@@ -41,6 +41,13 @@ main(void)
 	write_secret(path, "key\n", 0644);
 	CHECK_INT(hmac_load_secret(path, &secret, &e), -1, "world-readable secret refused");
 	CHECK(strstr(e.msg, "chmod 600") != NULL, "refusal says why: %s", e.msg);
+	write_secret(path, "key\n", 0660);
+	CHECK_INT(hmac_load_secret(path, &secret, &e), -1, "group-writable secret refused");
+	write_secret(path, "key\n", 0604);
+	CHECK_INT(hmac_load_secret(path, &secret, &e), -1, "secret readable by others refused");
+	write_secret(path, "key\n", 0640);
+	CHECK_INT(hmac_load_secret(path, &secret, &e), 0, "group-readable secret accepted (shared by the filter and the milter)");
+	buf_free(&secret);
 	write_secret(path, "", 0600);
 	CHECK_INT(hmac_load_secret(path, &secret, &e), -1, "empty secret refused");
 	write_secret(path, "key\n", 0600);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <db.h>
@@ -453,6 +454,49 @@ test_garbage_pages(void)
 	buf_free(&v);
 }
 
+/* mtime_sec - the table file's mtime second */
+static time_t
+mtime_sec(const char *file)
+{
+	struct stat st;
+
+	return stat(file, &st) == 0 ? st.st_mtim.tv_sec : (time_t)-1;
+}
+
+/*
+ * test_publish - Postfix compares a table's mtime in whole seconds: every
+ * write, even several in one second, must move that second forward
+ */
+static void
+test_publish(void)
+{
+	struct cerr e;
+	struct map_db *m;
+	char	name[512], key[32];
+	time_t	prev, cur;
+	int	i, later = 0;
+
+	snprintf(name, sizeof(name), "hash:%s/publish", dir);
+	cerr_clear(&e);
+	m = map_db_open(name, MAP_RDWR | MAP_CREATE, &e);
+	CHECK(m != NULL, "publish: create: %s", e.msg);
+	if (m == NULL)
+		return;
+	prev = mtime_sec(tpath("publish.db"));
+	for (i = 0; i < 5; i++) {
+		snprintf(key, sizeof(key), "k%d@example.com", i);
+		(void)map_db_update(m, key, "REJECT", &e);
+		cur = mtime_sec(tpath("publish.db"));
+		later += cur > prev;
+		prev = cur;
+	}
+	CHECK(later == 5, "publish: 5 writes in a row, each mtime second later "
+	      "than the one before: %d of 5", later);
+	CHECK(prev <= time(NULL) + 5, "publish: ahead of the clock by at most "
+	      "one second a write: %ld, now %ld", (long)prev, (long)time(NULL));
+	map_db_close(m);
+}
+
 int
 main(void)
 {
@@ -471,6 +515,7 @@ main(void)
 	test_reopen();
 	test_suppress_lookup();
 	test_corrupt();
+	test_publish();
 #ifndef __SANITIZE_ADDRESS__
 	test_garbage_pages();
 #else
