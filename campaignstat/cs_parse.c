@@ -599,6 +599,18 @@ parse_postfix(const char *p, const char *end, struct cs_event *ev)
 	return CS_OTHER;
 }
 
+/* discarded - a "sent" of discard(8), logged as NAME/discard, is no delivery */
+static void
+discarded(const struct cs_line *l, struct cs_event *ev)
+{
+	static const char tail[] = "/discard";
+	size_t	n = sizeof(tail) - 1;
+
+	if (ev->status == CS_ST_SENT && l->prog.n > n
+	    && memcmp(l->prog.p + l->prog.n - n, tail, n) == 0)
+		ev->status = CS_ST_DISCARDED;
+}
+
 enum cs_kind
 cs_parse_msg(const struct cs_line *l, struct cs_event *ev)
 {
@@ -624,7 +636,8 @@ cs_parse_msg(const struct cs_line *l, struct cs_event *ev)
 			return CS_OTHER;	/* a warning or info, not a notice */
 		kind = parse_notice(p + used, end, kind, ev);
 	} else if (memchr(l->prog.p, '/', l->prog.n) != NULL) {
-		kind = parse_postfix(p, end, ev);
+		if ((kind = parse_postfix(p, end, ev)) == CS_DELIVERY)
+			discarded(l, ev);
 	}
 	ev->kind = kind;
 	return kind;

@@ -21,6 +21,10 @@
  *			delays=a/b/c/d, dsn=X.Y.Z, status=S (text)".  Only
  *			to= and status= are required (the compact delivery log
  *			may trim the rest); unknown fields are skipped.
+ *			status=sent from discard(8) (program NAME/discard)
+ *			is CS_ST_DISCARDED: the copy was dropped, never
+ *			delivered (campaign-setup --discard-suppressed routes
+ *			a suppressed address there at each attempt).
  *	CS_QUEUED	qmgr "QID: from=<s>, size=N, nrcpt=N (queue active)"
  *	CS_EXPIRED	qmgr "QID: from=<s>, status=expired, returned to sender"
  *	CS_REMOVED	qmgr "QID: removed"
@@ -119,6 +123,7 @@ enum cs_status {
 	CS_ST_BOUNCED,
 	CS_ST_EXPIRED,
 	CS_ST_OTHER,
+	CS_ST_DISCARDED,		/* status=sent from discard(8) */
 };
 
 struct cs_event {

@@ -631,6 +631,10 @@ on_delivery(struct cs_track *tr, const struct cs_event *ev, int host,
 		count_domain(tr, c, ev->rcpt, CS_D_EXPIRE);
 		final(tr, m, ev->rcpt);
 		break;
+	case CS_ST_DISCARDED:		/* suppressed at a later attempt */
+		c->c.supp_late++;
+		final(tr, m, ev->rcpt);
+		break;
 	default:
 		break;
 	}

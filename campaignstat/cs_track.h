@@ -143,7 +143,8 @@ struct cs_counts {
 	uint64_t msgs;			/* messages injected */
 	uint64_t rcpts;			/* recipients injected */
 	uint64_t supp_early;		/* refused before the queue as suppressed */
-	uint64_t supp_late;		/* dropped by the filter */
+	uint64_t supp_late;		/* dropped by the filter, or discarded by
+					 * discard(8) at a later attempt */
 	uint64_t rejected;		/* other refusals before the queue */
 	uint64_t delivered;
 	uint64_t bounced;

@@ -28,3 +28,6 @@ tests_unit_test_stat_line_LDADD = $(CS_LIBS)
 tests_unit_test_stat_parse_LDADD = $(CS_LIBS)
 tests_unit_test_stat_track_LDADD = $(CS_LIBS)
 tests_unit_test_stat_stats_LDADD = $(CS_LIBS)
+# discard(8) lines counted as suppressions (campaign-setup --discard-suppressed)
+STAT_UNITS += tests/unit/test_stat_discard
+tests_unit_test_stat_discard_LDADD = $(CS_LIBS)
