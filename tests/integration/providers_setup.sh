@@ -110,6 +110,20 @@ check_eq "dropped provider: domains unrouted" "$(q slow.test)" ""
 fl_setup_again --providers "$SB/p3"
 check_eq "then idempotent again" "$(tail -n 1 "$SB/setup.out")" "0 change(s) made"
 
+# tls=dane: DANE only when the administrator says the resolver validates
+sed 's/^microsoft \(.*\) tls=may$/microsoft \1 tls=dane/' "$SB/p3" > "$SB/p4"
+before=$(sums)
+fl_setup_again -n --providers "$SB/p4"
+check "dane line without --dane: says it stays opportunistic" \
+	grep -q "^note: microsoft: tls=dane needs a DNSSEC-validating resolver (--dane)" "$SB/setup.out"
+check "dane line without --dane: clone unchanged" \
+	test -z "$(grep '^would change: master.cf: campaign-microsoft ' "$SB/setup.out")"
+fl_setup_again -n --dane --providers "$SB/p4"
+check "--dane: main.cf level dane" grep -qF "would change: main.cf: smtp_tls_security_level = dane (was: may)" "$SB/setup.out"
+check "--dane: DNSSEC lookups" grep -qF "would change: main.cf: smtp_dns_support_level = dnssec" "$SB/setup.out"
+check "--dane: the dane line's clone" grep -q "^would change: master.cf: campaign-microsoft .*smtp_tls_security_level=dane" "$SB/setup.out"
+check_eq "--dane -n: no file changed" "$(sums)" "$before"
+
 # the routes: first pass to the filter, the copies per provider.  The
 # sandbox resolves nothing: each entry of the table gets a loopback next
 # hop (smtp-sink), its transport as campaign-setup wrote it
