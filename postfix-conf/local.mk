@@ -1,6 +1,7 @@
 # postfix-conf/local.mk - rules for postfix-conf/ (included by the top Makefile.am)
 sbin_SCRIPTS = postfix-conf/campaign-setup
-dist_pkgdata_DATA = postfix-conf/main.cf.campaign postfix-conf/bounce-rules
+dist_pkgdata_DATA = postfix-conf/main.cf.campaign postfix-conf/bounce-rules \
+	postfix-conf/providers
 dist_man_MANS += postfix-conf/campaign-setup.8
 EXTRA_DIST += postfix-conf/campaign-setup.in postfix-conf/OPERATIONS.md \
 	postfix-conf/TUNING.md

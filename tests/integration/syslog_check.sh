@@ -94,6 +94,10 @@ info|postfix/smtpd|1A2B45: reject: RCPT from feeder[127.0.0.1]: 550 5.1.1 <i@x.t
 info|postfix/cleanup|1A2B46: milter-reject: END-OF-MESSAGE from feeder[127.0.0.1]: 4.7.1 Service unavailable - try again later; from=<s@campaign.test> to=<j@x.test> proto=ESMTP helo=<feeder>|D
 info|postfix/smtpd|1A2B47: discard: RCPT from feeder[127.0.0.1]: <k@x.test>: Recipient address triggers DISCARD action; from=<s@campaign.test> to=<k@x.test> proto=ESMTP helo=<feeder>|D
 info|postfix-out/smtp|4Q7xLb1Zk9z9sWd: to=<l@x.test>, relay=mx.x.test[192.0.2.1]:25, delay=0.1, delays=0/0/0/0.1, dsn=2.0.0, status=sent (250 ok)|D
+info|postfix/campaign-google/smtp|Untrusted TLS connection established to mx.x.test[192.0.2.1]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)|D
+info|postfix/smtp|Anonymous TLS connection established to mx.x.test[192.0.2.1]:25: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)|D
+info|postfix/tlsproxy|Untrusted TLS connection established to mx.x.test[192.0.2.1]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)|-
+info|postfix/smtpd|Anonymous TLS connection established from feeder[127.0.0.1]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)|-
 info|postfix/smtpd|connect from feeder[127.0.0.1]|-
 info|postfix/smtpd|disconnect from feeder[127.0.0.1] ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5|-
 info|postfix/smtpd|1A2B48: client=feeder[127.0.0.1]|-
