@@ -129,4 +129,18 @@ check_eq "campaignstat: the ordinary message is suppressed under (none)" \
 	"$(CAMP='(none)' sr_stat suppressed_late)" 1
 check_eq "the sink still never accepted defer-2" \
 	"$(grep -c 'to=<defer-2@sink.test> .* reply=2' "$TESTSINK_LOG")" 0
+# with --providers too: the suppression pipemap stays first in
+# transport_maps (the first table that answers wins), whatever the order
+# the options were first given in
+PIPE="pipemap:{hash:$FL_TABLE, regexp:$SB_CONF/campaign/suppression-transport}"
+echo "test domains=example.org mx=.example.org connections=2 per_connection=10 rate_delay=0 tls=may" > "$SB/providers"
+check "campaign-setup --discard-suppressed --providers" \
+	fl_setup_again --discard-suppressed --providers "$SB/providers"
+check_eq "transport_maps: suppression first, then the provider table" \
+	"$(postconf -c "$SB_CONF" -h transport_maps)" "$PIPE, hash:$SB_CONF/campaign/providers-transport"
+postconf -c "$SB_CONF" -e "transport_maps = hash:$SB_CONF/campaign/providers-transport, $PIPE"
+check "campaign-setup again after the provider table was put first" \
+	fl_setup_again --discard-suppressed --providers "$SB/providers"
+check_eq "transport_maps: the suppression pipemap moved back to the front" \
+	"$(postconf -c "$SB_CONF" -h transport_maps)" "$PIPE, hash:$SB_CONF/campaign/providers-transport"
 done_testing
