@@ -12,7 +12,7 @@
 # the tarball, and no object, archive, ELF file or configure output is.
 EXTRA_DIST += README.md .ci doc scripts fuzz
 EXTRA_DIST += sandbox/ns-exec sandbox/lib.sh sandbox/sandbox.sh \
-	sandbox/campaign.sh sandbox/unsubscribe.sh
+	sandbox/campaign.sh sandbox/unsubscribe.sh sandbox/dkim.sh
 EXTRA_DIST += tests/run tests/harness tests/integration tests/fixtures
 # debian/ file by file: dpkg-buildpackage leaves its products in there
 EXTRA_DIST += debian/changelog debian/control debian/copyright \

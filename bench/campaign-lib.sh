@@ -37,7 +37,7 @@
 #	per-minute table counts the sink deliveries of the delivery log by
 #	minute since the feeder's start (syslog-ng's receive stamps, UTC).
 CB_PIDS=() CB_QUEUES=() CB_FEED_ARGS=()
-CB_COMPONENTS="smtpd campaign-milter cleanup qmgr campaign-filter(pipe-children) smtp syslog-ng"
+CB_COMPONENTS="smtpd campaign-milter opendkim cleanup qmgr campaign-filter(pipe-children) smtp syslog-ng"
 
 # cb_recipients N - rcptI@dJ.sink.test, 8 domains
 cb_recipients() {
@@ -230,7 +230,7 @@ cb_print() {
 		"$(cb_cpu_total)" "$(cb_per_rcpt "$(cb_cpu_total)")"
 	printf '    %-9s log %s bytes, %s per delivered recipient\n' "$m" "${R_LOGBYTES:-0}" \
 		"$(awk -v b="${R_LOGBYTES:-0}" -v n="$R_SENT" 'BEGIN { printf "%.0f", n ? b / n : 0 }')"
-	echo "$R_CPU" | awk -v m="$m" '$1 !~ /^(smtpd|campaign-milter|cleanup|qmgr|campaign-filter\(pipe-children\)|smtp|syslog-ng)$/ {
+	echo "$R_CPU" | awk -v m="$m" '$1 !~ /^(smtpd|campaign-milter|opendkim|cleanup|qmgr|campaign-filter\(pipe-children\)|smtp|syslog-ng)$/ {
 		printf "    %-9s cpu %-28s %8s s (other)\n", m, $1, $2 }'
 	cb_per_minute | awk -v m="$m" '
 		NR == 1 { printf "    %-9s per minute: minute recipients rcpt/s\n", m }
@@ -270,7 +270,8 @@ cb_record() {
 
 # cb_summary FILE MODES - the median of each figure per mode over the
 # rounds, then the ratios batch/base, campaign/base (rate, CPU per
-# recipient) and 2boxes/campaign (rate)
+# recipient) and 2boxes/campaign (rate); each ratio is followed by the
+# same ratio of the modes' +dkim twins (bench/campaign -D) when they ran
 cb_summary() {
 	echo "# medians over the rounds"
 	awk -v modes="$2" '
@@ -294,11 +295,15 @@ cb_summary() {
 				printf "\n"
 				med[keys[j]] = 1
 			}
-			ratio("batch", "base", "rcpt/s", "rate")
-			ratio("batch", "base", "cpu-us/rcpt:all", "CPU per recipient")
-			ratio("campaign", "base", "rcpt/s", "rate")
-			ratio("campaign", "base", "cpu-us/rcpt:all", "CPU per recipient")
+			ratios("batch", "base", "rcpt/s", "rate")
+			ratios("batch", "base", "cpu-us/rcpt:all", "CPU per recipient")
+			ratios("campaign", "base", "rcpt/s", "rate")
+			ratios("campaign", "base", "cpu-us/rcpt:all", "CPU per recipient")
 			ratio("2boxes", "campaign", "rcpt/s", "rate")
+		}
+		function ratios(a, b, key, what) {
+			ratio(a, b, key, what)
+			ratio(a "+dkim", b "+dkim", key, what)
 		}
 		function ratio(a, b, key, what,   x, y) {
 			x = median(a SUBSEP key); y = median(b SUBSEP key)

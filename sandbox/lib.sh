@@ -11,7 +11,8 @@
 #	  (sb_now_ms) and one bounded poll (sb_poll, wait_for);
 #	- sandbox/campaign.sh: the campaign path in it (campaign-milter,
 #	  campaign-setup's services, campaign-filter, the path probe);
-#	- sandbox/unsubscribe.sh: campaign-unsubscribe (us_*).
+#	- sandbox/unsubscribe.sh: campaign-unsubscribe (us_*);
+#	- sandbox/dkim.sh: an OpenDKIM signer and verification (dk_*).
 #	scripts/demo and bench/ source this file; the tests source
 #	tests/harness/lib.sh, which sources this one.  Nothing here depends
 #	on a test file.
@@ -24,3 +25,4 @@ export CAMPAIGN_SRC CAMPAIGN_BUILD
 . "$CAMPAIGN_SRC/sandbox/sandbox.sh"
 . "$CAMPAIGN_SRC/sandbox/campaign.sh"
 . "$CAMPAIGN_SRC/sandbox/unsubscribe.sh"
+. "$CAMPAIGN_SRC/sandbox/dkim.sh"

@@ -114,14 +114,19 @@ check_eq "second run changes nothing" "$(echo "$out" | tail -1)" "0 change(s) ma
 check_eq "files unchanged by the second run" "$(sums)" "$before"
 out=$(setup -n --dkim-milter unix:/run/opendkim/opendkim.sock 2>&1); st=$?
 check_eq "-n exits 0" "$st" 0
-check "-n shows the DKIM change" grep -q "would change: master.cf: 127.0.0.1:2525 .*smtpd_milters=unix:/run/campaign-milter/milter.sock,unix:/run/opendkim/opendkim.sock" <<<"$out"
+check "-n shows the DKIM change" grep -q "would change: master.cf: 127.0.0.1:10026 .*-o smtpd_milters=unix:/run/opendkim/opendkim.sock -o milter_default_action=tempfail" <<<"$out"
 check_eq "-n changes no file" "$(sums)" "$before"
 check_eq "one backup only" "$(ls "$C/campaign-setup.backup" | wc -l)" 1
 out=$(setup --dkim-milter unix:/run/opendkim/opendkim.sock 2>&1); st=$?
 check_eq "DKIM run exits 0" "$st" 0
-check_eq "DKIM signer after campaign-milter" \
+check_eq "DKIM signer on the reinjection listener" \
+	"$(postconf -c "$C" -Ph 127.0.0.1:10026/inet/smtpd_milters)" \
+	unix:/run/opendkim/opendkim.sock
+check_eq "campaign smtpd keeps campaign-milter only" \
 	"$(postconf -c "$C" -Ph 127.0.0.1:2525/inet/smtpd_milters)" \
-	unix:/run/campaign-milter/milter.sock,unix:/run/opendkim/opendkim.sock
+	unix:/run/campaign-milter/milter.sock
+out=$(setup --dkim-milter unix:/run/opendkim/opendkim.sock 2>&1)
+check_eq "DKIM run again changes nothing" "$(echo "$out" | tail -1)" "0 change(s) made"
 "$SETUP" -c "$C" --bogus >/dev/null 2>&1
 check_eq "usage error exits 64" "$?" 64
 "$SETUP" -c "$W/nonexistent" >/dev/null 2>&1
