@@ -179,7 +179,7 @@ txn_end(struct session *s, int slot)
 
 /* settle_all - apply one reply to every unsettled recipient of t */
 static void
-settle_all(struct session *s, struct txn *t, const struct reply *r)
+settle_all(struct session *s, struct txn *t, const struct smtp_reply *r)
 {
 	int	i;
 
@@ -413,7 +413,7 @@ send_body(struct session *s, int slot)
 
 /* on_mail - reply to MAIL FROM */
 static void
-on_mail(struct session *s, struct txn *t, int slot, const struct reply *r)
+on_mail(struct session *s, struct txn *t, int slot, const struct smtp_reply *r)
 {
 	if (r->code / 100 == 2)
 		return;
@@ -427,7 +427,7 @@ on_mail(struct session *s, struct txn *t, int slot, const struct reply *r)
 
 /* on_rcpt - reply to one RCPT TO */
 static void
-on_rcpt(struct session *s, struct txn *t, int idx, const struct reply *r)
+on_rcpt(struct session *s, struct txn *t, int idx, const struct smtp_reply *r)
 {
 	struct job *jb = t->jobs[idx];
 
@@ -446,7 +446,7 @@ on_rcpt(struct session *s, struct txn *t, int idx, const struct reply *r)
 
 /* on_data - reply to DATA */
 static void
-on_data(struct session *s, struct txn *t, int slot, const struct reply *r)
+on_data(struct session *s, struct txn *t, int slot, const struct smtp_reply *r)
 {
 	if (r->code == 354) {
 		send_body(s, slot);
@@ -462,7 +462,7 @@ on_data(struct session *s, struct txn *t, int slot, const struct reply *r)
 
 /* on_dot - reply to the final "." */
 static void
-on_dot(struct session *s, struct txn *t, int slot, const struct reply *r)
+on_dot(struct session *s, struct txn *t, int slot, const struct smtp_reply *r)
 {
 	if (!t->discard && r->code / 100 == 2) {
 		s->f->c->messages++;
@@ -475,7 +475,7 @@ on_dot(struct session *s, struct txn *t, int slot, const struct reply *r)
 
 /* on_bdat - reply to BDAT LAST: the message's outcome */
 static void
-on_bdat(struct session *s, struct txn *t, int slot, const struct reply *r)
+on_bdat(struct session *s, struct txn *t, int slot, const struct smtp_reply *r)
 {
 	t->discard = t->mail_failed || t->nok == 0;
 	on_dot(s, t, slot, r);
@@ -483,7 +483,7 @@ on_bdat(struct session *s, struct txn *t, int slot, const struct reply *r)
 
 /* on_ehlo - reply to EHLO: the session is ready for work */
 static void
-on_ehlo(struct session *s, const struct reply *r)
+on_ehlo(struct session *s, const struct smtp_reply *r)
 {
 	struct feed *f = s->f;
 	int	n;
@@ -492,10 +492,10 @@ on_ehlo(struct session *s, const struct reply *r)
 		sess_fail(s, r->text);
 		return;
 	}
-	s->pipelining = (r->ext & REPLY_EXT_PIPELINING) != 0;
-	s->ext8bit = (r->ext & REPLY_EXT_8BITMIME) != 0;
-	s->extsize = (r->ext & REPLY_EXT_SIZE) != 0;
-	s->chunking = s->pipelining && (r->ext & REPLY_EXT_CHUNKING) != 0
+	s->pipelining = (r->ext & SMTP_EXT_PIPELINING) != 0;
+	s->ext8bit = (r->ext & SMTP_EXT_8BITMIME) != 0;
+	s->extsize = (r->ext & SMTP_EXT_SIZE) != 0;
+	s->chunking = s->pipelining && (r->ext & SMTP_EXT_CHUNKING) != 0
 	    && s->f->o->window > 1;
 	/* a batch's CSV may hold 8-bit values; its SIZE goes with each
 	 * batch (put_mail) */
@@ -546,7 +546,7 @@ sess_recycle(struct session *s)
 
 /* on_reply - act on one complete reply */
 static void
-on_reply(struct session *s, const struct reply *r)
+on_reply(struct session *s, const struct smtp_reply *r)
 {
 	struct expect x = exp_pop(s);
 	struct txn *t = s->txn + x.slot;
@@ -597,13 +597,13 @@ on_reply(struct session *s, const struct reply *r)
 static int
 parse(struct session *s)
 {
-	struct reply r;
+	struct smtp_reply r;
 	struct cerr e;
 	size_t	pos = 0;
 	ssize_t	k;
 
 	while (pos < s->in.len && s->state == S_OPEN) {
-		if ((k = reply_parse(s->in.data + pos, s->in.len - pos, &r, &e)) == 0)
+		if ((k = smtp_reply_parse(s->in.data + pos, s->in.len - pos, &r, &e)) == 0)
 			break;
 		if (k < 0 || s->exp_n == 0) {
 			sess_fail(s, k < 0 ? e.msg : "reply without a command");

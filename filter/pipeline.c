@@ -44,7 +44,7 @@ reply(struct pipeline *pl, const char *what, struct cerr *e)
 	if (code < 0)
 		return cerr_set(e, "%s: %s: %s", pl->to, what, r.msg);
 	if (code == 421)
-		return cerr_set(e, "%s: %s: %s", pl->to, what, buf_cstr(&pl->reply));
+		return cerr_set(e, "%s: %s: %s", pl->to, what, pl->reply.text);
 	return code;
 }
 
@@ -53,8 +53,7 @@ pl_open(struct pipeline *pl, const char *to, const char *helo, long long deadlin
 	int window, pl_done_fn done, void *ctx, struct cerr *e)
 {
 	struct cerr r;
-	const char *x;
-	int	code;
+	int	code, x;
 
 	memset(pl, 0, sizeof(*pl));
 	pl->to = to;
@@ -62,26 +61,25 @@ pl_open(struct pipeline *pl, const char *to, const char *helo, long long deadlin
 	pl->ctx = ctx;
 	pl->window = window < 1 ? 1 : window > PL_WINDOW_MAX ? PL_WINDOW_MAX : window;
 	smtp_init(&pl->s, deadline);
-	buf_init(&pl->reply, SMTP_REPLY_MAX + 1);
 	buf_init(&pl->line, 2048);
 	if (smtp_connect(&pl->s, to, &r) < 0)
 		return cerr_set(e, "%s: %s", to, r.msg);
 	if ((code = reply(pl, "greeting", e)) < 0)
 		return -1;
 	if (code / 100 != 2)
-		return cerr_set(e, "%s: greeting: %s", to, buf_cstr(&pl->reply));
+		return cerr_set(e, "%s: greeting: %s", to, pl->reply.text);
 	if (buf_appendf(&pl->line, "EHLO %s\r\n", helo) < 0
 	    || smtp_send(&pl->s, pl->line.data, pl->line.len, e) < 0
 	    || smtp_flush(&pl->s, e) < 0 || (code = reply(pl, "EHLO", e)) < 0)
 		return -1;
 	if (code != 250)
-		return cerr_set(e, "%s: EHLO: %s", to, buf_cstr(&pl->reply));
-	x = buf_cstr(&pl->reply);
-	if (!(pl->pipelining = smtp_has_ext(x, "PIPELINING")))
+		return cerr_set(e, "%s: EHLO: %s", to, pl->reply.text);
+	x = pl->reply.ext;
+	if (!(pl->pipelining = (x & SMTP_EXT_PIPELINING) != 0))
 		return cerr_set(e, "%s: no PIPELINING offered (a batch needs it)", to);
-	pl->chunking = pl->pipelining && smtp_has_ext(x, "CHUNKING");
-	pl->smtputf8 = smtp_has_ext(x, "SMTPUTF8");
-	pl->eightbitmime = smtp_has_ext(x, "8BITMIME");
+	pl->chunking = pl->pipelining && (x & SMTP_EXT_CHUNKING) != 0;
+	pl->smtputf8 = (x & SMTP_EXT_SMTPUTF8) != 0;
+	pl->eightbitmime = (x & SMTP_EXT_8BITMIME) != 0;
 	return 0;
 }
 
@@ -117,7 +115,7 @@ collect(struct pipeline *pl, struct cerr *e)
 	static const char *const what[] = {"RSET", "MAIL FROM", "RCPT TO", "BDAT",
 	"end of DATA"};
 	struct pl_item *it = &pl->ring[pl->head];
-	char	qid[64] = "unknown", text[SMTP_LINE_MAX];
+	char	qid[SMTP_QID_MAX] = "unknown", text[SMTP_LINE_MAX];
 	int	i, stage, code, fail = 0;
 
 	text[0] = '\0';
@@ -127,15 +125,15 @@ collect(struct pipeline *pl, struct cerr *e)
 			return -1;
 		if (code / 100 != 2 && fail == 0) {
 			fail = outcome(stage, code);
-			snprintf(text, sizeof(text), "%s: %.300s", what[stage], buf_cstr(&pl->reply));
+			snprintf(text, sizeof(text), "%s: %.300s", what[stage], pl->reply.text);
 		}
 	}
-	if (fail == 0)
-		(void)smtp_queue_id(buf_cstr(&pl->reply), qid, sizeof(qid));
+	if (fail == 0 && pl->reply.qid[0] != '\0')
+		(void)snprintf(qid, sizeof(qid), "%s", pl->reply.qid);
 	pl->head = (pl->head + 1) % PL_WINDOW_MAX;
 	pl->n--;
 	pl->sent += fail == 0;
-	if (pl->done(pl->ctx, it->idx, fail ? fail : 250, fail ? text : buf_cstr(&pl->reply),
+	if (pl->done(pl->ctx, it->idx, fail ? fail : 250, fail ? text : pl->reply.text,
 		     qid) < 0)
 		return cerr_set(e, "stopped");
 	return 0;
@@ -178,7 +176,7 @@ send_data(struct pipeline *pl, long idx, const char *sender, const char *rcpt,
 			return -1;
 		if (code / 100 != (i == 3 ? 3 : 2) && fail == 0) {
 			fail = outcome(i, code);
-			snprintf(text, sizeof(text), "%s: %.300s", what[i], buf_cstr(&pl->reply));
+			snprintf(text, sizeof(text), "%s: %.300s", what[i], pl->reply.text);
 		}
 	}
 	if (fail)
@@ -224,6 +222,5 @@ pl_close(struct pipeline *pl)
 			(void)smtp_reply(&pl->s, &pl->reply, &ignore);
 	}
 	smtp_close(&pl->s);
-	buf_free(&pl->reply);
 	buf_free(&pl->line);
 }

@@ -52,7 +52,7 @@ struct pl_item {
 struct pipeline {
 	struct smtp s;
 	const char *to;
-	struct buf reply;
+	struct smtp_reply reply;
 	struct buf line;		/* one command */
 	int	pipelining, chunking, smtputf8, eightbitmime;
 	int	window;

@@ -16,7 +16,7 @@
 
 struct tx {
 	struct smtp s;
-	struct buf reply;
+	struct smtp_reply reply;
 	const struct reinject *rq;
 	int	pipelining;
 	int	utf8;
@@ -33,7 +33,7 @@ expect(struct tx *t, int want_class, const char *what, struct cerr *e)
 	if (code < 0)
 		return cerr_set(e, "%s: %s: %s", t->rq->to, what, r.msg);
 	if (code / 100 != want_class)
-		return cerr_set(e, "%s: %s: %s", t->rq->to, what, buf_cstr(&t->reply));
+		return cerr_set(e, "%s: %s: %s", t->rq->to, what, t->reply.text);
 	return 0;
 }
 
@@ -81,10 +81,10 @@ open_session(struct tx *t, struct cerr *e)
 	t->pipelining = 0;
 	if (command(t, "EHLO %s%s\r\n", t->rq->helo, "", 2, "EHLO", e) < 0)
 		return -1;
-	t->pipelining = smtp_has_ext(buf_cstr(&t->reply), "PIPELINING");
+	t->pipelining = (t->reply.ext & SMTP_EXT_PIPELINING) != 0;
 	for (i = 0; i < t->rq->nrcpt; i++)
 		want_utf8 |= has_8bit(t->rq->rcpts[i]);
-	t->utf8 = want_utf8 && smtp_has_ext(buf_cstr(&t->reply), "SMTPUTF8");
+	t->utf8 = want_utf8 && (t->reply.ext & SMTP_EXT_SMTPUTF8) != 0;
 	return 0;
 }
 
@@ -139,8 +139,7 @@ content(struct tx *t, struct spool *sp, char *qid, size_t qidlen, struct cerr *e
 		return cerr_set(e, "%s: DATA: %s", t->rq->to, r.msg);
 	if (expect(t, 2, "end of DATA", e) < 0)
 		return -1;
-	if (smtp_queue_id(buf_cstr(&t->reply), qid, qidlen) < 0)
-		(void) snprintf(qid, qidlen, "unknown");
+	(void) snprintf(qid, qidlen, "%s", t->reply.qid[0] ? t->reply.qid : "unknown");
 	return 0;
 }
 
@@ -155,7 +154,6 @@ reinject(const struct reinject *rq, struct spool *sp, char *qid, size_t qidlen,
 	memset(&t, 0, sizeof(t));
 	t.rq = rq;
 	smtp_init(&t.s, rq->deadline);
-	buf_init(&t.reply, SMTP_REPLY_MAX + 1);
 	ret = open_session(&t, e) < 0 || envelope(&t, e) < 0
 	    || content(&t, sp, qid, qidlen, e) < 0 ? -1 : 0;
 	/* the message is Postfix's now; QUIT is politeness, so wait briefly */
@@ -165,6 +163,5 @@ reinject(const struct reinject *rq, struct spool *sp, char *qid, size_t qidlen,
 					 && smtp_flush(&t.s, &ignore) == 0)))
 		(void) smtp_reply(&t.s, &t.reply, &ignore);
 	smtp_close(&t.s);
-	buf_free(&t.reply);
 	return ret;
 }
