@@ -2,7 +2,6 @@
  * NAME
  *	fuzz_smtpreply - libFuzzer target: the one SMTP reply parser
  *	(lib/smtp_reply.c), as campaign-feed and campaign-filter read it
- * SOURCES: filter/smtp.c
  * DESCRIPTION
  *	The input is what a relay or the reinjection listener sends.  First
  *	it goes to smtp_reply_parse() reply after reply, as campaign-feed's
@@ -16,7 +15,7 @@
  *	reply, and one byte short of it is never a complete reply.
  *
  *	Then the same bytes are written into one end of a socket pair (then
- *	shut down) and campaign-filter's blocking reader (filter/smtp.c
+ *	shut down) and campaign-filter's blocking reader (lib/smtp_conn.c
  *	smtp_reply) reads reply after reply from the other end until an
  *	error (the end of the bytes included): it must give the same codes
  *	in the same order, and its input buffer never holds more than
@@ -28,7 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "smtp.h"
+#include "smtp_conn.h"
 #include "smtp_reply.h"
 
 #define IN_MAX (128 * 1024)	/* below the socket pair's buffer */

@@ -1,7 +1,7 @@
 /*
  * NAME
  *	test_filter_smtp - unit tests of the filter's SMTP client and
- *	reinjection (filter/smtp.c, filter/reinject.c; the reply parser's
+ *	reinjection (lib/smtp_conn.c, filter/reinject.c; the reply parser's
  *	tables are test_smtp_reply's)
  * SYNOPSIS
  *	tests/unit/test_filter_smtp
@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "reinject.h"
-#include "smtp.h"
+#include "smtp_conn.h"
 #include "testhelp.h"
 
 enum mode { GOOD, REFUSE_RCPT, SILENT, HANGUP };

@@ -1,10 +1,12 @@
 /*
  * NAME
- *	smtp - deadline-bounded SMTP client primitives (see smtp.h)
+ *	smtp_conn - one blocking, deadline-bounded SMTP connection (see
+ *	smtp_conn.h)
  * DIAGNOSTICS
  *	Returns -1 with a struct cerr text; never prints.
  * SEE ALSO
- *	RFC 5321, RFC 2920; Postfix smtp_chat.c, timed_read.c.
+ *	smtp_client.c, smtp_reply.c; RFC 5321, RFC 2920; Postfix smtp_chat.c,
+ *	timed_read.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "smtp.h"
+#include "smtp_conn.h"
 
 #define SMTP_OUT_FLUSH	(64 * 1024)
 
