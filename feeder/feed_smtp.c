@@ -17,11 +17,12 @@
  *	campaign-filter (lib/smtp_reply.c, lib/smtp_client.c: its ring of
  *	awaited replies, dot-stuffing, the BDAT command); this file keeps
  *	the feeder's own part: sessions, transactions of many recipients,
- *	the output as segments for one sendmsg(2), and outcomes.  With CHUNKING (RFC
- *	3030) and --window above 1, a transaction goes out whole: MAIL,
- *	RCPT..., "BDAT n LAST" and the message without dot-stuffing, and up
- *	to the window's number of transactions are in flight, so one read
- *	answers several of them.  The reply to BDAT LAST is taken as the
+ *	the output as segments for one sendmsg(2), and outcomes.
+ *
+ *	With CHUNKING (RFC 3030) and --window above 1, a transaction goes
+ *	out whole: MAIL, RCPT..., "BDAT n LAST" and the message without
+ *	dot-stuffing, and up to the window's number of transactions are in
+ *	flight, so one read answers several of them.  The reply to BDAT LAST is taken as the
  *	reply to "."; after a failed MAIL or with no recipient accepted it
  *	is ignored (those recipients are already settled).
  *
