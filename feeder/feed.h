@@ -11,7 +11,9 @@
  *			{{tags}}, merged per recipient (shared with the filter).
  *	lib/rlist.c	the recipient list, read as a stream: one address a
  *			line, or CSV (RFC 4180) with an "email" column.
- *	feed_reply.c	SMTP reply parsing, bounded and length-checked.
+ *	lib/smtp_reply.c, lib/smtp_client.c  the SMTP client engine shared
+ *			with the filter: the reply parser, replies matched to
+ *			commands, dot-stuffing and BDAT.
  *	feed_journal.c	the append-only journal that makes a restart resume.
  *	feed_batch.c	--batch: recipients gathered into batch jobs.
  *	feed_gather.c	the pause that lets replies gather before a wait.
@@ -44,10 +46,8 @@
 #include "cerr.h"
 #include "merge.h"
 #include "rlist.h"
+#include "smtp_reply.h"
 
-#define FEED_LINE_MAX	2048		/* SMTP reply line (Postfix line_length_limit) */
-#define FEED_REPLY_LINES 100		/* lines in one multi-line reply */
-#define FEED_TEXT_MAX	512		/* reply text kept for a rejection */
 #define FEED_RECORD_MAX	RLIST_RECORD_MAX	/* one recipient-list record */
 #define FEED_MSG_MAX	MERGE_MSG_MAX	/* message file */
 #define FEED_TAG_MAX	MERGE_TAG_MAX	/* a {{tag}} name */
@@ -65,24 +65,6 @@
 #define FEED_EXIT_OK		0	/* every recipient accepted */
 #define FEED_EXIT_REJECTED	2	/* done; some rejected or malformed */
 #define FEED_EXIT_DEFERRED	3	/* done; some deferred: run again */
-
-/*
- * feed_reply.c
- */
-#define REPLY_EXT_PIPELINING	1
-#define REPLY_EXT_8BITMIME	2
-#define REPLY_EXT_SIZE		4
-#define REPLY_EXT_CHUNKING	8
-
-struct reply {
-	int	code;			/* 200..599 */
-	int	nlines;
-	int	ext;			/* REPLY_EXT_*, 250 replies only */
-	size_t	textlen;
-	char	text[FEED_TEXT_MAX];	/* "550 5.1.1 text", lines joined by ' ' */
-};
-
-ssize_t	reply_parse(const char *in, size_t len, struct reply *r, struct cerr *e);
 
 /*
  * feed_journal.c

@@ -590,7 +590,7 @@ int
 fbatch_settle(const struct fbatch *b, struct journal *j, struct feed_counts *c,
 	      int type, const char *text)
 {
-	char	why[FEED_TEXT_MAX + FBATCH_ID_MAX + 16];
+	char	why[SMTP_TEXT_MAX + FBATCH_ID_MAX + 16];
 	const char *a = b->addrs.data;
 	int	i;
 

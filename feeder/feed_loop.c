@@ -151,7 +151,7 @@ tick_session(struct feed *f, struct session *s, int check_timeouts)
 	if (s->state == S_DOWN && !f->stopping && work_left(f)
 	    && f->now >= s->reconnect_at)
 		sess_connect(s);
-	else if (check_timeouts && (s->state == S_CONNECTING || s->exp_n > 0)
+	else if (check_timeouts && (s->state == S_CONNECTING || s->cmdq.n > 0)
 		 && f->now > s->deadline)
 		sess_fail(s, "timed out");
 	else if (sess_idle(s))
@@ -263,8 +263,7 @@ session_init(struct feed *f, struct session *s, int k)
 	s->fd = -1;
 	s->cur = s->dot = -1;
 	s->nslots = f->o->window > 2 ? f->o->window : 2;
-	s->exp_cap = s->nslots * (k + 4);
-	if ((s->exp = calloc((size_t)s->exp_cap, sizeof(*s->exp))) == NULL)
+	if (smtp_cmdq_init(&s->cmdq, s->nslots * (k + 4)) < 0)
 		return -1;
 	for (i = 0; i < s->nslots; i++)
 		if ((s->txn[i].jobs = calloc((size_t)k, sizeof(struct job *))) == NULL)
@@ -285,8 +284,8 @@ raw_body(struct feed *f)
 	if (buf_append(&f->raw, f->m->body.data, f->m->body.len) < 0)
 		return -1;
 	f->raw.len = msg_unstuff(f->raw.data, f->raw.len);
-	f->bdat_cmd_len = (size_t)snprintf(f->bdat_cmd, sizeof(f->bdat_cmd),
-	    "BDAT %zu LAST\r\n", f->raw.len);
+	f->bdat_cmd_len = (size_t)smtp_bdat_cmd(f->bdat_cmd, sizeof(f->bdat_cmd),
+						f->raw.len);
 	return 0;
 }
 
@@ -337,7 +336,7 @@ teardown(struct feed *f)
 			txn_free_jobs(&f->sess[i].txn[k]);
 			free(f->sess[i].txn[k].jobs);
 		}
-		free(f->sess[i].exp);
+		smtp_cmdq_free(&f->sess[i].cmdq);
 		free(f->sess[i].segs);
 		buf_free(&f->sess[i].in);
 		buf_free(&f->sess[i].out);

@@ -10,7 +10,8 @@
  *	3030) a transaction is MAIL, RCPT..., "BDAT n LAST" and the message,
  *	sent in one piece with no reply awaited: up to "nslots" (--window)
  *	transactions are in flight.  Replies are matched to commands through
- *	a ring of expected replies, in order, as PIPELINING requires.
+ *	the SMTP client engine's ring of awaited replies (lib/smtp_client.c),
+ *	in order, as PIPELINING requires.
  *
  *	Output is a list of segments: pieces of the session's command
  *	buffer and, for a message without tags, the one prepared body
@@ -20,18 +21,9 @@
 #define FEED_SESS_H
 
 #include "feed.h"
+#include "smtp_client.h"
 
 #define IN_MAX_BYTES	(256 * 1024)	/* unparsed replies of one session */
-#define FEED_BDAT_CMD_MAX 48		/* "BDAT <size_t> LAST\r\n" */
-
-enum exp_kind { X_GREET, X_EHLO, X_MAIL, X_RCPT, X_DATA, X_DOT, X_RSET, X_QUIT,
-	X_BDAT };
-
-struct expect {
-	uint8_t	kind;
-	uint8_t	slot;			/* txn index */
-	uint16_t idx;			/* recipient index for X_RCPT */
-};
 
 struct txn {
 	int	active;
@@ -62,8 +54,7 @@ struct session {
 	struct txn txn[FEED_WINDOW_MAX];
 	int	nslots;			/* txn[] slots with jobs arrays */
 	int	cur, dot;		/* txn slots, -1 none */
-	struct expect *exp;
-	int	exp_head, exp_n, exp_cap;
+	struct smtp_cmdq cmdq;		/* replies awaited (lib/smtp_client.c) */
 	struct buf in;
 	struct buf out;
 	struct seg *segs;
@@ -96,7 +87,7 @@ struct feed {
 	char   *mail_cmd;		/* "MAIL FROM:<sender>" */
 	char   *ehlo_cmd;		/* "EHLO name\r\n" */
 	struct buf raw;			/* message without dot-stuffing (BDAT) */
-	char	bdat_cmd[FEED_BDAT_CMD_MAX];	/* "BDAT <raw.len> LAST\r\n" */
+	char	bdat_cmd[SMTP_BDAT_CMD_MAX];	/* "BDAT <raw.len> LAST\r\n" */
 	size_t	bdat_cmd_len;
 	struct buf scratch;		/* one merged message (BDAT) */
 	struct cerr err;

@@ -12,12 +12,17 @@
  *	With PIPELINING (RFC 2920) a transaction's MAIL, RCPTs and DATA go
  *	out in one write; after the 354 the message, the final "." and the
  *	next transaction's commands go out in the next one.  Without it
- *	each command waits for the previous reply.  Replies are matched to
- *	commands in order through the expect ring.  With CHUNKING (RFC
- *	3030) and --window above 1, a transaction goes out whole: MAIL,
- *	RCPT..., "BDAT n LAST" and the message without dot-stuffing, and up
- *	to the window's number of transactions are in flight, so one read
- *	answers several of them.  The reply to BDAT LAST is taken as the
+ *	each command waits for the previous reply.  Replies are parsed and
+ *	matched to commands in order by the SMTP client engine shared with
+ *	campaign-filter (lib/smtp_reply.c, lib/smtp_client.c: its ring of
+ *	awaited replies, dot-stuffing, the BDAT command); this file keeps
+ *	the feeder's own part: sessions, transactions of many recipients,
+ *	the output as segments for one sendmsg(2), and outcomes.
+ *
+ *	With CHUNKING (RFC 3030) and --window above 1, a transaction goes
+ *	out whole: MAIL, RCPT..., "BDAT n LAST" and the message without
+ *	dot-stuffing, and up to the window's number of transactions are in
+ *	flight, so one read answers several of them.  The reply to BDAT LAST is taken as the
  *	reply to "."; after a failed MAIL or with no recipient accepted it
  *	is ignored (those recipients are already settled).
  *
@@ -40,7 +45,7 @@
  * DIAGNOSTICS
  *	Relay state changes are reported on stderr through feed_warnx().
  * SEE ALSO
- *	RFC 5321, RFC 2920; Postfix smtp_proto.c.
+ *	RFC 5321, RFC 2920; lib/smtp_client.h; Postfix smtp_proto.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -121,32 +126,17 @@ want_out(struct session *s, int on)
 		s->want_out = on;
 }
 
-/* exp_push - expect one more reply */
+/* exp_push - expect one more reply (the engine's ring) */
 static void
 exp_push(struct session *s, int kind, int slot, int idx)
 {
-	int	i = (s->exp_head + s->exp_n) % s->exp_cap;
-
-	if (s->exp_n == s->exp_cap) {
+	if (smtp_cmdq_push(&s->cmdq, kind, slot, idx) < 0) {
 		s->f->fatal = cerr_set(&s->f->err, "internal: expect ring full");
 		return;
 	}
-	s->exp[i] = (struct expect) {(uint8_t)kind, (uint8_t)slot, (uint16_t)idx};
-	if (s->exp_n++ == 0)
+	if (s->cmdq.n == 1)
 		s->f->awaiting++;
 	s->deadline = s->f->now + s->f->o->timeout;
-}
-
-/* exp_pop - the expectation the next reply answers */
-static struct expect
-exp_pop(struct session *s)
-{
-	struct expect x = s->exp[s->exp_head];
-
-	s->exp_head = (s->exp_head + 1) % s->exp_cap;
-	if (--s->exp_n == 0)
-		s->f->awaiting--;
-	return x;
 }
 
 void
@@ -163,7 +153,7 @@ int
 sess_idle(const struct session *s)
 {
 	return s->state == S_OPEN && s->ready && s->cur < 0 && s->dot < 0
-	    && s->exp_n == 0;
+	    && s->cmdq.n == 0;
 }
 
 /* txn_end - the transaction in slot is over */
@@ -179,7 +169,7 @@ txn_end(struct session *s, int slot)
 
 /* settle_all - apply one reply to every unsettled recipient of t */
 static void
-settle_all(struct session *s, struct txn *t, const struct reply *r)
+settle_all(struct session *s, struct txn *t, const struct smtp_reply *r)
 {
 	int	i;
 
@@ -212,10 +202,10 @@ put_rcpt(struct session *s, const struct job *jb)
 static void
 send_batch(struct session *s, const struct fbatch *b)
 {
-	char	cmd[FEED_BDAT_CMD_MAX];
+	char	cmd[SMTP_BDAT_CMD_MAX];
 	int	n;
 
-	n = snprintf(cmd, sizeof(cmd), "BDAT %zu LAST\r\n", b->body.len);
+	n = smtp_bdat_cmd(cmd, sizeof(cmd), b->body.len);
 	out_text(s, cmd, (size_t)n);
 	out_text(s, b->body.data, b->body.len);
 }
@@ -225,7 +215,7 @@ static void
 send_bdat(struct session *s, int slot)
 {
 	struct feed *f = s->f;
-	char	cmd[FEED_BDAT_CMD_MAX];
+	char	cmd[SMTP_BDAT_CMD_MAX];
 	int	n;
 
 	if (s->txn[slot].jobs[0]->batch != NULL) {
@@ -241,11 +231,11 @@ send_bdat(struct session *s, int slot)
 			return;
 		}
 		f->scratch.len = msg_unstuff(f->scratch.data, f->scratch.len);
-		n = snprintf(cmd, sizeof(cmd), "BDAT %zu LAST\r\n", f->scratch.len);
+		n = smtp_bdat_cmd(cmd, sizeof(cmd), f->scratch.len);
 		out_text(s, cmd, (size_t)n);
 		out_text(s, f->scratch.data, f->scratch.len);
 	}
-	exp_push(s, X_BDAT, slot, 0);
+	exp_push(s, SMTP_CMD_BDAT, slot, 0);
 	s->cur = -1;
 }
 
@@ -278,23 +268,23 @@ txn_emit(struct session *s, int slot)
 	int	c;
 
 	while (t->active && t->next_cmd <= t->n + 1
-	       && (s->pipelining || s->exp_n == 0)) {
+	       && (s->pipelining || s->cmdq.n == 0)) {
 		c = t->next_cmd++;
 		if (c == 0) {
 			put_mail(s, t);
-			exp_push(s, X_MAIL, slot, 0);
+			exp_push(s, SMTP_CMD_MAIL, slot, 0);
 		} else if (c <= t->n) {
 			put_rcpt(s, t->jobs[c - 1]);
-			exp_push(s, X_RCPT, slot, c - 1);
+			exp_push(s, SMTP_CMD_RCPT, slot, c - 1);
 		} else if (s->chunking) {
 			send_bdat(s, slot);
 		} else if (!s->pipelining && t->nok == 0) {
 			OUT_LIT(s, "RSET\r\n");
-			exp_push(s, X_RSET, slot, 0);
+			exp_push(s, SMTP_CMD_RSET, slot, 0);
 			txn_end(s, slot);
 		} else {
 			OUT_LIT(s, "DATA\r\n");
-			exp_push(s, X_DATA, slot, 0);
+			exp_push(s, SMTP_CMD_DATA, slot, 0);
 		}
 	}
 }
@@ -321,7 +311,7 @@ start_one(struct session *s)
 
 	if (s->state != S_OPEN || !s->ready || s->retire || s->cur >= 0
 	    || f->stopping
-	    || (!s->pipelining && (s->exp_n > 0 || s->dot >= 0)))
+	    || (!s->pipelining && (s->cmdq.n > 0 || s->dot >= 0)))
 		return 0;
 	if (f->o->rate > 0) {
 		/* token bucket: up to RATE_BURST seconds of unused credit */
@@ -358,28 +348,6 @@ sess_start_txn(struct session *s)
 	return n > 0;
 }
 
-/*
- * put_stuffed - append a CRLF text to the output with dot-stuffing (a
- * batch container, kept as BDAT sends it, going out with DATA)
- */
-static int
-put_stuffed(struct buf *out, const char *p, size_t n)
-{
-	size_t	i = 0, k;
-	const char *nl;
-
-	while (i < n) {
-		nl = memchr(p + i, '\n', n - i);
-		k = nl ? (size_t)(nl - p) + 1 : n;
-		if (p[i] == '.' && buf_putc(out, '.') < 0)
-			return -1;
-		if (buf_append(out, p + i, k - i) < 0)
-			return -1;
-		i = k;
-	}
-	return 0;
-}
-
 /* send_body - after 354: the message and the final "." */
 static void
 send_body(struct session *s, int slot)
@@ -391,8 +359,8 @@ send_body(struct session *s, int slot)
 
 	if (t->mail_failed || t->nok == 0) {
 		t->discard = 1;
-	} else if (t->jobs[0]->batch != NULL) {	/* one job: the batch */
-		if (put_stuffed(&s->out, t->jobs[0]->batch->body.data,
+	} else if (t->jobs[0]->batch != NULL) {	/* one job: the batch, stuffed */
+		if (smtp_put_stuffed(&s->out, t->jobs[0]->batch->body.data,
 				t->jobs[0]->batch->body.len) < 0)
 			s->f->fatal = cerr_set(&s->f->err, "output buffer: %s", strerror(errno));
 		seg_add(s, NULL, off, s->out.len - off);
@@ -406,14 +374,14 @@ send_body(struct session *s, int slot)
 		seg_add(s, NULL, off, s->out.len - off);
 	}
 	OUT_LIT(s, ".\r\n");
-	exp_push(s, X_DOT, slot, 0);
+	exp_push(s, SMTP_CMD_DOT, slot, 0);
 	s->cur = -1;
 	s->dot = slot;
 }
 
 /* on_mail - reply to MAIL FROM */
 static void
-on_mail(struct session *s, struct txn *t, int slot, const struct reply *r)
+on_mail(struct session *s, struct txn *t, int slot, const struct smtp_reply *r)
 {
 	if (r->code / 100 == 2)
 		return;
@@ -427,7 +395,7 @@ on_mail(struct session *s, struct txn *t, int slot, const struct reply *r)
 
 /* on_rcpt - reply to one RCPT TO */
 static void
-on_rcpt(struct session *s, struct txn *t, int idx, const struct reply *r)
+on_rcpt(struct session *s, struct txn *t, int idx, const struct smtp_reply *r)
 {
 	struct job *jb = t->jobs[idx];
 
@@ -446,7 +414,7 @@ on_rcpt(struct session *s, struct txn *t, int idx, const struct reply *r)
 
 /* on_data - reply to DATA */
 static void
-on_data(struct session *s, struct txn *t, int slot, const struct reply *r)
+on_data(struct session *s, struct txn *t, int slot, const struct smtp_reply *r)
 {
 	if (r->code == 354) {
 		send_body(s, slot);
@@ -455,14 +423,14 @@ on_data(struct session *s, struct txn *t, int slot, const struct reply *r)
 	if (!t->mail_failed) {
 		settle_all(s, t, r);
 		OUT_LIT(s, "RSET\r\n");
-		exp_push(s, X_RSET, slot, 0);
+		exp_push(s, SMTP_CMD_RSET, slot, 0);
 	}
 	txn_end(s, slot);
 }
 
 /* on_dot - reply to the final "." */
 static void
-on_dot(struct session *s, struct txn *t, int slot, const struct reply *r)
+on_dot(struct session *s, struct txn *t, int slot, const struct smtp_reply *r)
 {
 	if (!t->discard && r->code / 100 == 2) {
 		s->f->c->messages++;
@@ -475,7 +443,7 @@ on_dot(struct session *s, struct txn *t, int slot, const struct reply *r)
 
 /* on_bdat - reply to BDAT LAST: the message's outcome */
 static void
-on_bdat(struct session *s, struct txn *t, int slot, const struct reply *r)
+on_bdat(struct session *s, struct txn *t, int slot, const struct smtp_reply *r)
 {
 	t->discard = t->mail_failed || t->nok == 0;
 	on_dot(s, t, slot, r);
@@ -483,7 +451,7 @@ on_bdat(struct session *s, struct txn *t, int slot, const struct reply *r)
 
 /* on_ehlo - reply to EHLO: the session is ready for work */
 static void
-on_ehlo(struct session *s, const struct reply *r)
+on_ehlo(struct session *s, const struct smtp_reply *r)
 {
 	struct feed *f = s->f;
 	int	n;
@@ -492,10 +460,10 @@ on_ehlo(struct session *s, const struct reply *r)
 		sess_fail(s, r->text);
 		return;
 	}
-	s->pipelining = (r->ext & REPLY_EXT_PIPELINING) != 0;
-	s->ext8bit = (r->ext & REPLY_EXT_8BITMIME) != 0;
-	s->extsize = (r->ext & REPLY_EXT_SIZE) != 0;
-	s->chunking = s->pipelining && (r->ext & REPLY_EXT_CHUNKING) != 0
+	s->pipelining = (r->ext & SMTP_EXT_PIPELINING) != 0;
+	s->ext8bit = (r->ext & SMTP_EXT_8BITMIME) != 0;
+	s->extsize = (r->ext & SMTP_EXT_SIZE) != 0;
+	s->chunking = s->pipelining && (r->ext & SMTP_EXT_CHUNKING) != 0
 	    && s->f->o->window > 1;
 	/* a batch's CSV may hold 8-bit values; its SIZE goes with each
 	 * batch (put_mail) */
@@ -520,9 +488,9 @@ sess_reset(struct session *s, double when)
 {
 	s->retire = 0;
 	s->cur = s->dot = -1;
-	if (s->exp_n > 0)
+	if (s->cmdq.n > 0)
 		s->f->awaiting--;
-	s->exp_n = s->exp_head = 0;
+	smtp_cmdq_clear(&s->cmdq);
 	s->nsegs = 0;
 	s->want_out = 0;
 	buf_reset(&s->in);
@@ -544,42 +512,43 @@ sess_recycle(struct session *s)
 	sess_reset(s, s->f->now);
 }
 
-/* on_reply - act on one complete reply */
+/* on_reply - act on one complete reply to the command x */
 static void
-on_reply(struct session *s, const struct reply *r)
+on_reply(struct session *s, struct smtp_pending x, const struct smtp_reply *r)
 {
-	struct expect x = exp_pop(s);
 	struct txn *t = s->txn + x.slot;
 
-	if (r->code == 421 && x.kind != X_QUIT) {
+	if (s->cmdq.n == 0)
+		s->f->awaiting--;
+	if (r->code == 421 && x.kind != SMTP_CMD_QUIT) {
 		sess_fail(s, r->text);
 		return;
 	}
 	switch (x.kind) {
-	case X_GREET:
+	case SMTP_CMD_GREET:
 		if (r->code != 220) {
 			sess_fail(s, r->text);
 			return;
 		}
 		out_text(s, s->f->ehlo_cmd, strlen(s->f->ehlo_cmd));
-		exp_push(s, X_EHLO, 0, 0);
+		exp_push(s, SMTP_CMD_EHLO, 0, 0);
 		return;
-	case X_EHLO:
+	case SMTP_CMD_EHLO:
 		on_ehlo(s, r);
 		break;
-	case X_MAIL:
+	case SMTP_CMD_MAIL:
 		on_mail(s, t, x.slot, r);
 		break;
-	case X_RCPT:
+	case SMTP_CMD_RCPT:
 		on_rcpt(s, t, x.idx, r);
 		break;
-	case X_DATA:
+	case SMTP_CMD_DATA:
 		on_data(s, t, x.slot, r);
 		break;
-	case X_DOT:
+	case SMTP_CMD_DOT:
 		on_dot(s, t, x.slot, r);
 		break;
-	case X_BDAT:
+	case SMTP_CMD_BDAT:
 		on_bdat(s, t, x.slot, r);
 		break;
 	default:
@@ -597,20 +566,22 @@ on_reply(struct session *s, const struct reply *r)
 static int
 parse(struct session *s)
 {
-	struct reply r;
+	struct smtp_reply r;
+	struct smtp_pending x;
 	struct cerr e;
 	size_t	pos = 0;
 	ssize_t	k;
 
 	while (pos < s->in.len && s->state == S_OPEN) {
-		if ((k = reply_parse(s->in.data + pos, s->in.len - pos, &r, &e)) == 0)
+		k = smtp_client_next(s->in.data + pos, s->in.len - pos, &s->cmdq, &x, &r, &e);
+		if (k == 0)
 			break;
-		if (k < 0 || s->exp_n == 0) {
-			sess_fail(s, k < 0 ? e.msg : "reply without a command");
+		if (k < 0) {
+			sess_fail(s, e.msg);
 			return -1;
 		}
 		pos += (size_t)k;
-		on_reply(s, &r);
+		on_reply(s, x, &r);
 	}
 	if (s->state != S_OPEN)
 		return -1;
@@ -728,7 +699,7 @@ sess_connected(struct session *s)
 	s->ready = 0;
 	s->retire = 0;
 	want_out(s, 0);
-	exp_push(s, X_GREET, 0, 0);
+	exp_push(s, SMTP_CMD_GREET, 0, 0);
 }
 
 /* requeue_txn - unsettled recipients of a lost session go back */

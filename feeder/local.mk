@@ -1,7 +1,6 @@
 # feeder/local.mk - campaign-feed (included by the top Makefile.am)
 noinst_LIBRARIES += feeder/libfeed.a
 feeder_libfeed_a_SOURCES = feeder/feed.h feeder/feed_sess.h \
-	feeder/feed_reply.c \
 	feeder/feed_journal.c feeder/feed_smtp.c feeder/feed_loop.c \
 	feeder/feed_gather.c feeder/feed_progress.c
 FEED_LIBS = feeder/libfeed.a $(CAMPAIGN_LIBS) -lm
@@ -11,11 +10,9 @@ feeder_campaign_feed_SOURCES = feeder/feed_main.c
 feeder_campaign_feed_LDADD = $(FEED_LIBS)
 dist_man_MANS += feeder/campaign-feed.1
 
-check_PROGRAMS += tests/unit/test_feed_reply tests/unit/test_feed_msg \
+check_PROGRAMS += tests/unit/test_feed_msg \
 	tests/unit/test_feed_rcpt tests/unit/test_feed_journal \
 	tests/unit/test_feed_gather
-tests_unit_test_feed_reply_SOURCES = tests/unit/test_feed_reply.c tests/unit/testhelp.h
-tests_unit_test_feed_reply_LDADD = $(FEED_LIBS)
 tests_unit_test_feed_msg_SOURCES = tests/unit/test_feed_msg.c tests/unit/testhelp.h
 tests_unit_test_feed_msg_LDADD = $(FEED_LIBS)
 tests_unit_test_feed_rcpt_SOURCES = tests/unit/test_feed_rcpt.c tests/unit/testhelp.h
@@ -24,7 +21,7 @@ tests_unit_test_feed_journal_SOURCES = tests/unit/test_feed_journal.c tests/unit
 tests_unit_test_feed_journal_LDADD = $(FEED_LIBS)
 tests_unit_test_feed_gather_SOURCES = tests/unit/test_feed_gather.c tests/unit/testhelp.h
 tests_unit_test_feed_gather_LDADD = $(FEED_LIBS)
-TESTS += tests/unit/test_feed_reply tests/unit/test_feed_msg \
+TESTS += tests/unit/test_feed_msg \
 	tests/unit/test_feed_rcpt tests/unit/test_feed_journal \
 	tests/unit/test_feed_gather
 

@@ -55,7 +55,7 @@
 #include "map_db.h"
 #include "message.h"
 #include "reinject.h"
-#include "smtp.h"
+#include "smtp_conn.h"
 
 struct filter {
 	struct campaign_conf cf;

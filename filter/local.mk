@@ -2,7 +2,7 @@
 sbin_PROGRAMS += filter/campaign-filter
 filter_campaign_filter_SOURCES = filter/campaign-filter.c \
 	filter/message.c filter/message.h filter/spool.c filter/spool.h \
-	filter/smtp.c filter/smtp.h filter/reinject.c filter/reinject.h \
+	filter/reinject.c filter/reinject.h \
 	filter/fanout.c filter/fanout.h filter/copy.c filter/copy.h \
 	filter/pipeline.c filter/pipeline.h filter/progress.c filter/progress.h
 filter_campaign_filter_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/filter
@@ -17,7 +17,7 @@ tests_unit_test_filter_message_SOURCES = tests/unit/test_filter_message.c \
 tests_unit_test_filter_message_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/filter
 tests_unit_test_filter_message_LDADD = $(CAMPAIGN_LIBS)
 tests_unit_test_filter_smtp_SOURCES = tests/unit/test_filter_smtp.c \
-	tests/unit/testhelp.h filter/smtp.c filter/reinject.c filter/spool.c
+	tests/unit/testhelp.h filter/reinject.c filter/spool.c
 tests_unit_test_filter_smtp_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/filter
 tests_unit_test_filter_smtp_LDADD = $(CAMPAIGN_LIBS)
 
@@ -44,6 +44,6 @@ tests_unit_test_filter_progress_LDADD = $(CAMPAIGN_LIBS)
 check_PROGRAMS += tests/unit/test_filter_pipeline
 TESTS += tests/unit/test_filter_pipeline
 tests_unit_test_filter_pipeline_SOURCES = tests/unit/test_filter_pipeline.c \
-	tests/unit/testhelp.h filter/pipeline.c filter/smtp.c
+	tests/unit/testhelp.h filter/pipeline.c
 tests_unit_test_filter_pipeline_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/filter
 tests_unit_test_filter_pipeline_LDADD = $(CAMPAIGN_LIBS)

@@ -12,6 +12,10 @@
  *	reported as 451 (try again later); a 5xx to RCPT or to the content
  *	is a refusal.  Without CHUNKING, DATA needs the 354 before the copy,
  *	so that path has one transaction in flight.
+ *
+ *	Every command sent is noted in the SMTP client engine's ring of
+ *	awaited replies (lib/smtp_client.c) and every reply read takes the
+ *	oldest: the reply's command names it in a reason.
  * DIAGNOSTICS
  *	Nothing is logged here: the caller's done() sees every outcome and
  *	e says why a session broke ("HOST:PORT: what: reply").
@@ -24,6 +28,8 @@
 #include "merge.h"
 #include "pipeline.h"
 
+#define PL_CMDS	(PL_WINDOW_MAX * 4 + 4)	/* RSET, MAIL, RCPT, BDAT each */
+
 /* has_8bit - whether an address needs SMTPUTF8 */
 static int
 has_8bit(const char *s)
@@ -34,18 +40,70 @@ has_8bit(const char *s)
 	return 0;
 }
 
-/* reply - one reply; its code, or -1 with e */
+/*
+ * reply - the reply to the oldest command awaited (its kind in *x); its
+ * code, or -1 with e ("HOST:PORT: what: why", what the command's name)
+ */
 static int
-reply(struct pipeline *pl, const char *what, struct cerr *e)
+reply(struct pipeline *pl, struct smtp_pending *x, struct cerr *e)
 {
 	struct cerr r;
-	int	code = smtp_reply(&pl->s, &pl->reply, &r);
+	const char *what;
+	int	code;
 
-	if (code < 0)
+	if (smtp_cmdq_pop(&pl->cmdq, x) < 0)
+		return cerr_set(e, "%s: internal: no command awaits a reply", pl->to);
+	what = smtp_cmd_name(x->kind);
+	if ((code = smtp_reply(&pl->s, &pl->reply, &r)) < 0)
 		return cerr_set(e, "%s: %s: %s", pl->to, what, r.msg);
 	if (code == 421)
-		return cerr_set(e, "%s: %s: %s", pl->to, what, buf_cstr(&pl->reply));
+		return cerr_set(e, "%s: %s: %s", pl->to, what, pl->reply.text);
 	return code;
+}
+
+/* command - send one command, its reply awaited as kind */
+static int
+command(struct pipeline *pl, int kind, const char *p, size_t n, struct cerr *e)
+{
+	if (smtp_cmdq_push(&pl->cmdq, kind, pl->n % PL_WINDOW_MAX, 0) < 0)
+		return cerr_set(e, "%s: internal: too many commands in flight", pl->to);
+	return smtp_send(&pl->s, p, n, e);
+}
+
+/* hello - greeting and EHLO: the listener's extensions */
+static int
+hello(struct pipeline *pl, const char *helo, struct cerr *e)
+{
+	struct smtp_pending x;
+	int	code, ext;
+
+	if (smtp_cmdq_push(&pl->cmdq, SMTP_CMD_GREET, 0, 0) < 0
+	    || (code = reply(pl, &x, e)) < 0)
+		return -1;
+	if (code / 100 != 2)
+		return cerr_set(e, "%s: greeting: %s", pl->to, pl->reply.text);
+	if (buf_appendf(&pl->line, "EHLO %s\r\n", helo) < 0
+	    || command(pl, SMTP_CMD_EHLO, pl->line.data, pl->line.len, e) < 0
+	    || smtp_flush(&pl->s, e) < 0 || (code = reply(pl, &x, e)) < 0)
+		return -1;
+	if (code != 250)
+		return cerr_set(e, "%s: EHLO: %s", pl->to, pl->reply.text);
+	ext = pl->reply.ext;
+	if (!(pl->pipelining = (ext & SMTP_EXT_PIPELINING) != 0))
+		return cerr_set(e, "%s: no PIPELINING offered (a batch needs it)", pl->to);
+	pl->chunking = pl->pipelining && (ext & SMTP_EXT_CHUNKING) != 0;
+	pl->smtputf8 = (ext & SMTP_EXT_SMTPUTF8) != 0;
+	pl->eightbitmime = (ext & SMTP_EXT_8BITMIME) != 0;
+	return 0;
+}
+
+/* pl_free - the connection and the buffers, no QUIT */
+static void
+pl_free(struct pipeline *pl)
+{
+	smtp_close(&pl->s);
+	smtp_cmdq_free(&pl->cmdq);
+	buf_free(&pl->line);
 }
 
 int
@@ -53,8 +111,6 @@ pl_open(struct pipeline *pl, const char *to, const char *helo, long long deadlin
 	int window, pl_done_fn done, void *ctx, struct cerr *e)
 {
 	struct cerr r;
-	const char *x;
-	int	code;
 
 	memset(pl, 0, sizeof(*pl));
 	pl->to = to;
@@ -62,30 +118,23 @@ pl_open(struct pipeline *pl, const char *to, const char *helo, long long deadlin
 	pl->ctx = ctx;
 	pl->window = window < 1 ? 1 : window > PL_WINDOW_MAX ? PL_WINDOW_MAX : window;
 	smtp_init(&pl->s, deadline);
-	buf_init(&pl->reply, SMTP_REPLY_MAX + 1);
 	buf_init(&pl->line, 2048);
-	if (smtp_connect(&pl->s, to, &r) < 0)
+	if (smtp_cmdq_init(&pl->cmdq, PL_CMDS) < 0) {
+		pl_free(pl);
+		return cerr_set(e, "%s: out of memory", to);
+	}
+	if (smtp_connect(&pl->s, to, &r) < 0) {
+		pl_free(pl);
 		return cerr_set(e, "%s: %s", to, r.msg);
-	if ((code = reply(pl, "greeting", e)) < 0)
+	}
+	if (hello(pl, helo, e) < 0) {
+		pl_free(pl);
 		return -1;
-	if (code / 100 != 2)
-		return cerr_set(e, "%s: greeting: %s", to, buf_cstr(&pl->reply));
-	if (buf_appendf(&pl->line, "EHLO %s\r\n", helo) < 0
-	    || smtp_send(&pl->s, pl->line.data, pl->line.len, e) < 0
-	    || smtp_flush(&pl->s, e) < 0 || (code = reply(pl, "EHLO", e)) < 0)
-		return -1;
-	if (code != 250)
-		return cerr_set(e, "%s: EHLO: %s", to, buf_cstr(&pl->reply));
-	x = buf_cstr(&pl->reply);
-	if (!(pl->pipelining = smtp_has_ext(x, "PIPELINING")))
-		return cerr_set(e, "%s: no PIPELINING offered (a batch needs it)", to);
-	pl->chunking = pl->pipelining && smtp_has_ext(x, "CHUNKING");
-	pl->smtputf8 = smtp_has_ext(x, "SMTPUTF8");
-	pl->eightbitmime = smtp_has_ext(x, "8BITMIME");
+	}
 	return 0;
 }
 
-/* envelope - MAIL FROM and RCPT TO into the output */
+/* envelope - RSET, MAIL FROM and RCPT TO into the output */
 static int
 envelope(struct pipeline *pl, const char *sender, const char *rcpt, int eightbit,
 	 struct cerr *e)
@@ -93,49 +142,59 @@ envelope(struct pipeline *pl, const char *sender, const char *rcpt, int eightbit
 	int	utf8 = pl->smtputf8 && (has_8bit(sender) || has_8bit(rcpt));
 
 	buf_reset(&pl->line);
-	if (buf_appendf(&pl->line, "RSET\r\nMAIL FROM:<%s>%s%s\r\nRCPT TO:<%s>\r\n", sender,
+	if (buf_appendf(&pl->line, "MAIL FROM:<%s>%s%s\r\n", sender,
 			eightbit && pl->eightbitmime ? " BODY=8BITMIME" : "",
-			utf8 ? " SMTPUTF8" : "", rcpt) < 0)
+			utf8 ? " SMTPUTF8" : "") < 0)
 		return cerr_set(e, "%s: command too long", pl->to);
-	return smtp_send(&pl->s, pl->line.data, pl->line.len, e);
-}
-
-/* outcome - the code done() gets for a failed stage (see DESCRIPTION) */
-static int
-outcome(int stage, int code)
-{
-	return stage < 2 && code / 100 == 5 ? 451 : code;
+	if (command(pl, SMTP_CMD_RSET, "RSET\r\n", 6, e) < 0
+	    || command(pl, SMTP_CMD_MAIL, pl->line.data, pl->line.len, e) < 0)
+		return -1;
+	buf_reset(&pl->line);
+	if (buf_appendf(&pl->line, "RCPT TO:<%s>\r\n", rcpt) < 0)
+		return cerr_set(e, "%s: command too long", pl->to);
+	return command(pl, SMTP_CMD_RCPT, pl->line.data, pl->line.len, e);
 }
 
 /*
- * collect - the replies of the oldest transaction, then done(); the
- * first reply that is not 2xx decides
+ * outcome - the code done() gets for a failed command (see DESCRIPTION):
+ * a 5xx to RSET or MAIL is not the recipient's
+ */
+static int
+outcome(int kind, int code)
+{
+	return (kind == SMTP_CMD_RSET || kind == SMTP_CMD_MAIL) && code / 100 == 5
+	    ? 451 : code;
+}
+
+/*
+ * collect - the replies of the oldest transaction, up to the one that
+ * ends it (BDAT, end of DATA), then done(); the first reply that is not
+ * 2xx decides
  */
 static int
 collect(struct pipeline *pl, struct cerr *e)
 {
-	static const char *const what[] = {"RSET", "MAIL FROM", "RCPT TO", "BDAT",
-	"end of DATA"};
-	struct pl_item *it = &pl->ring[pl->head];
-	char	qid[64] = "unknown", text[SMTP_LINE_MAX];
-	int	i, stage, code, fail = 0;
+	struct smtp_pending x;
+	long	idx = pl->idx[pl->head];
+	char	qid[SMTP_QID_MAX] = "unknown", text[SMTP_LINE_MAX];
+	int	code, fail = 0;
 
 	text[0] = '\0';
-	for (i = 0; i < it->expect; i++) {
-		stage = it->expect == 1 ? 4 : i;
-		if ((code = reply(pl, what[stage], e)) < 0)
+	do {
+		if ((code = reply(pl, &x, e)) < 0)
 			return -1;
 		if (code / 100 != 2 && fail == 0) {
-			fail = outcome(stage, code);
-			snprintf(text, sizeof(text), "%s: %.300s", what[stage], buf_cstr(&pl->reply));
+			fail = outcome(x.kind, code);
+			snprintf(text, sizeof(text), "%s: %.300s", smtp_cmd_name(x.kind),
+				 pl->reply.text);
 		}
-	}
-	if (fail == 0)
-		(void)smtp_queue_id(buf_cstr(&pl->reply), qid, sizeof(qid));
+	} while (x.kind != SMTP_CMD_BDAT && x.kind != SMTP_CMD_DOT);
+	if (fail == 0 && pl->reply.qid[0] != '\0')
+		(void)snprintf(qid, sizeof(qid), "%s", pl->reply.qid);
 	pl->head = (pl->head + 1) % PL_WINDOW_MAX;
 	pl->n--;
 	pl->sent += fail == 0;
-	if (pl->done(pl->ctx, it->idx, fail ? fail : 250, fail ? text : buf_cstr(&pl->reply),
+	if (pl->done(pl->ctx, idx, fail ? fail : 250, fail ? text : pl->reply.text,
 		     qid) < 0)
 		return cerr_set(e, "stopped");
 	return 0;
@@ -146,47 +205,52 @@ static int
 send_bdat(struct pipeline *pl, long idx, const char *sender, const char *rcpt,
 	  int eightbit, struct buf *data, struct cerr *e)
 {
-	char	cmd[64];
+	char	cmd[SMTP_BDAT_CMD_MAX];
 	int	n;
 
 	data->len = msg_unstuff(data->data, data->len);
-	n = snprintf(cmd, sizeof(cmd), "BDAT %zu LAST\r\n", data->len);
+	n = smtp_bdat_cmd(cmd, sizeof(cmd), data->len);
 	if (envelope(pl, sender, rcpt, eightbit, e) < 0
-	    || smtp_send(&pl->s, cmd, (size_t)n, e) < 0
+	    || command(pl, SMTP_CMD_BDAT, cmd, (size_t)n, e) < 0
 	    || smtp_send(&pl->s, data->data, data->len, e) < 0)
 		return -1;
-	pl->ring[(pl->head + pl->n) % PL_WINDOW_MAX] = (struct pl_item) {idx, 4};
+	pl->idx[(pl->head + pl->n) % PL_WINDOW_MAX] = idx;
 	if (++pl->n < pl->window)
 		return 0;
 	return smtp_flush(&pl->s, e) < 0 ? -1 : collect(pl, e);
 }
 
-/* send_data - one DATA transaction, to its end */
+/*
+ * send_data - one DATA transaction, to its end: the envelope's replies
+ * first (the copy goes only after 354), then the copy and ".", whose
+ * reply collect() reads
+ */
 static int
 send_data(struct pipeline *pl, long idx, const char *sender, const char *rcpt,
 	  int eightbit, struct buf *data, struct cerr *e)
 {
-	static const char *const what[] = {"RSET", "MAIL FROM", "RCPT TO", "DATA"};
+	struct smtp_pending x;
 	char	text[SMTP_LINE_MAX];
-	int	i, code, fail = 0;
+	int	code, fail = 0;
 
 	if (envelope(pl, sender, rcpt, eightbit, e) < 0
-	    || smtp_send(&pl->s, "DATA\r\n", 6, e) < 0 || smtp_flush(&pl->s, e) < 0)
+	    || command(pl, SMTP_CMD_DATA, "DATA\r\n", 6, e) < 0 || smtp_flush(&pl->s, e) < 0)
 		return -1;
-	for (i = 0; i < 4; i++) {
-		if ((code = reply(pl, what[i], e)) < 0)
+	do {
+		if ((code = reply(pl, &x, e)) < 0)
 			return -1;
-		if (code / 100 != (i == 3 ? 3 : 2) && fail == 0) {
-			fail = outcome(i, code);
-			snprintf(text, sizeof(text), "%s: %.300s", what[i], buf_cstr(&pl->reply));
+		if (code / 100 != (x.kind == SMTP_CMD_DATA ? 3 : 2) && fail == 0) {
+			fail = outcome(x.kind, code);
+			snprintf(text, sizeof(text), "%s: %.300s", smtp_cmd_name(x.kind),
+				 pl->reply.text);
 		}
-	}
+	} while (x.kind != SMTP_CMD_DATA);
 	if (fail)
 		return pl->done(pl->ctx, idx, fail, text, "") < 0 ? cerr_set(e, "stopped") : 0;
 	if (smtp_send(&pl->s, data->data, data->len, e) < 0
-	    || smtp_send(&pl->s, ".\r\n", 3, e) < 0 || smtp_flush(&pl->s, e) < 0)
+	    || command(pl, SMTP_CMD_DOT, ".\r\n", 3, e) < 0 || smtp_flush(&pl->s, e) < 0)
 		return -1;
-	pl->ring[pl->head] = (struct pl_item) {idx, 1};
+	pl->idx[pl->head] = idx;
 	pl->n = 1;
 	return collect(pl, e);
 }
@@ -223,7 +287,5 @@ pl_close(struct pipeline *pl)
 		    && smtp_flush(&pl->s, &ignore) == 0)
 			(void)smtp_reply(&pl->s, &pl->reply, &ignore);
 	}
-	smtp_close(&pl->s);
-	buf_free(&pl->reply);
-	buf_free(&pl->line);
+	pl_free(pl);
 }

@@ -30,34 +30,32 @@
  *	returning -1); the transactions still in flight then had no done()
  *	call: the listener may or may not have their copy.
  * SEE ALSO
- *	smtp.h, RFC 2920, RFC 3030.
+ *	lib/smtp_client.h (commands matched to replies), lib/smtp_conn.h,
+ *	RFC 2920, RFC 3030.
  */
 #ifndef PIPELINE_H
 #define PIPELINE_H
 
 #include "buf.h"
 #include "cerr.h"
-#include "smtp.h"
+#include "smtp_client.h"
+#include "smtp_conn.h"
 
 #define PL_WINDOW_MAX	32
 
 typedef int (*pl_done_fn)(void *ctx, long idx, int code, const char *reply,
 			  const char *qid);
 
-struct pl_item {
-	long	idx;
-	int	expect;			/* replies to read: 4 (BDAT), 1 (end of DATA) */
-};
-
 struct pipeline {
 	struct smtp s;
 	const char *to;
-	struct buf reply;
+	struct smtp_reply reply;
 	struct buf line;		/* one command */
 	int	pipelining, chunking, smtputf8, eightbitmime;
 	int	window;
-	struct pl_item ring[PL_WINDOW_MAX];
+	long	idx[PL_WINDOW_MAX];	/* the copies in flight, oldest at head */
 	int	head, n;
+	struct smtp_cmdq cmdq;		/* their replies awaited, in order */
 	pl_done_fn done;
 	void   *ctx;
 	long	sent;			/* transactions ended with 250 */

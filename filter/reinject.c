@@ -2,45 +2,60 @@
  * NAME
  *	reinject - one pipelined SMTP transaction to the reinjection
  *	listener (see reinject.h)
+ * DESCRIPTION
+ *	The connection is lib/smtp_conn.c's; every command sent is noted in
+ *	the SMTP client engine's ring of awaited replies (lib/smtp_client.c)
+ *	and every reply read takes the oldest, whose name says in a reason
+ *	which command failed.
  * DIAGNOSTICS
  *	Returns -1 with a struct cerr text; never prints.
  * SEE ALSO
  *	RFC 2920 (pipelining), Postfix FILTER_README (the 127.0.0.1:10026
- *	listener), smtp_proto.c.
+ *	listener), smtp_proto.c; lib/smtp_client.h, lib/smtp_conn.h.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "reinject.h"
-#include "smtp.h"
+#include "smtp_client.h"
+#include "smtp_conn.h"
 
 struct tx {
 	struct smtp s;
-	struct buf reply;
+	struct smtp_reply reply;
+	struct smtp_cmdq cmdq;		/* replies awaited, in order */
 	const struct reinject *rq;
 	int	pipelining;
 	int	utf8;
 	int	quit_sent;		/* QUIT went out with the final dot */
 };
 
-/* expect - read one reply and check its code class (2, 3) */
+/*
+ * expect - read the reply to the oldest command awaited and check its
+ * class: 3 for DATA, 2 for the others
+ */
 static int
-expect(struct tx *t, int want_class, const char *what, struct cerr *e)
+expect(struct tx *t, struct cerr *e)
 {
+	struct smtp_pending x;
 	struct cerr r;
-	int	code = smtp_reply(&t->s, &t->reply, &r);
+	const char *what;
+	int	code;
 
-	if (code < 0)
+	if (smtp_cmdq_pop(&t->cmdq, &x) < 0)
+		return cerr_set(e, "%s: internal: no command awaits a reply", t->rq->to);
+	what = smtp_cmd_name(x.kind);
+	if ((code = smtp_reply(&t->s, &t->reply, &r)) < 0)
 		return cerr_set(e, "%s: %s: %s", t->rq->to, what, r.msg);
-	if (code / 100 != want_class)
-		return cerr_set(e, "%s: %s: %s", t->rq->to, what, buf_cstr(&t->reply));
+	if (code / 100 != (x.kind == SMTP_CMD_DATA ? 3 : 2))
+		return cerr_set(e, "%s: %s: %s", t->rq->to, what, t->reply.text);
 	return 0;
 }
 
 /* command - send one command; without pipelining wait for its reply */
 static int
-command(struct tx *t, const char *fmt, const char *arg, const char *extra,
-	int want_class, const char *what, struct cerr *e)
+command(struct tx *t, int kind, const char *fmt, const char *arg,
+	const char *extra, struct cerr *e)
 {
 	struct buf line;
 	int	ret;
@@ -48,12 +63,17 @@ command(struct tx *t, const char *fmt, const char *arg, const char *extra,
 	buf_init(&line, 1024 + 16);
 	if (buf_appendf(&line, fmt, arg, extra) < 0) {
 		buf_free(&line);
-		return cerr_set(e, "%s: %s: command too long", t->rq->to, what);
+		return cerr_set(e, "%s: %s: command too long", t->rq->to,
+				smtp_cmd_name(kind));
+	}
+	if (smtp_cmdq_push(&t->cmdq, kind, 0, 0) < 0) {
+		buf_free(&line);
+		return cerr_set(e, "%s: internal: too many commands", t->rq->to);
 	}
 	ret = smtp_send(&t->s, line.data, line.len, e);
 	buf_free(&line);
 	if (ret == 0 && !t->pipelining)
-		ret = smtp_flush(&t->s, e) < 0 ? -1 : expect(t, want_class, what, e);
+		ret = smtp_flush(&t->s, e) < 0 ? -1 : expect(t, e);
 	return ret;
 }
 
@@ -76,15 +96,15 @@ open_session(struct tx *t, struct cerr *e)
 
 	if (smtp_connect(&t->s, t->rq->to, &r) < 0)
 		return cerr_set(e, "%s: %s", t->rq->to, r.msg);
-	if (expect(t, 2, "greeting", e) < 0)
-		return -1;
 	t->pipelining = 0;
-	if (command(t, "EHLO %s%s\r\n", t->rq->helo, "", 2, "EHLO", e) < 0)
+	if (smtp_cmdq_push(&t->cmdq, SMTP_CMD_GREET, 0, 0) < 0 || expect(t, e) < 0)
 		return -1;
-	t->pipelining = smtp_has_ext(buf_cstr(&t->reply), "PIPELINING");
+	if (command(t, SMTP_CMD_EHLO, "EHLO %s%s\r\n", t->rq->helo, "", e) < 0)
+		return -1;
+	t->pipelining = (t->reply.ext & SMTP_EXT_PIPELINING) != 0;
 	for (i = 0; i < t->rq->nrcpt; i++)
 		want_utf8 |= has_8bit(t->rq->rcpts[i]);
-	t->utf8 = want_utf8 && smtp_has_ext(buf_cstr(&t->reply), "SMTPUTF8");
+	t->utf8 = want_utf8 && (t->reply.ext & SMTP_EXT_SMTPUTF8) != 0;
 	return 0;
 }
 
@@ -94,23 +114,23 @@ envelope(struct tx *t, struct cerr *e)
 {
 	int	i;
 
-	if (command(t, "MAIL FROM:<%s>%s\r\n", t->rq->sender,
-		    t->utf8 ? " SMTPUTF8" : "", 2, "MAIL FROM", e) < 0)
+	if (command(t, SMTP_CMD_MAIL, "MAIL FROM:<%s>%s\r\n", t->rq->sender,
+		    t->utf8 ? " SMTPUTF8" : "", e) < 0)
 		return -1;
 	for (i = 0; i < t->rq->nrcpt; i++)
-		if (command(t, "RCPT TO:<%s>%s\r\n", t->rq->rcpts[i], "", 2,
-			    "RCPT TO", e) < 0)
+		if (command(t, SMTP_CMD_RCPT, "RCPT TO:<%s>%s\r\n", t->rq->rcpts[i],
+			    "", e) < 0)
 			return -1;
-	if (command(t, "DATA%s%s\r\n", "", "", 3, "DATA", e) < 0)
+	if (command(t, SMTP_CMD_DATA, "DATA%s%s\r\n", "", "", e) < 0)
 		return -1;
 	if (!t->pipelining)
 		return 0;
-	if (smtp_flush(&t->s, e) < 0 || expect(t, 2, "MAIL FROM", e) < 0)
+	if (smtp_flush(&t->s, e) < 0)
 		return -1;
-	for (i = 0; i < t->rq->nrcpt; i++)
-		if (expect(t, 2, "RCPT TO", e) < 0)
+	while (t->cmdq.n > 0)		/* MAIL, each RCPT, DATA */
+		if (expect(t, e) < 0)
 			return -1;
-	return expect(t, 3, "DATA", e);
+	return 0;
 }
 
 /* send_chunk - spool_each callback */
@@ -132,15 +152,16 @@ content(struct tx *t, struct spool *sp, char *qid, size_t qidlen, struct cerr *e
 	static const char dot[] = ".\r\n", dot_quit[] = ".\r\nQUIT\r\n";
 
 	t->quit_sent = t->pipelining;
+	if (smtp_cmdq_push(&t->cmdq, SMTP_CMD_DOT, 0, 0) < 0)
+		return cerr_set(e, "%s: internal: too many commands", t->rq->to);
 	if (spool_each(sp, send_chunk, t, &r) < 0
 	    || (t->pipelining ? smtp_send(&t->s, dot_quit, sizeof(dot_quit) - 1, &r)
 		: smtp_send(&t->s, dot, sizeof(dot) - 1, &r)) < 0
 	    || smtp_flush(&t->s, &r) < 0)
 		return cerr_set(e, "%s: DATA: %s", t->rq->to, r.msg);
-	if (expect(t, 2, "end of DATA", e) < 0)
+	if (expect(t, e) < 0)
 		return -1;
-	if (smtp_queue_id(buf_cstr(&t->reply), qid, qidlen) < 0)
-		(void) snprintf(qid, qidlen, "unknown");
+	(void) snprintf(qid, qidlen, "%s", t->reply.qid[0] ? t->reply.qid : "unknown");
 	return 0;
 }
 
@@ -155,7 +176,8 @@ reinject(const struct reinject *rq, struct spool *sp, char *qid, size_t qidlen,
 	memset(&t, 0, sizeof(t));
 	t.rq = rq;
 	smtp_init(&t.s, rq->deadline);
-	buf_init(&t.reply, SMTP_REPLY_MAX + 1);
+	if (smtp_cmdq_init(&t.cmdq, rq->nrcpt + 4) < 0)
+		return cerr_set(e, "%s: out of memory", rq->to);
 	ret = open_session(&t, e) < 0 || envelope(&t, e) < 0
 	    || content(&t, sp, qid, qidlen, e) < 0 ? -1 : 0;
 	/* the message is Postfix's now; QUIT is politeness, so wait briefly */
@@ -165,6 +187,6 @@ reinject(const struct reinject *rq, struct spool *sp, char *qid, size_t qidlen,
 					 && smtp_flush(&t.s, &ignore) == 0)))
 		(void) smtp_reply(&t.s, &t.reply, &ignore);
 	smtp_close(&t.s);
-	buf_free(&t.reply);
+	smtp_cmdq_free(&t.cmdq);
 	return ret;
 }

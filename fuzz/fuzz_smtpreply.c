@@ -1,20 +1,25 @@
 /*
  * NAME
- *	fuzz_smtpreply - libFuzzer target: campaign-filter's reinjection
- *	reply reader (filter/smtp.c smtp_reply, smtp_parse_line,
- *	smtp_queue_id, smtp_has_ext)
- * SOURCES: filter/smtp.c
+ *	fuzz_smtpreply - libFuzzer target: the one SMTP reply parser
+ *	(lib/smtp_reply.c), as campaign-feed and campaign-filter read it
  * DESCRIPTION
- *	The input is what the reinjection listener sends: it is written into
- *	one end of a socket pair (then shut down), and the filter's client
- *	reads reply after reply from the other end, as reinject.c does, until
- *	an error (the end of the bytes included).  Each reply also goes
- *	through smtp_queue_id() and smtp_has_ext().
- *	Invariants: a reply's code is 200..599 and its three digits start
- *	every line; its text is printable ASCII with lines joined by LF and
- *	stays under SMTP_REPLY_MAX; the queue id is letters and digits, fits
- *	its buffer and appears in the text after "queued as "; the input
- *	buffer never holds more than SMTP_LINE_MAX bytes.
+ *	The input is what a relay or the reinjection listener sends.  First
+ *	it goes to smtp_reply_parse() reply after reply, as campaign-feed's
+ *	sessions parse their input buffer.  Invariants: the consumed length
+ *	is within the input and not zero; the code is 200..599 and the same
+ *	three digits start the reply; the line count is 1..SMTP_REPLY_LINES;
+ *	the text fits SMTP_TEXT_MAX, is printable ASCII and NUL-terminated
+ *	at textlen; the queue id is letters and digits and follows "queued
+ *	as " in the input; the enhanced status code is "C.D.D" with the
+ *	code's class; the reply parsed on exactly its own bytes is the same
+ *	reply, and one byte short of it is never a complete reply.
+ *
+ *	Then the same bytes are written into one end of a socket pair (then
+ *	shut down) and campaign-filter's blocking reader (lib/smtp_conn.c
+ *	smtp_reply) reads reply after reply from the other end until an
+ *	error (the end of the bytes included): it must give the same codes
+ *	in the same order, and its input buffer never holds more than
+ *	SMTP_REPLY_BYTES.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,59 +27,93 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "smtp.h"
+#include "smtp_conn.h"
+#include "smtp_reply.h"
 
 #define IN_MAX (128 * 1024)	/* below the socket pair's buffer */
 #define REPLIES_MAX 1000
 
-static void
-check_text(const struct buf *t, int code)
+static int	codes[REPLIES_MAX];
+
+static int
+alnum(char c)
 {
-	const char *p = buf_cstr(t), *nl;
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static void
+check_fields(const struct smtp_reply *r, const char *p, size_t used)
+{
+	const char *q;
 	size_t	i;
 
-	if (t->len >= SMTP_REPLY_MAX || strlen(p) != t->len)
+	if (r->textlen >= SMTP_TEXT_MAX || strlen(r->text) != r->textlen)
 		abort();
-	for (i = 0; i < t->len; i++)
-		if ((p[i] < 32 || p[i] > 126) && p[i] != '\n')
+	for (i = 0; i < r->textlen; i++)
+		if (r->text[i] < 0x20 || r->text[i] > 0x7e)
 			abort();
-	for (;; p = nl + 1) {		/* each line starts with the code */
-		if (p[0] - '0' != code / 100 || p[1] - '0' != code / 10 % 10
-		    || p[2] - '0' != code % 10)
+	for (i = 0; r->qid[i]; i++)
+		if (i >= SMTP_QID_MAX - 1 || !alnum(r->qid[i]))
 			abort();
-		if ((nl = strchr(p, '\n')) == NULL)
+	if (r->qid[0] != '\0' && ((q = memmem(p, used, "queued as ", 10)) == NULL
+				  || memcmp(q + 10, r->qid, strlen(r->qid)) != 0))
+		abort();
+	if (r->enh[0] != '\0' && (r->enh[0] - '0' != r->code / 100 || r->enh[1] != '.'
+				  || strlen(r->enh) >= SMTP_ENH_MAX))
+		abort();
+}
+
+static void
+check_reply(const struct smtp_reply *r, const char *p, ssize_t used, size_t len)
+{
+	struct smtp_reply r2;
+	struct cerr e;
+
+	if (used <= 0 || (size_t)used > len)
+		abort();
+	if (r->code < 200 || r->code > 599 || p[0] - '0' != r->code / 100
+	    || p[1] - '0' != r->code / 10 % 10 || p[2] - '0' != r->code % 10)
+		abort();
+	if (r->nlines < 1 || r->nlines > SMTP_REPLY_LINES)
+		abort();
+	check_fields(r, p, (size_t)used);
+	if (smtp_reply_parse(p, (size_t)used, &r2, &e) != used || r2.code != r->code
+	    || strcmp(r2.text, r->text) != 0 || strcmp(r2.qid, r->qid) != 0
+	    || r2.ext != r->ext)
+		abort();
+	if (smtp_reply_parse(p, (size_t)used - 1, &r2, &e) > 0)
+		abort();
+}
+
+/* parse_all - the feeder's way; the codes into codes[], their number */
+static int
+parse_all(const char *p, size_t size)
+{
+	struct smtp_reply r;
+	struct cerr e;
+	ssize_t	n;
+	int	k = 0;
+
+	while (size > 0 && k < REPLIES_MAX) {
+		if ((n = smtp_reply_parse(p, size, &r, &e)) <= 0)
 			break;
+		check_reply(&r, p, n, size);
+		codes[k++] = r.code;
+		p += n;
+		size -= (size_t)n;
 	}
+	return k;
 }
 
+/* read_all - the filter's way, through a socket: the same codes */
 static void
-check_qid(const char *text)
-{
-	char	qid[16];
-	size_t	i;
-
-	if (smtp_queue_id(text, qid, sizeof(qid)) < 0)
-		return;
-	if (qid[0] == '\0' || strlen(qid) >= sizeof(qid))
-		abort();
-	for (i = 0; qid[i]; i++)
-		if (!((qid[i] >= '0' && qid[i] <= '9') || (qid[i] >= 'A' && qid[i] <= 'Z')
-		      || (qid[i] >= 'a' && qid[i] <= 'z')))
-			abort();
-	if (strstr(strstr(text, "queued as "), qid) == NULL)
-		abort();
-}
-
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+read_all(const uint8_t *data, size_t size, int want)
 {
 	struct smtp s;
-	struct buf text;
+	struct smtp_reply r;
 	struct cerr e;
 	int	sv[2], code, n = 0;
 
-	if (size > IN_MAX)
-		return 0;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		abort();
 	if (size > 0 && write(sv[1], data, size) != (ssize_t)size)
@@ -82,17 +121,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)shutdown(sv[1], SHUT_WR);
 	smtp_init(&s, smtp_now_ms() + 5000);
 	s.fd = sv[0];
-	buf_init(&text, SMTP_REPLY_MAX + 1);	/* as reinject() */
-	while (n++ < REPLIES_MAX && (code = smtp_reply(&s, &text, &e)) >= 0) {
-		if (code < 200 || code > 599 || s.in.len > SMTP_LINE_MAX)
+	while (n < want && (code = smtp_reply(&s, &r, &e)) >= 0) {
+		if (code != codes[n++] || s.in.len > SMTP_REPLY_BYTES)
 			abort();
-		check_text(&text, code);
-		check_qid(buf_cstr(&text));
-		(void)smtp_has_ext(buf_cstr(&text), "PIPELINING");
-		(void)smtp_has_ext(buf_cstr(&text), "SMTPUTF8");
 	}
-	buf_free(&text);
+	if (n != want)
+		abort();
 	smtp_close(&s);
 	close(sv[1]);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int	n;
+
+	if (size > IN_MAX)
+		return 0;
+	n = parse_all((const char *)data, size);
+	read_all(data, size, n);
 	return 0;
 }

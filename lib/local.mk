@@ -17,7 +17,10 @@ lib_libcampaign_a_SOURCES = \
 	lib/merge.c lib/merge.h \
 	lib/tag.c lib/tag.h \
 	lib/rlist.c lib/rlist.h \
-	lib/batch.c lib/batch_write.c lib/batch.h
+	lib/batch.c lib/batch_write.c lib/batch.h \
+	lib/smtp_reply.c lib/smtp_reply.h \
+	lib/smtp_client.c lib/smtp_client.h \
+	lib/smtp_conn.c lib/smtp_conn.h
 
 # Every program links this, then its own needs (map_guard.c calls pthread_once).
 CAMPAIGN_LIBS = lib/libcampaign.a $(LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
@@ -57,3 +60,15 @@ TESTS += tests/unit/test_batch
 
 # The suppression entry of a signal (campaign-unsubscribe; bounce policy)
 lib_libcampaign_a_SOURCES += lib/supentry.c lib/supentry.h
+
+# The one SMTP reply parser (campaign-feed and campaign-filter)
+check_PROGRAMS += tests/unit/test_smtp_reply
+tests_unit_test_smtp_reply_SOURCES = tests/unit/test_smtp_reply.c tests/unit/testhelp.h
+tests_unit_test_smtp_reply_LDADD = $(CAMPAIGN_LIBS)
+TESTS += tests/unit/test_smtp_reply
+
+# The SMTP client engine's protocol core
+check_PROGRAMS += tests/unit/test_smtp_client
+tests_unit_test_smtp_client_SOURCES = tests/unit/test_smtp_client.c tests/unit/testhelp.h
+tests_unit_test_smtp_client_LDADD = $(CAMPAIGN_LIBS)
+TESTS += tests/unit/test_smtp_client

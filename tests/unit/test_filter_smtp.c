@@ -1,12 +1,12 @@
 /*
  * NAME
  *	test_filter_smtp - unit tests of the filter's SMTP client and
- *	reinjection (filter/smtp.c, filter/reinject.c)
+ *	reinjection (lib/smtp_conn.c, filter/reinject.c; the reply parser's
+ *	tables are test_smtp_reply's)
  * SYNOPSIS
  *	tests/unit/test_filter_smtp
  * DESCRIPTION
- *	Tables for the reply-line parser, the queue-id extraction and the
- *	EHLO extension check; then whole transactions against a scripted
+ *	Whole transactions against a scripted
  *	server in a child process on a free loopback port: success (queue id,
  *	pipelined envelope, dot-stuffed data as sent), a refused recipient
  *	(no data sent, failure), a server that never answers (the deadline),
@@ -25,70 +25,8 @@
 #include <unistd.h>
 
 #include "reinject.h"
-#include "smtp.h"
+#include "smtp_conn.h"
 #include "testhelp.h"
-
-static void
-test_parse_line(void)
-{
-	static const struct {
-		const char *line;
-		int	ret, code, more;
-	} t[] = {
-		{"250 ok", 0, 250, 0}, {"250-PIPELINING", 0, 250, 1}, {"354", 0, 354, 0},
-		{"451 4.3.0 try later", 0, 451, 0}, {"25 short", -1, 0, 0},
-		{"2500 x", -1, 0, 0}, {"abc def", -1, 0, 0}, {"650 bad class", -1, 0, 0},
-		{"", -1, 0, 0},
-	};
-	size_t	i;
-	int	code, more, r;
-
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		code = more = 0;
-		r = smtp_parse_line(t[i].line, strlen(t[i].line), &code, &more);
-		CHECK_INT(r, t[i].ret, "parse \"%s\"", t[i].line);
-		if (r == 0) {
-			CHECK_INT(code, t[i].code, "code of \"%s\"", t[i].line);
-			CHECK_INT(more, t[i].more, "more of \"%s\"", t[i].line);
-		}
-	}
-}
-
-static void
-test_queue_id(void)
-{
-	static const struct {
-		const char *reply, *want;
-	} t[] = {
-		{"250 2.0.0 Ok: queued as 4Xb2Qk0ZzVz9sWP", "4Xb2Qk0ZzVz9sWP"},
-		{"250 2.0.0 Ok: queued as 3F2A81C0D4 (extra)", "3F2A81C0D4"},
-		{"250 Ok", NULL}, {"250 queued as ", NULL},
-	};
-	char	out[64];
-	size_t	i;
-	int	r;
-
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		r = smtp_queue_id(t[i].reply, out, sizeof(out));
-		CHECK_INT(r, t[i].want ? 0 : -1, "queue id of \"%s\"", t[i].reply);
-		if (t[i].want && r == 0)
-			CHECK_STR(out, t[i].want, "queue id of \"%s\"", t[i].reply);
-	}
-	CHECK_INT(smtp_queue_id("250 queued as ABCDEFGH", out, 4), -1, "queue id too long");
-}
-
-static void
-test_has_ext(void)
-{
-	const char *r = "250-host\n250-PIPELINING\n250-SIZE 1000\n250 SMTPUTF8";
-
-	CHECK_INT(smtp_has_ext(r, "PIPELINING"), 1, "PIPELINING found");
-	CHECK_INT(smtp_has_ext(r, "SMTPUTF8"), 1, "last line found");
-	CHECK_INT(smtp_has_ext(r, "SIZE"), 1, "extension with parameters");
-	CHECK_INT(smtp_has_ext(r, "PIPE"), 0, "prefix is not a match");
-	CHECK_INT(smtp_has_ext(r, "host"), 0, "greeting line is not an extension");
-	CHECK_INT(smtp_has_ext("250 host", "PIPELINING"), 0, "one-line reply");
-}
 
 enum mode { GOOD, REFUSE_RCPT, SILENT, HANGUP };
 
@@ -217,9 +155,6 @@ int
 main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
-	test_parse_line();
-	test_queue_id();
-	test_has_ext();
 	test_transactions();
 	return TEST_DONE("test_filter_smtp");
 }

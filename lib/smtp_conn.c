@@ -1,23 +1,23 @@
 /*
  * NAME
- *	smtp - deadline-bounded SMTP client primitives (see smtp.h)
+ *	smtp_conn - one blocking, deadline-bounded SMTP connection (see
+ *	smtp_conn.h)
  * DIAGNOSTICS
  *	Returns -1 with a struct cerr text; never prints.
  * SEE ALSO
- *	RFC 5321, RFC 2920; Postfix smtp_chat.c, timed_read.c.
+ *	smtp_client.c, smtp_reply.c; RFC 5321, RFC 2920; Postfix smtp_chat.c,
+ *	timed_read.c.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "smtp.h"
+#include "smtp_conn.h"
 
 #define SMTP_OUT_FLUSH	(64 * 1024)
 
@@ -35,7 +35,7 @@ smtp_init(struct smtp *s, long long deadline)
 {
 	s->fd = -1;
 	s->deadline = deadline;
-	buf_init(&s->in, SMTP_LINE_MAX);
+	buf_init(&s->in, SMTP_REPLY_BYTES);
 	buf_init(&s->out, 4 * SMTP_OUT_FLUSH);
 }
 
@@ -179,7 +179,7 @@ fill_in(struct smtp *s, struct cerr *e)
 	ssize_t	n;
 
 	if (room == 0)
-		return cerr_set(e, "reply line over %d bytes", SMTP_LINE_MAX);
+		return cerr_set(e, "reply over %d bytes", SMTP_REPLY_BYTES);
 	for (;;) {
 		n = recv(s->fd, tmp, room < sizeof(tmp) ? room : sizeof(tmp), 0);
 		if (n > 0)
@@ -194,107 +194,20 @@ fill_in(struct smtp *s, struct cerr *e)
 	}
 }
 
-/* next_line - one reply line (CRLF or LF stripped) into line */
-static int
-next_line(struct smtp *s, struct buf *line, struct cerr *e)
+int
+smtp_reply(struct smtp *s, struct smtp_reply *r, struct cerr *e)
 {
-	char   *nl;
-	size_t	n;
+	ssize_t	k;
 
-	while ((nl = memchr(s->in.data ? s->in.data : "", '\n', s->in.len)) == NULL)
+	for (;;) {
+		k = smtp_reply_parse(s->in.data ? s->in.data : "", s->in.len, r, e);
+		if (k < 0)
+			return -1;
+		if (k > 0) {
+			buf_consume(&s->in, (size_t) k);
+			return r->code;
+		}
 		if (fill_in(s, e) < 0)
 			return -1;
-	n = (size_t) (nl - s->in.data);
-	if (n > 0 && nl[-1] == '\r')
-		n--;
-	if (buf_set(line, s->in.data, n) < 0)
-		return cerr_set(e, "reply line: %s", strerror(errno));
-	buf_consume(&s->in, (size_t) (nl - s->in.data) + 1);
-	return 0;
-}
-
-int
-smtp_parse_line(const char *line, size_t n, int *code, int *more)
-{
-	if (n < 3 || !isdigit((unsigned char) line[0])
-	    || !isdigit((unsigned char) line[1]) || !isdigit((unsigned char) line[2]))
-		return -1;
-	if (n > 3 && line[3] != ' ' && line[3] != '-')
-		return -1;
-	if (line[0] < '2' || line[0] > '5')
-		return -1;
-	*code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-	*more = n > 3 && line[3] == '-';
-	return 0;
-}
-
-/* add_text - keep the reply text printable, joined by "\n" */
-static void
-add_text(struct buf *text, const char *p, size_t n)
-{
-	size_t	i;
-
-	if (text->len > 0)
-		(void) buf_putc(text, '\n');
-	for (i = 0; i < n; i++)
-		(void) buf_putc(text, (p[i] >= 32 && p[i] < 127) ? p[i] : '?');
-}
-
-int
-smtp_reply(struct smtp *s, struct buf *text, struct cerr *e)
-{
-	struct buf line;
-	int	code = 0, first = -1, more = 1, ret = 0;
-
-	buf_init(&line, SMTP_LINE_MAX);
-	buf_reset(text);
-	while (ret == 0 && more) {
-		if (next_line(s, &line, e) < 0)
-			ret = -1;
-		else if (smtp_parse_line(line.data, line.len, &code, &more) < 0
-			 || (first >= 0 && code != first))
-			ret = cerr_set(e, "malformed reply line");
-		else if (text->len + line.len >= SMTP_REPLY_MAX)
-			ret = cerr_set(e, "reply over %d bytes", SMTP_REPLY_MAX);
-		else
-			add_text(text, line.data, line.len);
-		first = code;
 	}
-	buf_free(&line);
-	return ret < 0 ? -1 : code;
-}
-
-int
-smtp_queue_id(const char *reply, char *out, size_t outlen)
-{
-	const char *p = strstr(reply, "queued as ");
-	size_t	n = 0;
-
-	if (p == NULL)
-		return -1;
-	for (p += 10; isalnum((unsigned char) p[n]); n++)
-		;
-	if (n == 0 || n >= outlen)
-		return -1;
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return 0;
-}
-
-int
-smtp_has_ext(const char *reply, const char *ext)
-{
-	size_t	len = strlen(ext);
-	const char *p, *q;
-
-	/* each line after the first is "250-EXT params" or "250 EXT" */
-	for (p = reply; (p = strchr(p, '\n')) != NULL; p++) {
-		q = p + 1;
-		if (strnlen(q, 4) < 4)
-			break;
-		if (strncasecmp(q + 4, ext, len) == 0
-		    && (q[4 + len] == '\0' || q[4 + len] == ' ' || q[4 + len] == '\n'))
-			return 1;
-	}
-	return 0;
 }
