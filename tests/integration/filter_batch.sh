@@ -190,7 +190,7 @@ if testsink_start "$SB/listener.rules"; then
 	check "listener faults: batch accepted" test -n "$Q"
 	check "listener faults: deferred for the 451" wait_for 60 "deferral" sb_log_match \
 		"$Q: deferred: batch b000010: 1 of 50 recipients not done \(to=<r7010@sink.test>: RCPT TO: 451"
-	check "listener faults: summary line after the retry" wait_for 60 "summary" has_batch_line "$Q"
+	check "listener faults: summary line after the retry" wait_for 180 "summary" has_batch_line "$Q"
 	check "listener faults: counts" grep -qE \
 		"^$Q: campaign=spring-2026 batch=b000010 nrcpt=50 sent=49 suppressed=0 bad=1 " <<<"$(batch_line "$Q")"
 	check "listener faults: refused copy logged as bad" sb_log_match \
