@@ -57,3 +57,6 @@ TESTS += tests/unit/test_batch
 
 # The suppression entry of a signal (campaign-unsubscribe; bounce policy)
 lib_libcampaign_a_SOURCES += lib/supentry.c lib/supentry.h
+
+# The provider table (postfix-conf/providers): campaign-shaper, campaign-setup --providers
+lib_libcampaign_a_SOURCES += lib/provider.c lib/provider.h
