@@ -225,7 +225,7 @@ log_start(const struct shaper *sh, const char *prov, const struct srule *r,
 {
 	struct nline nl;
 	struct tm tm;
-	char	until[32], where[4200];
+	char	until[32], where[4200], to[1001];
 
 	gmtime_r(&end, &tm);
 	strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -238,7 +238,8 @@ log_start(const struct shaper *sh, const char *prov, const struct srule *r,
 	nline_str(&nl, "until", until);
 	nline_str(&nl, "rule", where);
 	nline_strn(&nl, "qid", ev->qid.p, ev->qid.n);
-	nline_strn(&nl, "to", ev->rcpt.p, ev->rcpt.n);
+	snprintf(to, sizeof(to), "%.*s", (int)(ev->rcpt.n < 1000 ? ev->rcpt.n : 1000), ev->rcpt.p);
+	nline_addr(&nl, "to", to);
 	nline_strn(&nl, "reason", ev->reason.p, ev->reason.n);
 	nline_emit(&nl);
 }
