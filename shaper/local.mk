@@ -19,8 +19,8 @@ CLEANFILES += shaper/campaign-shaper.service
 shaper/campaign-shaper.service: $(srcdir)/shaper/campaign-shaper.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) shaper && \
 	$(edit_unit) $(srcdir)/shaper/campaign-shaper.service.in > $@.tmp && mv $@.tmp $@
-EXTRA_DIST += shaper/campaign-shaper.service.in tests/integration/shaper.sh \
-	bench/shaping
+EXTRA_DIST += shaper/campaign-shaper.service.in
+dist_noinst_SCRIPTS += bench/shaping
 
 # Unit tests: lib/provider.c, and the shaper's rules and actions
 check_PROGRAMS += tests/unit/test_provider tests/unit/test_shaper

@@ -13,7 +13,8 @@
 #	hour, yahoo.test answers 421 4.7.0 [TSS04].  A table and rules of the
 #	test's own:
 #	  google /4\.7\.28/ concurrency=2 20s,  yahoo /\[TSS04\]/ suspend 6s.
-#	Checks: -n refuses a malformed rule (exit 78, file:line) and a
+#	Checks: the systemd unit passes systemd-analyze verify (exposure SAFE
+#	or OK) and restores in ExecStopPost; -n refuses a malformed rule (exit 78, file:line) and a
 #	malformed table line, and accepts the shipped rules; the start writes
 #	the table's values; the deferrals start both actions (postconf -c
 #	shows concurrency 2 and campaign-yahoo in defer_transports, each
@@ -28,6 +29,20 @@ SHAPER=$CAMPAIGN_BUILD/shaper/campaign-shaper
 check "campaign-shaper is built" test -x "$SHAPER" || done_testing
 "$SHAPER" --help > /dev/null; check_eq "--help exits 0" $? 0
 "$SHAPER" -Z 2> /dev/null; check_eq "a usage error exits 64" $? 64
+
+# the unit, with the build tree's program and man page
+U=$(mktemp -d /tmp/campaign-unit.XXXXXX)
+mkdir -p "$U/man8" && cp "$CAMPAIGN_SRC/shaper/campaign-shaper.8" "$U/man8/"
+sed "s|/[^ ]*/sbin/campaign-shaper|$SHAPER|" "$CAMPAIGN_BUILD/shaper/campaign-shaper.service" \
+	> "$U/campaign-shaper.service"
+out=$(MANPATH=$U systemd-analyze verify "$U/campaign-shaper.service" 2>&1)
+check_eq "systemd-analyze verify campaign-shaper.service" "$?:$out" "0:"
+level=$(systemd-analyze security --offline=true "$U/campaign-shaper.service" 2>&1 |
+	sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\) \([A-Z]*\).*/\1 \2/p')
+echo "# campaign-shaper.service exposure: $level"
+check "...exposure SAFE or OK" grep -qE ' (SAFE|OK)$' <<< "$level"
+check "...ExecStopPost restores" grep -q "^ExecStopPost=$SHAPER --restore$" "$U/campaign-shaper.service"
+rm -rf "$U"
 
 export SB_SYSLOG_FRAGMENT=$CAMPAIGN_SRC/syslog/postfix-campaign.conf
 check "sandbox starts" sandbox_start || done_testing
