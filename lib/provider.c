@@ -121,9 +121,11 @@ host_ok(const char *s, size_t n)
 	return 1;
 }
 
-/* split_list - "a,b,c" into a new array of lower-cased strings */
+/* split_list - "a,b,c" into a new array of lower-cased strings; with
+ * dots set an item may start with "." (a suffix: the dot is dropped) */
 static int
-split_list(const char *v, char ***out, size_t *nout, const char *key, struct cerr *e)
+split_list(const char *v, char ***out, size_t *nout, const char *key, int dots,
+	   struct cerr *e)
 {
 	const char *p = v, *end;
 	char  **arr, *s;
@@ -133,6 +135,8 @@ split_list(const char *v, char ***out, size_t *nout, const char *key, struct cer
 		return cerr_set(e, "out of memory");
 	for (;; p = end + 1) {
 		end = p + strcspn(p, ",");
+		if (dots && *p == '.' && end > p + 1)
+			p++;
 		if (!host_ok(p, (size_t)(end - p)) || n >= LIST_MAX
 		    || (s = strndup(p, (size_t)(end - p))) == NULL)
 			break;
@@ -155,13 +159,13 @@ split_list(const char *v, char ***out, size_t *nout, const char *key, struct cer
 static int
 key_domains(struct pline *l, const char *v, struct cerr *e)
 {
-	return split_list(v, &l->p->domains, &l->p->ndomains, "domains", e);
+	return split_list(v, &l->p->domains, &l->p->ndomains, "domains", 0, e);
 }
 
 static int
 key_mx(struct pline *l, const char *v, struct cerr *e)
 {
-	return split_list(v, &l->p->mx, &l->p->nmx, "mx", e);
+	return split_list(v, &l->p->mx, &l->p->nmx, "mx", 1, e);
 }
 
 static int

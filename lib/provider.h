@@ -25,7 +25,9 @@
  *	"campaign-NAME".  domains= (required, at least one) are recipient
  *	domains, matched whole and without regard to case; mx= are host name
  *	suffixes matched at a label boundary ("google.com" matches
- *	"aspmx.l.google.com" and "google.com", not "notgoogle.com").
+ *	"aspmx.l.google.com" and "google.com", not "notgoogle.com"); a
+ *	leading dot (".google.com", as campaign-setup's table writes them)
+ *	means the same.
  *	connections= (required, 1..1000) becomes the transport's
  *	_destination_concurrency_limit; per_connection= (0..100000, default
  *	0: Postfix's own) the messages per connection; rate_delay= (default

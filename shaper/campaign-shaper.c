@@ -30,7 +30,8 @@
  *	back (one reload) and exits, keeping STATE: the next start applies
  *	the actions that have not ended yet.  --restore writes the table's
  *	values back and reloads (the unit's ExecStopPost, after a crash too);
- *	-n checks PROVIDERS and RULES and prints them.
+ *	-n checks PROVIDERS and RULES and prints them.  SIGHUP is ignored
+ *	(the rules are read at start only: restart to change them).
  * DIAGNOSTICS
  *	One notice line per event (facility mail; stderr with -f):
  *	  shape: provider=NAME action=KIND value=V duration=SECS until=TIME
@@ -198,10 +199,10 @@ save_state(struct shaper *sh)
 {
 	struct cerr e;
 
+	/* a failure is said once per change, not at every round */
 	if (actions_save(&sh->a, sh->o->state, &e) < 0)
 		clog_warnx("cannot save the state: %s", e.msg);
-	else
-		sh->state_dirty = 0;
+	sh->state_dirty = 0;
 }
 
 /* log_end - the notice line of an action that ended */
@@ -387,6 +388,7 @@ run_loop(struct shaper *sh)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	sh->start_us = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	buf_init(&warns, 64 * 1024);

@@ -15,7 +15,9 @@
  *	commands are found on PATH and run without a shell (fork, execvp);
  *	their standard error stays ours.  What the shaper owns in
  *	defer_transports is "campaign-NAME" of each provider in the table:
- *	any other entry is kept as it is, in its order.
+ *	any other entry is kept as it is, in its order.  With a rate delay
+ *	the transport's _destination_concurrency_failed_cohort_limit is 10
+ *	(as campaign-setup --providers sets it), else Postfix's default 1.
  * DIAGNOSTICS
  *	pf_apply() fills e with the command that failed and how.
  * SEE ALSO
@@ -32,7 +34,9 @@
 
 #define OUT_MAX		(1024 * 1024)
 #define ARGS_MAX	(3 * PROVIDER_MAX + 8)
-#define NAME_MAX_	(PROVIDER_TRANSPORT_MAX + 40)
+#define COHORT_RATE	"10"	/* failed cohort limit with a rate delay */
+#define COHORT_DEFAULT	"1"	/* Postfix's default_destination_... */
+#define NAME_MAX_	(PROVIDER_TRANSPORT_MAX + 64)
 
 /* a setting the shaper manages: its name, the wanted and current values */
 struct setting {
@@ -140,6 +144,11 @@ wanted(const struct provider_table *t, const struct actions *a, struct setting *
 		snprintf(s[n].name, NAME_MAX_, "campaign-%s_destination_rate_delay", t->v[i].name);
 		snprintf(v, sizeof(v), "%lds", ef.rate_delay);
 		s[n++].want = strdup(v);
+		/* a rate delay means one delivery at a time, so one failure
+		 * would mark the destination dead: as campaign-setup does */
+		snprintf(s[n].name, NAME_MAX_,
+		    "campaign-%s_destination_concurrency_failed_cohort_limit", t->v[i].name);
+		s[n++].want = strdup(ef.rate_delay > 0 ? COHORT_RATE : COHORT_DEFAULT);
 	}
 	snprintf(s[n++].name, NAME_MAX_, "defer_transports");
 	return n;
@@ -173,18 +182,25 @@ read_current(const char *dir, struct setting *s, size_t n, struct cerr *e)
 	return r;
 }
 
-/* same - the values agree (a rate delay "1" is "1s") */
+/* same - the values agree: a rate delay "1" is "1s"; an unset setting
+ * (postconf shows "$default_destination_...") has Postfix's default,
+ * as campaign-setup leaves it for a rate delay of 0 */
 static int
 same(const struct setting *s)
 {
+	const char *have = s->have;
 	long	a, b;
 
-	if (s->have == NULL || s->want == NULL)
-		return s->have == s->want;
-	if (strstr(s->name, "_rate_delay") && provider_duration(s->have, 1L << 40, &a) == 0
+	if (have == NULL || s->want == NULL)
+		return have == s->want;
+	if (strcmp(have, "$default_destination_rate_delay") == 0)
+		have = "0s";
+	else if (strcmp(have, "$default_destination_concurrency_failed_cohort_limit") == 0)
+		have = COHORT_DEFAULT;
+	if (strstr(s->name, "_rate_delay") && provider_duration(have, 1L << 40, &a) == 0
 	    && provider_duration(s->want, 1L << 40, &b) == 0)
 		return a == b;
-	return strcmp(s->have, s->want) == 0;
+	return strcmp(have, s->want) == 0;
 }
 
 /* write_changes - postconf -e for what differs, then postfix reload */
@@ -222,7 +238,7 @@ int
 pf_apply(const char *dir, const struct provider_table *t, const struct actions *a,
 	 int *changed, struct cerr *e)
 {
-	struct setting *s = calloc(2 * t->n + 1, sizeof(*s));
+	struct setting *s = calloc(3 * t->n + 1, sizeof(*s));
 	size_t	n, i;
 	int	r = -1;
 

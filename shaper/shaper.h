@@ -32,7 +32,8 @@
  *	pf_apply() makes Postfix's main.cf (config directory dir) say what
  *	the table and the actions say for every provider's transport
  *	(campaign-NAME_destination_concurrency_limit, _destination_rate_delay,
- *	and campaign-NAME in defer_transports, whose other entries are kept):
+ *	_destination_concurrency_failed_cohort_limit, and campaign-NAME in
+ *	defer_transports, whose other entries are kept):
  *	it reads the values with postconf, writes the ones that differ with
  *	postconf -e and then runs postfix reload.  0 with *changed set (0:
  *	nothing differed, nothing run), or -1 with e set (*changed tells

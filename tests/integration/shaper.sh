@@ -52,9 +52,9 @@ mkdir -p "$W"
 
 cat > "$W/providers" <<'EOF'
 # the test's providers
-google  domains=gmail.test,googlemail.test mx=google.test connections=5 rate_delay=0 tls=may
+google  domains=gmail.test,googlemail.test mx=.google.test connections=5 rate_delay=0 tls=may
 yahoo   domains=yahoo.test mx=yahoodns.test connections=10 per_connection=20 rate_delay=0
-outlook domains=outlook.test connections=5 rate_delay=0
+microsoft domains=outlook.test connections=5 rate_delay=0
 EOF
 cat > "$W/rules" <<'EOF'
 # the test's rules
@@ -75,6 +75,11 @@ check_eq "a malformed table line: exit 78" "$st" 78
 check "...named with its line" grep -q "bad.providers:2: domain gmail.test belongs to another provider" <<< "$err"
 "$SHAPER" -n -p "$W/providers" -r "$CAMPAIGN_SRC/postfix-conf/shaper-rules" > "$W/n.out" 2>&1
 check_eq "the shipped rules pass -n" "$?" 0
+if [ -f "$CAMPAIGN_SRC/postfix-conf/providers" ]; then
+	"$SHAPER" -n -p "$CAMPAIGN_SRC/postfix-conf/providers" \
+		-r "$CAMPAIGN_SRC/postfix-conf/shaper-rules" > "$W/n.out" 2>&1
+	check_eq "the shipped table and rules pass -n" "$?" 0 || cat "$W/n.out"
+fi
 
 # the providers: a test sink playing them, one smtp(8) clone each
 cat > "$W/sink.rules" <<'EOF'
@@ -83,17 +88,17 @@ cat > "$W/sink.rules" <<'EOF'
 EOF
 check "the test sink starts" testsink_start -r "$W/sink.rules" || done_testing
 tm=
-for p in google yahoo outlook; do
+for p in google yahoo microsoft; do
 	postconf -c "$SB_CONF" -M "campaign-$p/unix=campaign-$p unix - - n - - smtp -o syslog_name=postfix/campaign-$p"
 done
-for d in gmail.test:google googlemail.test:google yahoo.test:yahoo outlook.test:outlook; do
+for d in gmail.test:google googlemail.test:google yahoo.test:yahoo outlook.test:microsoft; do
 	tm="$tm${tm:+, }${d%:*}=campaign-${d#*:}:[127.0.0.1]:$TESTSINK_PORT"
 done
 check "transports for the providers" sandbox_postconf "transport_maps = inline:{$tm}"
 check "fast retries" sandbox_fast_retry
 
-# pc NAME - one setting of the sandbox Postfix
-pc() { postconf -c "$SB_CONF" -h "$1" 2>/dev/null; }
+# pc NAME - one setting of the sandbox Postfix, $names expanded
+pc() { postconf -c "$SB_CONF" -xh "$1" 2>/dev/null; }
 pc_is() { [ "$(pc "$1")" = "$2" ]; }
 pc_has() { [[ " $(pc "$1") " == *" $2 "* ]]; }
 pc_lacks() { ! pc_has "$@"; }
@@ -111,6 +116,8 @@ restores_ge() { [ "$(sandbox_log_count "campaign-shaper\[[0-9]+\]: restore: prov
 shaper_start
 check "the start writes the table's values" wait_for 20 "$G = 5" pc_is "$G" 5
 check "...the rate delay too" pc_is campaign-yahoo_destination_rate_delay 0s
+check "...the failed cohort limit Postfix's" \
+	pc_is campaign-google_destination_concurrency_failed_cohort_limit 1
 check "...with one reload line" sandbox_wait_log 'campaign-shaper\[[0-9]+\]: reload: changed=' 10
 
 for i in 1 2 3 4 5 6; do

@@ -17,7 +17,7 @@
 
 static const char good[] =
 	"# a table\n"
-	"google domains=gmail.com,googlemail.com mx=google.com,googlemail.com"
+	"google domains=gmail.com,googlemail.com mx=.google.com,googlemail.com"
 	" connections=5 per_connection=50 rate_delay=0 tls=encrypt\n"
 	"\n"
 	"yahoo\tdomains=yahoo.com,ymail.com mx=yahoodns.net connections=10 rate_delay=1s\n"
@@ -42,6 +42,10 @@ test_lines(void)
 		{ "x domains=a.test connections=1 rate_delay=2d",
 		  "t:1: rate_delay= needs a duration (N, Ns, Nm, Nh) up to 1d\n" },
 		{ "x domains=a-b.test,c connections=1", "" },
+		{ "x domains=.a.test connections=1",
+		  "t:1: domains= needs a comma-separated list of host names (at most 1000)\n" },
+		{ "x domains=a.test mx=.,b connections=1",
+		  "t:1: mx= needs a comma-separated list of host names (at most 1000)\n" },
 		{ "x domains=,a.test connections=1",
 		  "t:1: domains= needs a comma-separated list of host names (at most 1000)\n" },
 		{ "x domains=a.test, connections=1",
