@@ -32,6 +32,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	srules_parse(&r, (const char *)data, size, "fuzz", &t, &errs);
 	(void)provider_by_domain(&t, "gmail.com", 9);
 	(void)provider_by_mx(&t, "a.b.google.com.", 15);
+	(void)provider_of(&t, "postfix/campaign-x/smtp", 23, "u@gmail.com", 11,
+	    "a.google.com[192.0.2.1]:25", 26);
+	(void)provider_of(&t, (const char *)data, size, (const char *)data, size,
+	    (const char *)data, size);
 	for (i = 0; i < t.n; i++)
 		(void)provider_find(&t, t.v[i].name, strlen(t.v[i].name));
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)

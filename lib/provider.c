@@ -413,3 +413,40 @@ provider_free(struct provider_table *t)
 	t->v = NULL;
 	t->n = 0;
 }
+
+/* tag_provider - "campaign-NAME" as a component of a syslog tag */
+static const struct provider *
+tag_provider(const struct provider_table *t, const char *p, size_t n)
+{
+	const char *end = p + n, *slash;
+	const struct provider *x;
+
+	for (; p < end; p = slash + 1) {
+		slash = memchr(p, '/', (size_t)(end - p));
+		if (slash == NULL)
+			slash = end;
+		if (slash - p > 9 && memcmp(p, "campaign-", 9) == 0
+		    && (x = provider_find(t, p + 9, (size_t)(slash - p - 9))) != NULL)
+			return x;
+	}
+	return NULL;
+}
+
+const struct provider *
+provider_of(const struct provider_table *t, const char *tag, size_t tagn,
+	    const char *rcpt, size_t rcptn, const char *relay, size_t relayn)
+{
+	const struct provider *x;
+	const char *at, *br;
+
+	if ((x = tag_provider(t, tag, tagn)) != NULL)
+		return x;
+	at = rcptn ? memrchr(rcpt, '@', rcptn) : NULL;
+	if (at != NULL && (x = provider_by_domain(t, at + 1,
+	    (size_t)(rcpt + rcptn - at - 1))) != NULL)
+		return x;
+	if (relayn == 0)
+		return NULL;
+	br = memchr(relay, '[', relayn);
+	return provider_by_mx(t, relay, br ? (size_t)(br - relay) : relayn);
+}

@@ -44,7 +44,12 @@
  *	PROVIDER_LINE_MAX bytes; at most PROVIDER_MAX providers.
  *
  *	provider_find(), provider_by_domain() and provider_by_mx() return
- *	the provider (owned by the table) or NULL.  provider_duration()
+ *	the provider (owned by the table) or NULL.  provider_of() places a
+ *	Postfix delivery line (none of its strings NUL-terminated): the
+ *	transport "campaign-NAME" as a component of the syslog tag
+ *	("postfix/campaign-google/smtp", syslog_name of the clone), else the
+ *	recipient's domain, else the relay's host name ("mx.example[ip]:25")
+ *	under an mx= suffix; NULL when none is a provider's.  provider_duration()
  *	parses a DURATION into seconds: 0, or -1 on bad syntax or a value
  *	over max.  provider_free() releases everything and leaves an empty
  *	table.
@@ -94,6 +99,9 @@ const struct provider *provider_by_domain(const struct provider_table *t,
 					  const char *domain, size_t n);
 const struct provider *provider_by_mx(const struct provider_table *t,
 				      const char *host, size_t n);
+const struct provider *provider_of(const struct provider_table *t,
+				   const char *tag, size_t tagn, const char *rcpt,
+				   size_t rcptn, const char *relay, size_t relayn);
 int	provider_duration(const char *s, long max, long *secs);
 int	provider_name_ok(const char *s, size_t n);
 void	provider_free(struct provider_table *t);

@@ -245,49 +245,12 @@ log_start(const struct shaper *sh, const char *prov, const struct srule *r,
 	nline_emit(&nl);
 }
 
-/* tag_provider - "campaign-NAME" as a component of the syslog tag */
-static const struct provider *
-tag_provider(const struct provider_table *t, const struct cs_str *prog)
-{
-	const char *p = prog->p, *end = prog->p + prog->n, *slash;
-	const struct provider *x;
-
-	for (; p < end; p = slash + 1) {
-		slash = memchr(p, '/', (size_t)(end - p));
-		if (slash == NULL)
-			slash = end;
-		if (slash - p > 9 && memcmp(p, "campaign-", 9) == 0
-		    && (x = provider_find(t, p + 9, (size_t)(slash - p - 9))) != NULL)
-			return x;
-	}
-	return NULL;
-}
-
-/* which_provider - by transport, recipient domain, then relay host */
-static const struct provider *
-which_provider(const struct provider_table *t, const struct cs_line *l,
-	       const struct cs_event *ev)
-{
-	const struct provider *x;
-	const char *at, *br;
-
-	if ((x = tag_provider(t, &l->prog)) != NULL)
-		return x;
-	at = ev->rcpt.n ? memrchr(ev->rcpt.p, '@', ev->rcpt.n) : NULL;
-	if (at != NULL && (x = provider_by_domain(t, at + 1,
-	    (size_t)(ev->rcpt.p + ev->rcpt.n - at - 1))) != NULL)
-		return x;
-	if (ev->relay.n == 0)
-		return NULL;
-	br = memchr(ev->relay.p, '[', ev->relay.n);
-	return provider_by_mx(t, ev->relay.p, br ? (size_t)(br - ev->relay.p) : ev->relay.n);
-}
-
 /* deferral - one status=deferred line: start or extend an action */
 static void
 deferral(struct shaper *sh, const struct cs_line *l, const struct cs_event *ev)
 {
-	const struct provider *p = which_provider(&sh->t, l, ev);
+	const struct provider *p = provider_of(&sh->t, l->prog.p, l->prog.n,
+	    ev->rcpt.p, ev->rcpt.n, ev->relay.p, ev->relay.n);
 	const struct srule *r;
 	char	text[SRULE_TEXT_MAX + 1];
 	size_t	n = ev->reason.n < SRULE_TEXT_MAX ? ev->reason.n : SRULE_TEXT_MAX;

@@ -6,7 +6,7 @@
  * DESCRIPTION
  *	Table-driven: lines that parse or fail with a named problem, the
  *	fields of a parsed line, lookups by name, domain and MX suffix,
- *	durations, and that every problem of a table is reported with its
+ *	durations, placing a delivery line (provider_of), and that every problem of a table is reported with its
  *	line.  Prints "test_provider: N passed, N failed".
  */
 #include <stdio.h>
@@ -147,6 +147,33 @@ test_duration(void)
 	}
 }
 
+static void
+test_of(void)
+{
+	static const struct { const char *tag, *rcpt, *relay, *want; } c[] = {
+		{ "postfix/campaign-yahoo/smtp", "u@gmail.com", "x[1.2.3.4]:25", "yahoo" },
+		{ "postfix/campaign-yahoo", "u@gmail.com", "", "yahoo" },
+		{ "postfix/campaign-nobody/smtp", "u@GMAIL.com", "", "google" },
+		{ "postfix/smtp", "u@hosted.example", "aspmx.l.google.com[1.2.3.4]:25", "google" },
+		{ "postfix/smtp", "u@hosted.example", "mx.hosted.example[1.2.3.4]:25", "-" },
+		{ "postfix/smtp", "no-at-sign", "none", "-" },
+		{ "campaign-apple", "", "", "apple" },
+	};
+	struct provider_table tb = {0};
+	const struct provider *p;
+	struct buf errs;
+
+	buf_init(&errs, 4096);
+	provider_parse(&tb, good, strlen(good), "good", &errs);
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		p = provider_of(&tb, c[i].tag, strlen(c[i].tag), c[i].rcpt, strlen(c[i].rcpt),
+		    c[i].relay, strlen(c[i].relay));
+		CHECK_STR(p ? p->name : "-", c[i].want, "%s %s %s", c[i].tag, c[i].rcpt, c[i].relay);
+	}
+	provider_free(&tb);
+	buf_free(&errs);
+}
+
 int
 main(void)
 {
@@ -154,5 +181,6 @@ main(void)
 	test_table();
 	test_problems();
 	test_duration();
+	test_of();
 	return TEST_DONE("test_provider");
 }
