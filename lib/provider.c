@@ -26,6 +26,7 @@
 
 #define HOST_MAX	253
 #define LIST_MAX	1000		/* items in one domains= or mx= list */
+#define RATE_DELAY_MAX	(999999L * 7 * 86400)	/* what campaign-setup accepts */
 
 /* a line being parsed: which keys were seen */
 struct pline {
@@ -83,6 +84,7 @@ provider_duration(const char *s, long max, long *secs)
 	case 'm': mul = 60; break;
 	case 'h': mul = 3600; break;
 	case 'd': mul = 86400; break;
+	case 'w': mul = 7 * 86400; break;
 	default: return -1;
 	}
 	if (n > max / mul)
@@ -171,7 +173,7 @@ key_mx(struct pline *l, const char *v, struct cerr *e)
 static int
 key_connections(struct pline *l, const char *v, struct cerr *e)
 {
-	return number(v, 1, 1000, &l->p->connections, "connections", e);
+	return number(v, 1, 100000, &l->p->connections, "connections", e);
 }
 
 static int
@@ -183,8 +185,8 @@ key_per_connection(struct pline *l, const char *v, struct cerr *e)
 static int
 key_rate_delay(struct pline *l, const char *v, struct cerr *e)
 {
-	if (provider_duration(v, 86400, &l->p->rate_delay) < 0)
-		return cerr_set(e, "rate_delay= needs a duration (N, Ns, Nm, Nh) up to 1d");
+	if (strlen(v) > 7 || provider_duration(v, RATE_DELAY_MAX, &l->p->rate_delay) < 0)
+		return cerr_set(e, "rate_delay= needs a duration (0, or up to 6 digits with s, m, h, d or w)");
 	return 0;
 }
 

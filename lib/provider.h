@@ -28,12 +28,14 @@
  *	"aspmx.l.google.com" and "google.com", not "notgoogle.com"); a
  *	leading dot (".google.com", as campaign-setup's table writes them)
  *	means the same.
- *	connections= (required, 1..1000) becomes the transport's
+ *	connections= (required, 1..100000) becomes the transport's
  *	_destination_concurrency_limit; per_connection= (0..100000, default
  *	0: Postfix's own) the messages per connection; rate_delay= (default
  *	0) the _destination_rate_delay; tls= (default may).  A DURATION is
- *	a number with an optional s, m, h or d (seconds when bare), at most
- *	one day for rate_delay.  A key may not repeat, nor may a name, nor a
+ *	a number with an optional s, m, h, d or w (seconds when bare); a
+ *	rate_delay has at most 6 digits.  What campaign-setup --providers
+ *	accepts, this parser accepts (it asks for less: domains= and
+ *	connections= only).  A key may not repeat, nor may a name, nor a
  *	domain across providers; unknown keys are errors.
  *
  *	provider_parse() reads n bytes of table text named name (for the
