@@ -145,15 +145,29 @@ regex_cost(const char *re)
 	return level[0] > RE_NEST_LIMIT ? "repetitions nested more than two deep" : NULL;
 }
 
+int
+classify_regcomp(regex_t *rx, const char *re, struct cerr *e)
+{
+	const char *cost;
+	char	why[128];
+	int	err;
+
+	if ((cost = regex_cost(re)) != NULL)
+		return cerr_set(e, "regular expression too costly: %s", cost);
+	if ((err = regcomp(rx, re, REG_EXTENDED | REG_ICASE | REG_NOSUB)) != 0) {
+		regerror(err, rx, why, sizeof(why));
+		return cerr_set(e, "bad regular expression: %s", why);
+	}
+	return 0;
+}
+
 /* add_rule - compile one "category regex" line (already trimmed) */
 static int
 add_rule(struct classify *c, const char *line, size_t n, struct cerr *e)
 {
 	size_t	w = 0, r;
 	struct rule *rule;
-	char	re[CLASSIFY_LINE_MAX + 1], why[128];
-	const char *cost;
-	int	err;
+	char	re[CLASSIFY_LINE_MAX + 1];
 
 	while (w < n && !is_blank((unsigned char)line[w]))
 		w++;
@@ -169,12 +183,8 @@ add_rule(struct classify *c, const char *line, size_t n, struct cerr *e)
 	rule = &c->rules[c->n];
 	memcpy(re, line + r, n - r);
 	re[n - r] = '\0';
-	if ((cost = regex_cost(re)) != NULL)
-		return cerr_set(e, "regular expression too costly: %s", cost);
-	if ((err = regcomp(&rule->re, re, REG_EXTENDED | REG_ICASE | REG_NOSUB)) != 0) {
-		regerror(err, &rule->re, why, sizeof(why));
-		return cerr_set(e, "bad regular expression: %s", why);
-	}
+	if (classify_regcomp(&rule->re, re, e) < 0)
+		return -1;
 	memcpy(rule->category, line, w);
 	rule->category[w] = '\0';
 	c->n++;

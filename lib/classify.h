@@ -41,6 +41,10 @@
  *	rule set is allowed (everything is then "other").
  *	classify_match() returns the category of the first matching rule,
  *	a string owned by c, or "other"; it never fails.
+ *	classify_regcomp() compiles one such expression (extended, case
+ *	ignored, no sub-matches) after the same cost checks: 0, or -1 with
+ *	e set ("bad regular expression: ...", "... too costly: ..."); the
+ *	shaper's rules use it too.
  *	classify_count() is the number of rules.  classify_free(NULL) is fine.
  *	A struct classify is read-only after loading: threads may share it.
  * SEE ALSO
@@ -50,6 +54,8 @@
 #define CLASSIFY_H
 
 #include <stddef.h>
+
+#include <regex.h>
 
 #include "cerr.h"
 
@@ -70,5 +76,7 @@ size_t	classify_subject(char *out, size_t outlen, const char *code,
 int	classify_name_ok(const char *s, size_t n);
 size_t	classify_count(const struct classify *c);
 void	classify_free(struct classify *c);
+
+int	classify_regcomp(regex_t *rx, const char *re, struct cerr *e);
 
 #endif

@@ -72,3 +72,6 @@ check_PROGRAMS += tests/unit/test_smtp_client
 tests_unit_test_smtp_client_SOURCES = tests/unit/test_smtp_client.c tests/unit/testhelp.h
 tests_unit_test_smtp_client_LDADD = $(CAMPAIGN_LIBS)
 TESTS += tests/unit/test_smtp_client
+
+# The provider table (postfix-conf/providers): campaign-shaper, campaign-setup --providers
+lib_libcampaign_a_SOURCES += lib/provider.c lib/provider.h

@@ -27,7 +27,16 @@
  *	"550 5.1.1 no such user", code 2xx to 5xx.  The "first N" form
  *	answers REPLY1 to the first N attempts of each address (counted per
  *	stage), and REPLY2 from then on: "first 2 451 4.3.0 busy then 250 2.1.5
- *	ok" defers an address twice, then accepts it.
+ *	ok" defers an address twice, then accepts it.  Two forms play a
+ *	provider that throttles, counted per rule (every address the rule
+ *	matches together): "PATTERN rate N/SECS REPLY" answers REPLY to the
+ *	matches past N in each window of SECS seconds ("*@gmail.test,
+ *	*@googlemail.test rate 20/10 421 4.7.28 unusual rate"), "PATTERN for
+ *	SECS REPLY" answers REPLY for SECS seconds from the rule's first
+ *	match ("*@yahoo.test for 30 421 4.7.0 [TSS04] deferred"); other
+ *	matches go on to the next rules.  PATTERN may be a comma-separated
+ *	list.  After a 421 reply the sink closes the session, as a real
+ *	server does.
  *
  *	-d DIR: every message accepted at the end of DATA is written to
  *	DIR/msg.SEQ (written to a temporary name, then renamed, so a listing
@@ -148,6 +157,8 @@ static void usage(FILE *fp)
 	    "       campaign-testsink -n -r RULES\n"
 	    "RULES lines: [rcpt:|mail:|data:] PATTERN REPLY\n"
 	    "             [rcpt:|mail:|data:] PATTERN first N REPLY1 then REPLY2\n"
+	    "             [rcpt:|mail:|data:] PATTERN rate N/SECS REPLY\n"
+	    "             [rcpt:|mail:|data:] PATTERN for SECS REPLY\n"
 	    "PATTERN: fnmatch when it has * ? [, else a substring; case ignored.\n"
 	    "-d DIR: accepted messages (DIR/msg.SEQ); -l LOG: one line per recipient\n"
 	    "outcome; -c COUNTFILE: counters (SIGUSR1: also to stderr).\n");
@@ -311,6 +322,13 @@ static int path_arg(const char *arg, char *addr, char *params)
 	return 0;
 }
 
+/* close_on_421 - a 421 reply ends the session (RFC 5321 4.2.2) */
+static void close_on_421(struct conn *c, const char *r)
+{
+	if (strncmp(r, "421", 3) == 0)
+		c->state = S_CLOSING;
+}
+
 static void cmd_ehlo(struct conn *c, const char *arg, int esmtp)
 {
 	snprintf(c->helo, sizeof(c->helo), "%s", arg);
@@ -345,6 +363,7 @@ static void cmd_mail(struct conn *c, const char *arg)
 	if (r[0] == '2')
 		c->have_mail = 1;
 	reply(c, "%s", r);
+	close_on_421(c, r);
 }
 
 static void cmd_rcpt(struct conn *c, const char *arg)
@@ -374,6 +393,7 @@ static void cmd_rcpt(struct conn *c, const char *arg)
 	reply(c, "%s", r);
 	if (r[0] != '2') {
 		log_outcome(c->from, addr, "rcpt", n, r);
+		close_on_421(c, r);
 		return;
 	}
 	c->rcpt = realloc(c->rcpt, (c->nrcpt + 1) * sizeof(*c->rcpt));
@@ -436,6 +456,7 @@ static void data_end(struct conn *c)
 			    attempts_get(&attempts, 'r', c->rcpt[i]), r);
 	reset_transaction(c, NULL);
 	counters_dirty = 1;
+	close_on_421(c, r);
 }
 
 /* command - one SMTP command line, CRLF removed */

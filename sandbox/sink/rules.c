@@ -4,8 +4,10 @@
  * SYNOPSIS
  *	see testsink.h
  * DESCRIPTION
- *	A rules line is "[STAGE] PATTERN REPLY" or "[STAGE] PATTERN first N
- *	REPLY1 then REPLY2" (campaign-testsink.c describes the meaning).
+ *	A rules line is "[STAGE] PATTERN REPLY", "[STAGE] PATTERN first N
+ *	REPLY1 then REPLY2", "[STAGE] PATTERN rate N/SECS REPLY" or
+ *	"[STAGE] PATTERN for SECS REPLY" (campaign-testsink.c describes the
+ *	meaning); PATTERN may be a comma-separated list.
  *	Lines are bounded by what buf_getline() accepts (8 KB).
  * SEE ALSO
  *	campaign-testsink.c, testsink.h
@@ -18,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "buf.h"
 #include "testsink.h"
@@ -75,6 +78,43 @@ static int parse_first(char *rest, struct rule *rule, const char **why)
 	return 0;
 }
 
+/* parse_count - "N" or "N/SECS" (slash set) with N and SECS above 0 */
+static int
+parse_count(const char *w, int slash, unsigned long *n, long *secs)
+{
+	char   *end;
+
+	errno = 0;
+	*n = strtoul(w, &end, 10);
+	if (slash) {
+		if (errno || *end != '/' || end == w || *n == 0)
+			return -1;
+		w = end + 1;
+	}
+	*secs = strtol(w, &end, 10);
+	return errno || *end || end == w || *secs <= 0 || *secs > 86400 ? -1 : 0;
+}
+
+/* parse_timed - "rate N/SECS REPLY" or "for SECS REPLY" after the pattern */
+static int
+parse_timed(char *rest, struct rule *rule, const char **why)
+{
+	int	is_rate = strncasecmp(rest, "rate ", 5) == 0;
+	char   *w;
+
+	rest += is_rate ? 5 : 4;
+	rest = trim(rest);
+	w = next_word(&rest);
+	if (parse_count(w, is_rate, &rule->rate_n, &rule->secs) < 0)
+		return (*why = is_rate ? "\"rate\" needs N/SECS, both above 0"
+		    : "\"for\" needs SECS from 1 to 86400"), -1;
+	if (!is_rate)
+		rule->rate_n = 0;
+	rule->for_time = !is_rate;
+	rule->reply1 = rest;
+	return 0;
+}
+
 /* parse_rule - one non-blank line into rule (strings point into line) */
 static int parse_rule(char *line, struct rule *rule, const char **why)
 {
@@ -91,11 +131,18 @@ static int parse_rule(char *line, struct rule *rule, const char **why)
 		return (*why = "expected PATTERN REPLY"), -1;
 	rule->pattern = w;
 	rule->glob = strpbrk(w, "*?[") != NULL;
-	rule->first_n = 0;
+	rule->first_n = rule->rate_n = 0;
+	rule->secs = 0;
+	rule->for_time = 0;
+	rule->t0_ms = -1;
+	rule->seen = 0;
 	rule->reply2 = NULL;
 	if (strncasecmp(rest, "first ", 6) == 0) {
 		rest += 6;
 		if (parse_first(trim(rest), rule, why) < 0)
+			return -1;
+	} else if (strncasecmp(rest, "rate ", 5) == 0 || strncasecmp(rest, "for ", 4) == 0) {
+		if (parse_timed(rest, rule, why) < 0)
 			return -1;
 	} else {
 		rule->reply1 = rest;
@@ -197,30 +244,85 @@ void	rules_print(const struct rules *r, FILE *fp)
 		if (x->first_n)
 			fprintf(fp, "%s %s first %lu %s then %s\n", stage_name[x->stage],
 				x->pattern, x->first_n, x->reply1, x->reply2);
+		else if (x->rate_n)
+			fprintf(fp, "%s %s rate %lu/%ld %s\n", stage_name[x->stage],
+				x->pattern, x->rate_n, x->secs, x->reply1);
+		else if (x->for_time)
+			fprintf(fp, "%s %s for %ld %s\n", stage_name[x->stage],
+				x->pattern, x->secs, x->reply1);
 		else
 			fprintf(fp, "%s %s %s\n", stage_name[x->stage], x->pattern,
 				x->reply1);
 	}
 }
 
-static int matches(const struct rule *x, const char *addr)
+/* match_one - one pattern of a list (n bytes) */
+static int match_one(const char *pat, size_t n, int glob, const char *addr)
 {
-	if (x->glob)
-		return fnmatch(x->pattern, addr, FNM_CASEFOLD) == 0;
-	return strcasestr(addr, x->pattern) != NULL;
+	char	p[LINE_MAX_];
+
+	snprintf(p, sizeof(p), "%.*s", (int) n, pat);
+	if (glob)
+		return fnmatch(p, addr, FNM_CASEFOLD) == 0;
+	return strcasestr(addr, p) != NULL;
 }
 
-const char *rules_answer(const struct rules *r, struct attempts *a,
+/* matches - any pattern of the rule's comma-separated list */
+static int matches(const struct rule *x, const char *addr)
+{
+	const char *p = x->pattern;
+	size_t	n;
+
+	for (;; p += n + 1) {
+		n = strcspn(p, ",");
+		if (n > 0 && match_one(p, n, x->glob, addr))
+			return 1;
+		if (p[n] == 0)
+			return 0;
+	}
+}
+
+/* timed_hit - a "rate" or "for" rule: does it answer now? */
+static int timed_hit(struct rule *x, long long now_ms)
+{
+	if (x->for_time) {
+		if (x->t0_ms < 0)
+			x->t0_ms = now_ms;
+		return now_ms - x->t0_ms < x->secs * 1000LL;
+	}
+	if (x->t0_ms < 0 || now_ms - x->t0_ms >= x->secs * 1000LL) {
+		x->t0_ms = now_ms;
+		x->seen = 0;
+	}
+	return ++x->seen > x->rate_n;
+}
+
+const char *rules_answer(struct rules *r, struct attempts *a,
 			 enum stage stage, const char *addr)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return rules_answer_at(r, a, stage, addr,
+			       (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+const char *rules_answer_at(struct rules *r, struct attempts *a,
+			    enum stage stage, const char *addr, long long now_ms)
 {
 	static const char kind[] = { 'm', 'r', 'd' };
 	unsigned long n;
 
 	for (int i = 0; i < r->n; i++) {
-		const struct rule *x = &r->v[i];
+		struct rule *x = &r->v[i];
 
 		if (x->stage != stage || !matches(x, addr))
 			continue;
+		if (x->rate_n || x->for_time) {
+			if (timed_hit(x, now_ms))
+				return x->reply1;
+			continue;
+		}
 		if (x->first_n == 0)
 			return x->reply1;
 		n = stage == STAGE_RCPT ? attempts_get(a, 'r', addr)

@@ -18,6 +18,13 @@
  *	for a "first N" rule it uses the attempt count of addr: the RCPT
  *	count (kept by the caller with attempts_bump 'r') at STAGE_RCPT, a
  *	count it bumps itself ('m', 'd') at the other stages.
+ *	A "rate N/SECS" rule answers REPLY to what passes N matches of the
+ *	rule in its current window of SECS seconds, and lets the others go
+ *	on to the next rules; a "for SECS" rule answers REPLY during SECS
+ *	seconds from its first match, then lets everything go on.  Their
+ *	counts and clocks are the rule's, shared by every address it
+ *	matches (a provider's domains, say).  rules_answer_at() is
+ *	rules_answer() at a given time (milliseconds of a monotonic clock).
  *	attempts_bump() adds one to the counter of (kind, addr) and returns
  *	it; attempts_get() returns it (0 for an address never seen).
  *	rules_free() and attempts_free() release everything and leave the
@@ -38,6 +45,11 @@ struct rule {
 	unsigned long first_n;		/* 0: reply1 always */
 	char   *reply1;
 	char   *reply2;
+	unsigned long rate_n;		/* "rate N/SECS": 0 when not */
+	long	secs;			/* of "rate" or "for" */
+	int	for_time;		/* "for SECS" */
+	long long t0_ms;		/* window start, or first match; -1 none */
+	unsigned long seen;		/* matches in the window */
 };
 
 struct rules {
@@ -62,8 +74,10 @@ struct attempts {
 int	rules_load(struct rules *r, const char *path, FILE *errfp);
 int	rules_parse_line(struct rules *r, const char *line, char *why, size_t whylen);
 void	rules_print(const struct rules *r, FILE *fp);
-const char *rules_answer(const struct rules *r, struct attempts *a,
+const char *rules_answer(struct rules *r, struct attempts *a,
 			 enum stage stage, const char *addr);
+const char *rules_answer_at(struct rules *r, struct attempts *a,
+			    enum stage stage, const char *addr, long long now_ms);
 unsigned long attempts_bump(struct attempts *a, int kind, const char *addr);
 unsigned long attempts_get(struct attempts *a, int kind, const char *addr);
 void	rules_free(struct rules *r);

@@ -7,8 +7,9 @@
 #	sandbox/ns-exec bash tests/integration/sandbox_testsink.sh
 # DESCRIPTION
 #	Talks to campaign-testsink directly (replies, envelope files, the
-#	outcome log, counters, SIGUSR1, many concurrent sessions, a bad rules
-#	file) and then makes it the sandbox Postfix's relayhost and checks
+#	outcome log, counters, SIGUSR1, the "rate" and "for" rules over a
+#	comma-separated pattern list, a 421 ending the session, many
+#	concurrent sessions, a bad rules file) and then makes it the sandbox Postfix's relayhost and checks
 #	Postfix's status=sent/bounced/deferred lines and the bounce message
 #	the sink receives.
 . "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
@@ -29,6 +30,9 @@ cat > "$SB/rules" <<'EOF'
 *@bounce.test        550 5.1.1 no such user
 *@defer.test         451 4.3.0 mailbox busy
 *@retry.test         first 1 452 4.2.2 over quota then 250 2.1.5 ok
+# providers: a rate per rule, a while from the first match
+*@gmail.test,*@googlemail.test rate 2/3600 421 4.7.28 unusual rate
+*@yahoo.test         for 3600 421 4.7.0 [TSS04] deferred
 # whole messages
 data: *@refuse.test  554 5.7.1 content refused
 mail: spammer        550 5.7.1 sender refused
@@ -57,6 +61,24 @@ check_eq "counter rcpt_4xx" "$(testsink_counter rcpt_4xx)" 1
 kill -USR1 "$TESTSINK_PID"
 check "SIGUSR1 dumps the counters" wait_for 5 "counters on stderr" \
 	grep -q '^messages 1$' "$TESTSINK_DIR/stderr"
+
+# a provider's rate over its domains, a provider deferring for a while
+for r in a@gmail.test b@googlemail.test c@gmail.test y@yahoo.test; do
+	printf 'Subject: x\n\nx\n' | sandbox_smtp "$TESTSINK_PORT" p@campaign.test "$r" > /dev/null 2>&1
+done
+check_eq "rate 2/3600: two recipients of the group accepted" \
+	"$(testsink_count 'to=<[ab]@(gmail|googlemail).test> stage=data .*reply=250')" 2
+check_eq "...the third gets 421 4.7.28" \
+	"$(testsink_count 'to=<c@gmail.test> stage=rcpt attempt=1 reply=421 4.7.28 unusual rate')" 1
+check_eq "for 3600: 421 [TSS04]" \
+	"$(testsink_count 'to=<y@yahoo.test> stage=rcpt attempt=1 reply=421 4.7.0 \[TSS04\]')" 1
+{ exec 7<>"/dev/tcp/127.0.0.1/$TESTSINK_PORT"; } 2>/dev/null
+sb_reply
+sb_cmd 250 "HELO x" && sb_cmd 250 "MAIL FROM:<p@campaign.test>"
+sb_cmd 421 "RCPT TO:<y2@yahoo.test>"; check "a 421 at RCPT" test $? = 0
+read -r -t 10 line <&7; st=$?
+check_eq "...and the sink closes the session (end of file)" "$st" 1
+exec 7<&- 7>&-
 
 # many concurrent sessions
 before=$(testsink_msg_count)

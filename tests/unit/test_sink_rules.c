@@ -6,7 +6,8 @@
  * DESCRIPTION
  *	Table-driven: rule lines that parse or fail with a named problem,
  *	which reply a stage gives to an address, and the "first N ... then"
- *	form over successive attempts.  Prints "test_rules: N passed, N failed".
+ *	form over successive attempts, the "rate" and "for" forms over a
+ *	given clock.  Prints "test_rules: N passed, N failed".
  */
 #include <stdio.h>
 #include <string.h>
@@ -112,10 +113,57 @@ static void test_first_then(void)
 	attempts_free(&a);
 }
 
+/* test_timed - "rate N/SECS" and "for SECS" over a given clock, shared
+ * by every address of a comma-separated pattern list */
+static void test_timed(void)
+{
+	static const char *lines[] = {
+		"*@gmail.test,*@googlemail.test rate 2/10 421 4.7.28 unusual rate",
+		"*@yahoo.test for 30 421 4.7.0 [TSS04] deferred",
+		"*@yahoo.test 250 2.1.5 yahoo ok",
+	};
+	static const struct { long long ms; const char *addr; const char *want; } t[] = {
+		{ 1000, "a@gmail.test", NULL },
+		{ 1500, "b@googlemail.test", NULL },
+		{ 2000, "c@gmail.test", "421 4.7.28 unusual rate" },
+		{ 9999, "d@GMAIL.test", "421 4.7.28 unusual rate" },
+		{ 11000, "e@gmail.test", NULL },
+		{ 11001, "e@other.test", NULL },
+		{ 5000, "a@yahoo.test", "421 4.7.0 [TSS04] deferred" },
+		{ 34999, "b@yahoo.test", "421 4.7.0 [TSS04] deferred" },
+		{ 35000, "c@yahoo.test", "250 2.1.5 yahoo ok" },
+	};
+	static const struct { const char *line; const char *why; } bad[] = {
+		{ "x rate 0/10 421 a", "\"rate\" needs N/SECS, both above 0" },
+		{ "x rate 5 421 a", "\"rate\" needs N/SECS, both above 0" },
+		{ "x rate 5/0 421 a", "\"rate\" needs N/SECS, both above 0" },
+		{ "x for 0 421 a", "\"for\" needs SECS from 1 to 86400" },
+		{ "x for 10 999 a", "a reply must start with a code from 200 to 599" },
+	};
+	struct rules r = { 0 };
+	struct attempts a = { 0 };
+	char	why[256];
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		CHECK_INT(rules_parse_line(&r, lines[i], why, sizeof(why)), 0, "%s", lines[i]);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		CHECK_STR(or_none(rules_answer_at(&r, &a, STAGE_RCPT, t[i].addr, t[i].ms)),
+			  or_none(t[i].want), "%s at %lld ms", t[i].addr, t[i].ms);
+	rules_free(&r);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = 0;
+		CHECK_INT(rules_parse_line(&r, bad[i].line, why, sizeof(why)), -1, "%s", bad[i].line);
+		CHECK_STR(why, bad[i].why, "problem of \"%s\"", bad[i].line);
+	}
+	rules_free(&r);
+	attempts_free(&a);
+}
+
 int	main(void)
 {
 	test_parse();
 	test_answer();
 	test_first_then();
+	test_timed();
 	return TEST_DONE("test_rules");
 }

@@ -1,0 +1,47 @@
+/*
+ * NAME
+ *	fuzz_provider - libFuzzer target: the provider table (lib/provider.c)
+ *	and campaign-shaper's rules (shaper/srule.c)
+ * SOURCES: shaper/srule.c
+ * DESCRIPTION
+ *	The input is parsed twice: as a provider table, then as a rules
+ *	file checked against that table; every lookup runs on the result and
+ *	a few deferral texts are matched.  Every outcome is fine except a
+ *	crash, a leak or undefined behaviour.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provider.h"
+#include "shaper.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const texts[] = {
+		"host x said: 421 4.7.28 unusual rate", "421 4.7.0 [TSS04] deferred", "",
+	};
+	struct provider_table t = {0};
+	struct srules r = {0};
+	struct buf errs;
+	size_t	i;
+
+	buf_init(&errs, 1 << 20);
+	provider_parse(&t, (const char *)data, size, "fuzz", &errs);
+	srules_parse(&r, (const char *)data, size, "fuzz", &t, &errs);
+	(void)provider_by_domain(&t, "gmail.com", 9);
+	(void)provider_by_mx(&t, "a.b.google.com.", 15);
+	(void)provider_of(&t, "postfix/campaign-x/smtp", 23, "u@gmail.com", 11,
+	    "a.google.com[192.0.2.1]:25", 26);
+	(void)provider_of(&t, (const char *)data, size, (const char *)data, size,
+	    (const char *)data, size);
+	for (i = 0; i < t.n; i++)
+		(void)provider_find(&t, t.v[i].name, strlen(t.v[i].name));
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		(void)srules_match(&r, t.n ? t.v[0].name : "x", texts[i]);
+	srules_free(&r);
+	provider_free(&t);
+	buf_free(&errs);
+	return 0;
+}

@@ -1,0 +1,194 @@
+/*
+ * NAME
+ *	action - campaign-shaper's active actions and its state file (see shaper.h)
+ * SYNOPSIS
+ *	#include "shaper.h"
+ * DESCRIPTION
+ *	The state file holds one active action a line:
+ *		PROVIDER KIND VALUE END
+ *	KIND concurrency, rate_delay or suspend; VALUE connections or
+ *	seconds (0 for suspend); END the epoch second the action ends.  It
+ *	is rewritten whole after every change: a temporary file beside it,
+ *	fsync(2), rename(2), so a crash leaves the old or the new state,
+ *	never half of one.
+ * DIAGNOSTICS
+ *	actions_save() fills e; actions_load() appends warnings to warns.
+ * SEE ALSO
+ *	shaper.h, campaign-shaper(8)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shaper.h"
+
+#define STATE_LINE_MAX	256
+
+int
+actions_add(struct actions *a, const char *provider, enum skind kind, long value,
+	    time_t end)
+{
+	struct action *v;
+	size_t	i;
+
+	for (i = 0; i < a->n; i++) {
+		v = &a->v[i];
+		if (strcmp(v->provider, provider) == 0 && v->kind == kind && v->value == value) {
+			if (end > v->end)
+				v->end = end;
+			return 0;
+		}
+	}
+	if ((v = realloc(a->v, (a->n + 1) * sizeof(*v))) == NULL)
+		return -1;
+	a->v = v;
+	v = &a->v[a->n++];
+	snprintf(v->provider, sizeof(v->provider), "%s", provider);
+	v->kind = kind;
+	v->value = value;
+	v->end = end;
+	return 1;
+}
+
+size_t
+actions_expire(struct actions *a, time_t now,
+	       void (*done)(const struct action *, void *), void *arg)
+{
+	size_t	i, j = 0, gone = 0;
+
+	for (i = 0; i < a->n; i++) {
+		if (a->v[i].end <= now) {
+			if (done != NULL)
+				done(&a->v[i], arg);
+			gone++;
+		} else {
+			a->v[j++] = a->v[i];
+		}
+	}
+	a->n = j;
+	return gone;
+}
+
+void
+action_effect(const struct actions *a, const struct provider *p, struct effect *ef)
+{
+	size_t	i;
+
+	ef->connections = p->connections;
+	ef->rate_delay = p->rate_delay;
+	ef->suspended = 0;
+	for (i = 0; a != NULL && i < a->n; i++) {
+		const struct action *x = &a->v[i];
+
+		if (strcmp(x->provider, p->name) != 0)
+			continue;
+		if (x->kind == SK_CONCURRENCY && x->value < ef->connections)
+			ef->connections = x->value;
+		else if (x->kind == SK_RATE_DELAY && x->value > ef->rate_delay)
+			ef->rate_delay = x->value;
+		else if (x->kind == SK_SUSPEND)
+			ef->suspended = 1;
+	}
+}
+
+/* write_all - the lines of the state file to fd */
+static int
+write_all(int fd, const struct actions *a)
+{
+	struct buf b;
+	size_t	i;
+	int	ok;
+
+	buf_init(&b, 16 * 1024 * 1024);
+	buf_puts(&b, "# campaign-shaper state: PROVIDER KIND VALUE END\n");
+	for (i = 0; i < a->n; i++)
+		buf_appendf(&b, "%s %s %ld %lld\n", a->v[i].provider,
+		    skind_name(a->v[i].kind), a->v[i].value, (long long)a->v[i].end);
+	ok = write(fd, b.data, b.len) == (ssize_t)b.len;
+	buf_free(&b);
+	return ok ? 0 : -1;
+}
+
+int
+actions_save(const struct actions *a, const char *path, struct cerr *e)
+{
+	char	tmp[PATH_MAX];
+	int	fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return cerr_set(e, "%s: name too long", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+		return cerr_set(e, "%s: %s", tmp, strerror(errno));
+	if (write_all(fd, a) < 0 || fsync(fd) < 0) {
+		cerr_set(e, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		cerr_set(e, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* load_line - one state line into a; -1 when malformed */
+static int
+load_line(struct actions *a, const char *s, const struct provider_table *t)
+{
+	char	prov[PROVIDER_NAME_MAX + 2], kind[16];
+	long	value;
+	long long end;
+	int	k, used = 0;
+
+	if (sscanf(s, "%33s %15s %ld %lld %n", prov, kind, &value, &end, &used) != 4
+	    || s[used] != 0 || !provider_name_ok(prov, strlen(prov))
+	    || provider_find(t, prov, strlen(prov)) == NULL || value < 0)
+		return -1;
+	for (k = SK_CONCURRENCY; k <= SK_SUSPEND; k++)
+		if (strcmp(kind, skind_name(k)) == 0)
+			return actions_add(a, prov, k, value, (time_t)end) < 0 ? -1 : 0;
+	return -1;
+}
+
+int
+actions_load(struct actions *a, const char *path, const struct provider_table *t,
+	     struct buf *warns)
+{
+	FILE   *fp = fopen(path, "r");
+	struct buf line;
+	int	lineno = 0, got;
+
+	if (fp == NULL) {
+		if (errno != ENOENT)
+			buf_appendf(warns, "%s: %s\n", path, strerror(errno));
+		return errno == ENOENT ? 0 : -1;
+	}
+	buf_init(&line, STATE_LINE_MAX);
+	while ((got = buf_getline(&line, fp)) != 0) {
+		lineno++;
+		if (got > 0 && line.len > 0 && line.data[line.len - 1] == '\n')
+			buf_truncate(&line, line.len - 1);
+		if (got < 0 || (line.len > 0 && line.data[0] != '#'
+		    && load_line(a, buf_cstr(&line), t) < 0))
+			buf_appendf(warns, "%s:%d: skipped: malformed, or a provider the table lacks\n",
+			    path, lineno);
+		buf_reset(&line);
+	}
+	fclose(fp);
+	buf_free(&line);
+	return 0;
+}
+
+void
+actions_free(struct actions *a)
+{
+	free(a->v);
+	a->v = NULL;
+	a->n = 0;
+}
