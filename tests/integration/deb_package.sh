@@ -53,7 +53,7 @@ for p in campaign-feed campaignstat; do
 	check "/usr/bin/$p" has "/usr/bin/$p"
 	check "man1/$p.1.gz" has "/usr/share/man/man1/$p.1.gz"
 done
-for u in campaign-milter campaign-unsubscribe; do
+for u in campaign-milter campaign-unsubscribe campaign-shaper; do
 	check "$u unit in /lib/systemd/system" has "/lib/systemd/system/$u.service"
 done
 check "syslog-ng fragment in /etc/syslog-ng/conf.d" \
@@ -81,7 +81,7 @@ for p in "$R"/usr/sbin/* "$R"/usr/bin/*; do
 	check_eq "$(basename "$p") --help exit status" "$?" 0
 done
 # the units with their programs' paths in the scratch root
-for u in campaign-milter campaign-unsubscribe; do
+for u in campaign-milter campaign-unsubscribe campaign-shaper; do
 	sed "s|/usr/sbin/|$R/usr/sbin/|g" "$R/lib/systemd/system/$u.service" > "$TMP/$u.service"
 	out=$(MANPATH=$R/usr/share/man systemd-analyze verify "$TMP/$u.service" 2>&1)
 	check_eq "systemd-analyze verify $u.service" "$?:$out" "0:"
