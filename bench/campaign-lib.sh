@@ -271,7 +271,10 @@ cb_record() {
 # cb_summary FILE MODES - the median of each figure per mode over the
 # rounds, then the ratios batch/base, campaign/base (rate, CPU per
 # recipient) and 2boxes/campaign (rate); each ratio is followed by the
-# same ratio of the modes' +dkim twins (bench/campaign -D) when they ran
+# same ratio of the modes' +dkim twins (bench/campaign -D) when they ran.
+# A ratio is given of the medians, then round by round (the two modes ran
+# one after the other in each round) with the median of those: on a busy
+# machine the two can differ
 cb_summary() {
 	echo "# medians over the rounds"
 	awk -v modes="$2" '
@@ -305,9 +308,21 @@ cb_summary() {
 			ratio(a, b, key, what)
 			ratio(a "+dkim", b "+dkim", key, what)
 		}
-		function ratio(a, b, key, what,   x, y) {
+		function ratio(a, b, key, what,   x, y, i, c, r, t, j, per, q) {
 			x = median(a SUBSEP key); y = median(b SUBSEP key)
-			if (x != "" && y != "" && y > 0)
-				printf "ratio %s/%s %s: %.2f\n", a, b, what, x / y
+			if (x == "" || y == "" || y <= 0)
+				return
+			# each round ran both modes: the round-by-round ratios too
+			c = n[a SUBSEP key] < n[b SUBSEP key] ? n[a SUBSEP key] : n[b SUBSEP key]
+			per = ""
+			for (i = 1; i <= c; i++) {
+				r[i] = v[b SUBSEP key, i] > 0 ? v[a SUBSEP key, i] / v[b SUBSEP key, i] : 0
+				per = per sprintf("%s%.2f", i > 1 ? " " : "", r[i])
+			}
+			for (i = 2; i <= c; i++)
+				for (j = i; j > 1 && r[j - 1] > r[j]; j--) { t = r[j]; r[j] = r[j - 1]; r[j - 1] = t }
+			q = c % 2 ? r[(c + 1) / 2] : (r[c / 2] + r[c / 2 + 1]) / 2
+			printf "ratio %s/%s %s: %.2f (of the medians; rounds %s, their median %.2f)\n", \
+				a, b, what, x / y, per, q
 		}' "$1"
 }
