@@ -12,7 +12,7 @@
  *	checks what only the milter cares about: return_path's placeholders,
  *	default_campaign's syntax, the unsubscribe and Feedback-ID
  *	templates.  It loads the unsubscribe secret (lib/hmac: refused when
- *	group or others may read it) and opens the senders table
+ *	others may read it or its group write it) and opens the senders table
  *	(lib/map_db).  Every problem is one "file: setting: problem" line in
  *	errs; loading goes on so that all of them are reported.
  *
