@@ -593,6 +593,25 @@ csv_field(FILE *fp, const char *s)
 	putc('"', fp);
 }
 
+/*
+ * csv_categories - the bounce categories in one field, most failures
+ * first: "CATEGORY bounced/refused/returned/suppressed; ..."
+ */
+static void
+csv_categories(FILE *fp, const struct cs_cmap *m)
+{
+	struct cs_cent **a;
+	size_t	n = cs_cmap_sorted(m, CS_K_ASYNC, &a), i;
+
+	for (i = 0; i < n; i++)
+		fprintf(fp, "%s%s %llu/%llu/%llu/%llu", i ? "; " : "", a[i]->key,
+			(unsigned long long) a[i]->v[CS_K_BOUNCED],
+			(unsigned long long) a[i]->v[CS_K_REJECTED],
+			(unsigned long long) a[i]->v[CS_K_ASYNC],
+			(unsigned long long) a[i]->v[CS_K_SUPPRESSED]);
+	free(a);
+}
+
 void
 cs_report_csv(FILE *fp, const struct cs_track *tr)
 {
@@ -604,7 +623,7 @@ cs_report_csv(FILE *fp, const struct cs_track *tr)
 	for (k = 0; k < NCOUNTS; k++)
 		fprintf(fp, ",%s", cs_count_names[k].name);
 	fprintf(fp, ",log_bytes_per_delivered,delay_p50,delay_p95,delay_p99,"
-		"complaint_rate,complaint_flag\n");
+		"complaint_rate,complaint_flag,bounce_categories\n");
 	for (i = 0; i < tr->ncamps; i++) {
 		if (!cs_track_wanted(tr, (c = tr->camps[i])->id))
 			continue;
@@ -623,6 +642,8 @@ cs_report_csv(FILE *fp, const struct cs_track *tr)
 			fprintf(fp, ",,,");
 		fprintf(fp, ",%.6f,", cs_complaint_rate(&c->c));
 		csv_field(fp, cs_complaint_flag(&c->c));
+		putc(',', fp);
+		csv_categories(fp, &c->categories);
 		putc('\n', fp);
 	}
 }
