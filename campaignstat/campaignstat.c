@@ -54,6 +54,7 @@ struct opts {
 	const char *pattern;
 	const char *transport;
 	const char *rules;		/* --bounce-rules, NULL: the default */
+	const char *providers;		/* --providers, NULL: no provider table */
 	const char **want;
 	int	nwant;
 };
@@ -79,6 +80,8 @@ usage(FILE *fp)
 "                          (default \"%s\")\n"
 "      --filter-transport T  the content filter's transport (default campaign)\n"
 "      --bounce-rules FILE the bounce classifier's rules (default %s)\n"
+"      --providers FILE    count deliveries and deferrals per provider of this table\n"
+"                          (postfix-conf/providers format; campaign-setup --providers)\n"
 "      --top N             rows of the domain and reason tables (default 10, 0 = all)\n"
 "  -v, --verbose           show unparseable lines on stderr\n"
 "  -h, --help              this text\n", CS_PATTERN_DEFAULT, CS_RULES_DEFAULT);
@@ -138,6 +141,7 @@ one_opt(struct opts *o, int c, const char *arg)
 	case 'p': o->pattern = arg; return 0;
 	case 'T': o->transport = arg; return 0;
 	case 'R': o->rules = arg; return 0;
+	case 'P': o->providers = arg; return 0;
 	default: return -1;
 	}
 }
@@ -156,6 +160,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{"sender-pattern", required_argument, 0, 'p'},
 		{"filter-transport", required_argument, 0, 'T'},
 		{"bounce-rules", required_argument, 0, 'R'},
+		{"providers", required_argument, 0, 'P'},
 		{"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
 	};
 	int	c;
@@ -357,13 +362,30 @@ load_rules(const struct opts *o, struct cs_track *tr)
 	return 0;
 }
 
+/* load_providers - --providers: the table must load whole (exit 78) */
 static int
-setup_track(const struct opts *o, struct cs_track *tr)
+load_providers(const struct opts *o, struct cs_track *tr, struct provider_table *pt)
+{
+	struct buf errs;
+	int	bad;
+
+	if (o->providers == NULL)
+		return 0;
+	buf_init(&errs, 64 * 1024);
+	if ((bad = provider_load(pt, o->providers, &errs)) > 0)
+		fprintf(stderr, "%s", buf_cstr(&errs));
+	buf_free(&errs);
+	tr->providers = pt;
+	return bad > 0 ? -1 : 0;
+}
+
+static int
+setup_track(const struct opts *o, struct cs_track *tr, struct provider_table *pt)
 {
 	struct cerr e;
 
 	cs_track_init(tr);
-	if (load_rules(o, tr) < 0)
+	if (load_rules(o, tr) < 0 || load_providers(o, tr, pt) < 0)
 		return EX_CONFIG;
 	if (cs_pattern_init(&tr->pat, o->pattern, &e) < 0) {
 		fprintf(stderr, "campaignstat: %s\n", e.msg);
@@ -401,12 +423,15 @@ main(int argc, char **argv)
 	struct cs_track tr;
 	struct cs_linestats ls;
 	struct cs_merge mg = {NULL, 0, 0};
+	struct provider_table pt = {0};
 	int	st, i;
 
 	if (parse_opts(argc, argv, &o) < 0)
 		return EX_USAGE;
-	if ((st = setup_track(&o, &tr)) != 0)
+	if ((st = setup_track(&o, &tr, &pt)) != 0) {
+		provider_free(&pt);
 		return st;
+	}
 	memset(&ls, 0, sizeof(ls));
 	if ((st = open_inputs(&o, argc - optind, argv + optind, &mg)) == 0) {
 		ls.inputs = mg.n;
@@ -419,6 +444,7 @@ main(int argc, char **argv)
 	free(mg.in);
 	classify_free((struct classify *) tr.rules);
 	cs_track_free(&tr);
+	provider_free(&pt);
 	free(o.want);
 	return st;
 }

@@ -42,7 +42,7 @@ static const char style[] =
 ".wide{overflow-x:auto}.meta{color:#555}"
 "svg{background:#fafafa;border:1px solid #ddd}"
 "svg text{font:11px sans-serif;fill:#333}svg rect.bar{fill:#3a7bd5}"
-"svg line{stroke:#bbb}.flag{color:#b00;font-weight:bold}";
+"svg line{stroke:#bbb}svg line.shape{stroke:#d55;stroke-dasharray:4 3}.flag{color:#b00;font-weight:bold}";
 
 /* utf8_len - length of the valid UTF-8 sequence at p (at most n), or 0 */
 static size_t
@@ -251,9 +251,40 @@ svg_bar(FILE *fp, const struct cs_rate *r, int i, double max)
 		t, (unsigned long long) r->n[i], rate);
 }
 
-/* rate_chart - deliveries per minute over time as an inline SVG */
+/* svg_shapes - the shaper's actions: a dashed line at their time, the
+ * action as its tooltip */
 static void
-rate_chart(FILE *fp, const struct cs_rate *r)
+svg_shapes(FILE *fp, const struct cs_rate *r, const struct cs_track *tr,
+	   const struct cs_campaign *c)
+{
+	double	pw = SVG_W - 8 - SVG_L, span = (double) r->used * r->width, x;
+	const struct cs_shape *s;
+	char	t[32];
+	size_t	i;
+
+	for (i = 0; i < tr->nshapes; i++) {
+		s = &tr->shapes[i];
+		if (s->t < c->first || s->t > c->last)
+			continue;	/* another campaign's time */
+		x = s->t <= r->t0 ? 0 : (s->t - r->t0) / span;
+		x = SVG_L + (x > 1 ? 1 : x) * pw;	/* before or after the bars: at an edge */
+		cs_time_format(s->t, t, sizeof(t));
+		fprintf(fp, "<line class=\"shape\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" "
+			"y2=\"%d\"><title>%s: shaper: ", x, SVG_T, x, SVG_H - SVG_B, t);
+		html_text(fp, s->provider);
+		fputc(' ', fp);
+		html_text(fp, s->action);
+		fputc('=', fp);
+		html_text(fp, s->value);
+		fprintf(fp, " for %ld s</title></line>\n", s->duration);
+	}
+}
+
+/* rate_chart - deliveries per minute over time as an inline SVG, the
+ * shaper's actions marked on it */
+static void
+rate_chart(FILE *fp, const struct cs_rate *r, const struct cs_track *tr,
+	   const struct cs_campaign *c)
 {
 	double	max = 0, v;
 	char	d[32];
@@ -275,6 +306,7 @@ rate_chart(FILE *fp, const struct cs_rate *r)
 	svg_axes(fp, r, max);
 	for (i = 0; i < r->used; i++)
 		svg_bar(fp, r, i, max);
+	svg_shapes(fp, r, tr, c);
 	fputs("</svg>\n", fp);
 }
 
@@ -329,6 +361,12 @@ static const struct ranked categories_table = {
 	"Bounce categories", "<th class=\"k\">category</th><th>bounced</th>"
 	"<th>refused</th><th>returned (DSN, ARF)</th><th>suppressed by the policy</th>",
 	"categories", CS_K_ASYNC, category_row,
+};
+
+static const struct ranked providers_table = {
+	"Providers (--providers)", "<th class=\"k\">provider</th><th>delivered</th>"
+	"<th>deferrals</th><th>bounced</th><th>expired</th>", "providers",
+	CS_D_SENT, domain_row,
 };
 
 static const struct ranked domains_table = {
@@ -397,8 +435,10 @@ campaign_section(FILE *fp, const struct cs_track *tr, const struct cs_campaign *
 	fprintf(fp, " (%s).</p>\n", d);
 	signals_para(fp, &c->c);
 	delay_table(fp, &c->delay);
-	rate_chart(fp, &c->rate);
+	rate_chart(fp, &c->rate, tr, c);
 	ranked_table(fp, &domains_table, &c->domains, top);
+	if (tr->providers != NULL)
+		ranked_table(fp, &providers_table, &c->providers, 0);
 	ranked_table(fp, &categories_table, &c->categories, 0);
 	ranked_table(fp, &reasons_table, &c->reasons, top);
 	fputs("</section>\n", fp);

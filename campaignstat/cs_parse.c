@@ -561,6 +561,54 @@ parse_notice(const char *p, const char *end, enum cs_kind kind,
 	return kind;
 }
 
+/* action_ok - the shaper's action kinds: concurrency, rate_delay, suspend */
+static int
+action_ok(struct cs_str a)
+{
+	return is_eq(a, LIT("concurrency")) || is_eq(a, LIT("rate_delay"))
+	    || is_eq(a, LIT("suspend"));
+}
+
+/*
+ * parse_shape - campaign-shaper's "shape: provider=NAME action=KIND
+ * value=V duration=SECS until=TIME ..." (its restore: and reload: lines
+ * are other); CS_BAD when one of the four fields is missing or cut
+ */
+static enum cs_kind
+parse_shape(const char *p, const char *end, struct cs_event *ev)
+{
+	struct cs_str key, val;
+	int	cut = 0;
+
+	if (!starts(p, end, LIT("shape: ")))
+		return CS_OTHER;
+	for (p += 7; p < end;) {
+		while (p < end && *p == ' ')
+			p++;
+		for (key.p = p; p < end && *p != '=' && *p != ' '; p++)
+			;
+		key.n = p - key.p;
+		if (p >= end || *p != '=')
+			continue;
+		p++;
+		val = kv_value(&p, end, &cut);
+		if (is_eq(key, LIT("provider")))
+			ev->provider = val;
+		else if (is_eq(key, LIT("action")))
+			ev->action = val;
+		else if (is_eq(key, LIT("value")))
+			ev->value = val;
+		else if (is_eq(key, LIT("duration")))
+			ev->duration = parse_num(val);
+	}
+	if (cut || !word_ok(ev->provider, 32) || !action_ok(ev->action)
+	    || ev->value.n == 0 || ev->value.n > 32 || ev->duration < 0) {
+		ev->why = "campaign-shaper line without provider=, action=, value= or duration=";
+		return CS_BAD;
+	}
+	return CS_SHAPE;
+}
+
 /* notice_form - does the text after "QID: " start like "key=value ..."?
  * Other lines of our programs with a queue id ("late suppression: to=<..>
  * action=...", warnings) have a first word without '='. */
@@ -620,7 +668,11 @@ cs_parse_msg(const struct cs_line *l, struct cs_event *ev)
 
 	memset(ev, 0, sizeof(*ev));
 	ev->delay = ev->nrcpt = ev->sent = ev->suppressed = ev->bad = -1;
-	if (l->ours) {
+	ev->duration = -1;
+	ev->prog = l->prog;
+	if (l->ours && is_eq(l->prog, LIT("campaign-shaper"))) {
+		kind = parse_shape(p, end, ev);
+	} else if (l->ours) {
 		if (is_eq(l->prog, LIT("campaign-milter")))
 			kind = CS_MILTER;
 		else if (is_eq(l->prog, LIT("campaign-filter")))

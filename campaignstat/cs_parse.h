@@ -114,6 +114,7 @@ enum cs_kind {
 	CS_COPIES,
 	CS_SIGNAL,
 	CS_UNSUB,
+	CS_SHAPE,			/* campaign-shaper's shape: line */
 };
 
 enum cs_status {
@@ -145,6 +146,10 @@ struct cs_event {
 	struct cs_str category;		/* campaign-bounce category= */
 	struct cs_str action;		/* campaign-bounce action= */
 	struct cs_str result;		/* campaign-unsubscribe status= */
+	struct cs_str prog;		/* the line's program (syslog tag) */
+	struct cs_str provider;		/* campaign-shaper provider= */
+	struct cs_str value;		/* campaign-shaper value= */
+	long	duration;		/* campaign-shaper duration=, s */
 	enum cs_status status;
 	long	delay;			/* 1/100 s, -1 = absent */
 	long	nrcpt;

@@ -8,6 +8,7 @@
  *	cs_report.h, campaignstat-json.md.
  */
 #include <stddef.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,9 +193,23 @@ chart_rows(const struct cs_rate *r, uint64_t *rows, int *per)
 	return n;
 }
 
-/* text_chart - deliveries per minute over time, one bar per row */
+/* text_shapes - the shaper's actions in [from, to), after a chart row */
 static void
-text_chart(FILE *fp, const struct cs_rate *r)
+text_shapes(FILE *fp, const struct cs_track *tr, long long from, long long to)
+{
+	size_t	i;
+	const struct cs_shape *s;
+
+	for (i = 0; i < tr->nshapes; i++)
+		if ((s = &tr->shapes[i])->t >= from && s->t < to)
+			fprintf(fp, "  << shaper: %s %s=%s for %lds", s->provider, s->action,
+				s->value, s->duration);
+}
+
+/* text_chart - deliveries per minute over time, one bar per row, the
+ * shaper's actions after the row of their time */
+static void
+text_chart(FILE *fp, const struct cs_rate *r, const struct cs_track *tr)
 {
 	uint64_t rows[CHART_ROWS], max = 0;
 	int	n, per, i, w;
@@ -213,20 +228,23 @@ text_chart(FILE *fp, const struct cs_rate *r)
 	for (i = 0; i < n; i++) {
 		cs_time_format(r->t0 + i * width, t, sizeof(t));
 		w = max ? (int) (rows[i] * CHART_WIDTH / max) : 0;
-		fprintf(fp, "    %s |%-*.*s| %.0f\n", t + 11, CHART_WIDTH, w,
+		fprintf(fp, "    %s |%-*.*s| %.0f", t + 11, CHART_WIDTH, w,
 			"################################################",
 			(double) rows[i] * 60.0 * US / (double) width);
+		text_shapes(fp, tr, i ? r->t0 + i * width : 0,
+			    i + 1 < n ? r->t0 + (i + 1) * width : LLONG_MAX);
+		putc('\n', fp);
 	}
 }
 
 static void
-text_domains(FILE *fp, const struct cs_cmap *m, int top)
+text_domains(FILE *fp, const struct cs_cmap *m, int top, const char *what)
 {
 	struct cs_cent **a;
 	size_t	n = cs_cmap_sorted(m, CS_D_SENT, &a), i;
 
 	if (n > 0)
-		fprintf(fp, "  %-32s %10s %10s %10s %10s\n", "domain", "delivered",
+		fprintf(fp, "  %-32s %10s %10s %10s %10s\n", what, "delivered",
 			"deferrals", "bounced", "expired");
 	for (i = 0; i < n && (top == 0 || i < (size_t) top); i++)
 		fprintf(fp, "  %-32s %10llu %10llu %10llu %10llu\n", a[i]->key,
@@ -235,7 +253,7 @@ text_domains(FILE *fp, const struct cs_cmap *m, int top)
 			(unsigned long long) a[i]->v[CS_D_BOUNCE],
 			(unsigned long long) a[i]->v[CS_D_EXPIRE]);
 	if (top && n > (size_t) top)
-		fprintf(fp, "  ... %zu more domains\n", n - top);
+		fprintf(fp, "  ... %zu more %ss\n", n - top, what);
 	free(a);
 }
 
@@ -310,8 +328,9 @@ text_campaign(FILE *fp, const struct cs_track *tr, const struct cs_campaign *c,
 	fprintf(fp, "  time          %s .. %s (%s)\n", a, b, d);
 	text_counts(fp, &c->c);
 	text_delay(fp, &c->delay);
-	text_chart(fp, &c->rate);
-	text_domains(fp, &c->domains, top);
+	text_chart(fp, &c->rate, tr);
+	text_domains(fp, &c->domains, top, "domain");
+	text_domains(fp, &c->providers, 0, "provider");
 	text_categories(fp, &c->categories);
 	text_reasons(fp, &c->reasons, top);
 }
@@ -418,14 +437,14 @@ json_rate(FILE *fp, const struct cs_rate *r)
 }
 
 static void
-json_domains(FILE *fp, const struct cs_cmap *m, int top)
+json_domains(FILE *fp, const struct cs_cmap *m, int top, const char *what)
 {
 	struct cs_cent **a;
 	size_t	n = cs_cmap_sorted(m, CS_D_SENT, &a), i;
 
-	fprintf(fp, "\"domains\": [");
+	fprintf(fp, "\"%ss\": [", what);
 	for (i = 0; i < n && (top == 0 || i < (size_t) top); i++) {
-		fprintf(fp, "%s\n      {\"domain\": ", i ? "," : "");
+		fprintf(fp, "%s\n      {\"%s\": ", i ? "," : "", what);
 		json_str(fp, a[i]->key);
 		fprintf(fp, ", \"delivered\": %llu, \"deferrals\": %llu, "
 			"\"bounced\": %llu, \"expired\": %llu}",
@@ -436,6 +455,30 @@ json_domains(FILE *fp, const struct cs_cmap *m, int top)
 	}
 	fprintf(fp, "]");
 	free(a);
+}
+
+/* json_shapes - the shaper's actions within the campaign's time */
+static void
+json_shapes(FILE *fp, const struct cs_track *tr, const struct cs_campaign *c)
+{
+	size_t	i, k = 0;
+	const struct cs_shape *s;
+
+	fprintf(fp, "\"shaper_actions\": [");
+	for (i = 0; i < tr->nshapes; i++) {
+		if ((s = &tr->shapes[i])->t < c->first || s->t > c->last)
+			continue;
+		fprintf(fp, "%s\n      {", k++ ? "," : "");
+		json_time(fp, "time", s->t);
+		fprintf(fp, "\"provider\": ");
+		json_str(fp, s->provider);
+		fprintf(fp, ", \"action\": ");
+		json_str(fp, s->action);
+		fprintf(fp, ", \"value\": ");
+		json_str(fp, s->value);
+		fprintf(fp, ", \"duration_s\": %ld}", s->duration);
+	}
+	fprintf(fp, "]");
 }
 
 static void
@@ -525,7 +568,11 @@ json_campaign(FILE *fp, const struct cs_track *tr, const struct cs_campaign *c,
 	fprintf(fp, ",\n     ");
 	json_rate(fp, &c->rate);
 	fprintf(fp, ",\n     ");
-	json_domains(fp, &c->domains, top);
+	json_domains(fp, &c->domains, top, "domain");
+	fprintf(fp, ",\n     ");
+	json_domains(fp, &c->providers, 0, "provider");
+	fprintf(fp, ",\n     ");
+	json_shapes(fp, tr, c);
 	fprintf(fp, ",\n     ");
 	json_reasons(fp, &c->reasons, top);
 	fprintf(fp, ",\n     ");
@@ -593,6 +640,51 @@ csv_field(FILE *fp, const char *s)
 	putc('"', fp);
 }
 
+/*
+ * csv_categories - the bounce categories in one field, most failures
+ * first: "CATEGORY bounced/refused/returned/suppressed; ..."
+ */
+static void
+csv_categories(FILE *fp, const struct cs_cmap *m)
+{
+	struct cs_cent **a;
+	size_t	n = cs_cmap_sorted(m, CS_K_ASYNC, &a), i;
+
+	for (i = 0; i < n; i++)
+		fprintf(fp, "%s%s %llu/%llu/%llu/%llu", i ? "; " : "", a[i]->key,
+			(unsigned long long) a[i]->v[CS_K_BOUNCED],
+			(unsigned long long) a[i]->v[CS_K_REJECTED],
+			(unsigned long long) a[i]->v[CS_K_ASYNC],
+			(unsigned long long) a[i]->v[CS_K_SUPPRESSED]);
+	free(a);
+}
+
+/* csv_providers - "PROVIDER delivered/deferrals/bounced; ..." */
+static void
+csv_providers(FILE *fp, const struct cs_cmap *m)
+{
+	struct cs_cent **a;
+	size_t	n = cs_cmap_sorted(m, CS_D_SENT, &a), i;
+
+	for (i = 0; i < n; i++)
+		fprintf(fp, "%s%s %llu/%llu/%llu", i ? "; " : "", a[i]->key,
+			(unsigned long long) a[i]->v[CS_D_SENT],
+			(unsigned long long) a[i]->v[CS_D_DEFER],
+			(unsigned long long) a[i]->v[CS_D_BOUNCE]);
+	free(a);
+}
+
+/* cs_shapes_in - how many of the shaper's actions fall in c's time */
+size_t
+cs_shapes_in(const struct cs_track *tr, const struct cs_campaign *c)
+{
+	size_t	i, k = 0;
+
+	for (i = 0; i < tr->nshapes; i++)
+		k += tr->shapes[i].t >= c->first && tr->shapes[i].t <= c->last;
+	return k;
+}
+
 void
 cs_report_csv(FILE *fp, const struct cs_track *tr)
 {
@@ -604,7 +696,7 @@ cs_report_csv(FILE *fp, const struct cs_track *tr)
 	for (k = 0; k < NCOUNTS; k++)
 		fprintf(fp, ",%s", cs_count_names[k].name);
 	fprintf(fp, ",log_bytes_per_delivered,delay_p50,delay_p95,delay_p99,"
-		"complaint_rate,complaint_flag\n");
+		"complaint_rate,complaint_flag,bounce_categories,providers,shaper_actions\n");
 	for (i = 0; i < tr->ncamps; i++) {
 		if (!cs_track_wanted(tr, (c = tr->camps[i])->id))
 			continue;
@@ -623,6 +715,10 @@ cs_report_csv(FILE *fp, const struct cs_track *tr)
 			fprintf(fp, ",,,");
 		fprintf(fp, ",%.6f,", cs_complaint_rate(&c->c));
 		csv_field(fp, cs_complaint_flag(&c->c));
-		putc('\n', fp);
+		putc(',', fp);
+		csv_categories(fp, &c->categories);
+		putc(',', fp);
+		csv_providers(fp, &c->providers);
+		fprintf(fp, ",%zu\n", cs_shapes_in(tr, c));
 	}
 }

@@ -69,6 +69,7 @@ extern const size_t cs_ncounts;
 
 uint64_t cs_count_at(const struct cs_counts *c, size_t i);
 void	cs_report_totals(const struct cs_track *tr, struct cs_counts *t);
+size_t	cs_shapes_in(const struct cs_track *tr, const struct cs_campaign *c);
 void	cs_fmt_duration(long long us, char *out, size_t n);
 double	cs_per_delivered(uint64_t bytes, uint64_t delivered);
 double	cs_complaint_rate(const struct cs_counts *c);

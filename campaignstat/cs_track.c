@@ -10,6 +10,7 @@
  *	cs_track.h
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -135,6 +136,7 @@ campaign(struct cs_track *tr, const char *id, size_t n)
 	cs_cmap_init(&c->domains, CS_DOMAINS_MAX);
 	cs_cmap_init(&c->reasons, CS_REASONS_MAX);
 	cs_cmap_init(&c->categories, CS_REASONS_MAX);
+	cs_cmap_init(&c->providers, PROVIDER_MAX);
 	c->next = tr->chain[h & 255];
 	tr->chain[h & 255] = c;
 	tr->camps[tr->ncamps++] = c;
@@ -400,6 +402,23 @@ count_reason(struct cs_track *tr, struct cs_campaign *c,
 		e->v[0]++;
 }
 
+/* count_provider - a delivery line's provider (--providers), column col */
+static void
+count_provider(struct cs_track *tr, struct cs_campaign *c,
+	       const struct cs_event *ev, int col)
+{
+	const struct provider *p;
+	struct cs_cent *e;
+
+	if (tr->providers == NULL || (p = provider_of(tr->providers, ev->prog.p,
+	    ev->prog.n, ev->rcpt.p, ev->rcpt.n, ev->relay.p, ev->relay.n)) == NULL)
+		return;
+	if ((e = cs_cmap_get(&c->providers, p->name, strlen(p->name))) == NULL)
+		tr->nomem++;
+	else
+		e->v[col]++;
+}
+
 static void
 count_domain(struct cs_track *tr, struct cs_campaign *c, struct cs_str rcpt,
 	     int col)
@@ -535,6 +554,7 @@ on_bounced(struct cs_track *tr, struct cs_campaign *c, const struct cs_event *ev
 
 	c->c.bounced++;
 	count_domain(tr, c, ev->rcpt, CS_D_BOUNCE);
+	count_provider(tr, c, ev, CS_D_BOUNCE);
 	count_reason(tr, c, ev, CS_ST_BOUNCED);
 	count_category(tr, c, cat, strlen(cat), CS_K_BOUNCED);
 	export_bounce(tr, c, ev, cat, t);
@@ -565,6 +585,7 @@ on_sent(struct cs_track *tr, struct cs_campaign *c, const struct cs_event *ev,
 	if (t > c->dlast)
 		c->dlast = t;
 	count_domain(tr, c, ev->rcpt, CS_D_SENT);
+	count_provider(tr, c, ev, CS_D_SENT);
 }
 
 /* on_deferred - a deferral event; the message must stay tracked */
@@ -574,6 +595,7 @@ on_deferred(struct cs_track *tr, struct cs_msg *m, struct cs_campaign *c,
 {
 	c->c.deferrals++;
 	count_domain(tr, c, ev->rcpt, CS_D_DEFER);
+	count_provider(tr, c, ev, CS_D_DEFER);
 	count_reason(tr, c, ev, CS_ST_DEFERRED);
 	if (m == NULL && (m = make(tr, host, ev->qid)) != NULL) {
 		m->flags |= F_BYDELIVERY;
@@ -1087,6 +1109,29 @@ on_reject(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 	count_reason(tr, c, ev, CS_ST_NONE);
 }
 
+/* on_shape - remember one of campaign-shaper's actions (for every
+ * campaign whose time it falls in: the shaper acts per provider) */
+static void
+on_shape(struct cs_track *tr, const struct cs_event *ev, long long t)
+{
+	struct cs_shape *s;
+
+	if (tr->nshapes >= CS_SHAPES_MAX) {
+		tr->shapes_dropped++;
+		return;
+	}
+	if (tr->nshapes == 0 && (tr->shapes = calloc(CS_SHAPES_MAX, sizeof(*s))) == NULL) {
+		tr->nomem++;
+		return;
+	}
+	s = &tr->shapes[tr->nshapes++];
+	s->t = t;
+	snprintf(s->provider, sizeof(s->provider), "%.*s", (int) ev->provider.n, ev->provider.p);
+	snprintf(s->action, sizeof(s->action), "%.*s", (int) ev->action.n, ev->action.p);
+	snprintf(s->value, sizeof(s->value), "%.*s", (int) ev->value.n, ev->value.p);
+	s->duration = ev->duration;
+}
+
 /* held_copy - s re-pointed from the line l to its copy in h->text */
 static struct cs_str
 held_copy(const struct cs_held *h, const struct cs_line *l, struct cs_str s)
@@ -1358,6 +1403,9 @@ cs_track_event(struct cs_track *tr, const struct cs_line *l,
 	case CS_UNSUB:
 		on_unsub(tr, ev, host, l->t);
 		break;
+	case CS_SHAPE:
+		on_shape(tr, ev, l->t);
+		break;
 	default:
 		break;
 	}
@@ -1403,6 +1451,7 @@ campaign_free(struct cs_campaign *c)
 	cs_cmap_free(&c->domains);
 	cs_cmap_free(&c->reasons);
 	cs_cmap_free(&c->categories);
+	cs_cmap_free(&c->providers);
 	free(c->id);
 	free(c);
 }
@@ -1435,6 +1484,8 @@ cs_track_free(struct cs_track *tr)
 	cs_table_free(&tr->batches);
 	for (i = 0; i < tr->ncamps; i++)
 		campaign_free(tr->camps[i]);
+	free(tr->shapes);
+	tr->shapes = NULL;
 	for (i = 0; i < (size_t) tr->nhosts; i++)
 		free(tr->hosts[i]);
 	for (i = 0; i < (size_t) tr->nreturns; i++)

@@ -115,6 +115,7 @@
 #include <stdio.h>
 
 #include "classify.h"
+#include "provider.h"
 #include "cs_parse.h"
 #include "cs_stats.h"
 #include "cs_table.h"
@@ -136,6 +137,7 @@ enum { CS_D_SENT, CS_D_DEFER, CS_D_BOUNCE, CS_D_EXPIRE };
 enum { CS_K_BOUNCED, CS_K_REJECTED, CS_K_ASYNC, CS_K_SUPPRESSED };
 
 #define CS_RETURNS_MAX	16		/* return addresses remembered */
+#define CS_SHAPES_MAX	1000		/* campaign-shaper actions remembered */
 #define CS_BOUNCE_DOMAIN "campaign-bounce.invalid"	/* campaign-setup --bounce */
 #define CS_RULES_DEFAULT "/etc/postfix/campaign/bounce-rules"	/* bounce_rules */
 
@@ -180,7 +182,17 @@ struct cs_campaign {
 	struct cs_cmap domains;
 	struct cs_cmap reasons;		/* key "dsn\tstatus\treason" */
 	struct cs_cmap categories;	/* bounce category, CS_K_* columns */
+	struct cs_cmap providers;	/* provider (--providers), CS_D_* columns */
 	uint64_t hostmask;		/* hosts 0..63 seen */
+};
+
+/* a campaign-shaper action (its shape: line) */
+struct cs_shape {
+	long long t;			/* microseconds */
+	char	provider[PROVIDER_NAME_MAX + 1];
+	char	action[16];
+	char	value[33];
+	long	duration;		/* seconds */
 };
 
 struct cs_msg;
@@ -213,6 +225,10 @@ struct cs_track {
 	char   *returns[CS_RETURNS_MAX];	/* "base@domain" of return paths seen */
 	int	nreturns;
 	uint64_t returned;		/* messages delivered to a return path */
+	const struct provider_table *providers;	/* NULL: no provider columns */
+	struct cs_shape *shapes;	/* the shaper's actions, in log order */
+	size_t	nshapes;
+	uint64_t shapes_dropped;	/* past CS_SHAPES_MAX */
 };
 
 void	cs_track_init(struct cs_track *tr);

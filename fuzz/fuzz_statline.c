@@ -77,6 +77,11 @@ check_event(const struct cs_event *ev, enum cs_kind k, const char *p, size_t n)
 	inside(ev->category, p, n);
 	inside(ev->action, p, n);
 	inside(ev->result, p, n);
+	inside(ev->provider, p, n);
+	inside(ev->value, p, n);
+	if (k == CS_SHAPE && (ev->provider.n == 0 || ev->provider.n > 32 || ev->value.n == 0
+	    || ev->value.n > 32 || ev->duration < 0))
+		abort();
 	if ((k == CS_SIGNAL && (ev->category.n == 0 || ev->category.n > 32 || ev->action.n == 0))
 	    || (k == CS_UNSUB && ev->result.n == 0))
 		abort();

@@ -176,3 +176,22 @@ buf_getline(struct buf *b, FILE *fp)
 	}
 	return got;
 }
+
+int
+buf_read_file(struct buf *b, const char *path, struct cerr *e)
+{
+	FILE   *fp = fopen(path, "r");
+	char	chunk[8192];
+	size_t	got;
+	int	r = 0;
+
+	if (fp == NULL)
+		return cerr_set(e, "%s: cannot open: %s", path, strerror(errno));
+	while (r == 0 && (got = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		if (buf_append(b, chunk, got) < 0)
+			r = cerr_set(e, "%s: larger than %zu bytes", path, b->max);
+	if (r == 0 && ferror(fp))
+		r = cerr_set(e, "%s: read error", path);
+	fclose(fp);
+	return r;
+}

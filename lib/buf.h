@@ -24,6 +24,9 @@
  *	buf_consume() drops the first n bytes (reading from a socket buffer).
  *	buf_steal() hands the memory to the caller (NUL-terminated, caller
  *	frees) and leaves the buffer empty.
+ *	buf_read_file() appends the whole file at path: 0, or -1 with e
+ *	filled ("PATH: cannot open: ...", "PATH: larger than MAX bytes",
+ *	"PATH: read error"); the buffer's maximum bounds what is read.
  *	buf_getline() reads one line from a stdio stream, newline included,
  *	appending to b; returns 1 for a line, 0 at end of file with nothing
  *	read, -1 on a read error or a line longer than the buffer's maximum
@@ -36,6 +39,8 @@
 
 #include <stddef.h>
 #include <stdio.h>
+
+#include "cerr.h"
 
 struct buf {
 	char   *data;
@@ -59,5 +64,6 @@ void	buf_consume(struct buf *b, size_t n);
 char   *buf_steal(struct buf *b);
 const char *buf_cstr(const struct buf *b);
 int	buf_getline(struct buf *b, FILE *fp);
+int	buf_read_file(struct buf *b, const char *path, struct cerr *e);
 
 #endif

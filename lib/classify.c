@@ -237,29 +237,6 @@ classify_parse(const char *text, size_t n, const char *name, struct cerr *e)
 	return c;
 }
 
-/* read_all - the whole file into b */
-static int
-read_all(const char *path, struct buf *b, struct cerr *e)
-{
-	FILE   *fp = fopen(path, "r");
-	char	chunk[8192];
-	size_t	got;
-
-	if (fp == NULL)
-		return cerr_set(e, "%s: cannot open: %s", path, strerror(errno));
-	while ((got = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		if (buf_append(b, chunk, got) < 0) {
-			fclose(fp);
-			return cerr_set(e, "%s: larger than %d bytes", path, CLASSIFY_FILE_MAX);
-		}
-	if (ferror(fp)) {
-		fclose(fp);
-		return cerr_set(e, "%s: read error", path);
-	}
-	fclose(fp);
-	return 0;
-}
-
 struct classify *
 classify_load(const char *path, struct cerr *e)
 {
@@ -267,7 +244,7 @@ classify_load(const char *path, struct cerr *e)
 	struct buf b;
 
 	buf_init(&b, CLASSIFY_FILE_MAX);
-	if (read_all(path, &b, e) == 0)
+	if (buf_read_file(&b, path, e) == 0)
 		c = classify_parse(b.data ? b.data : "", b.len, path, e);
 	buf_free(&b);
 	return c;

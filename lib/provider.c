@@ -330,27 +330,17 @@ provider_parse(struct provider_table *t, const char *text, size_t n,
 int
 provider_load(struct provider_table *t, const char *path, struct buf *errs)
 {
-	FILE   *fp = fopen(path, "r");
 	struct buf text;
-	char	chunk[8192];
-	size_t	r;
+	struct cerr e;
 	int	bad;
 
-	if (fp == NULL) {
-		buf_appendf(errs, "%s: %s\n", path, strerror(errno));
-		return 1;
-	}
-	buf_init(&text, 16 * 1024 * 1024);
-	while ((r = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		if (buf_append(&text, chunk, r) < 0)
-			break;
-	if (ferror(fp) || !feof(fp)) {
-		buf_appendf(errs, "%s: %s\n", path, ferror(fp) ? "read error" : "file too large");
+	buf_init(&text, PROVIDER_FILE_MAX);
+	if (buf_read_file(&text, path, &e) < 0) {
+		buf_appendf(errs, "%s\n", e.msg);
 		bad = 1;
 	} else {
 		bad = provider_parse(t, text.data ? text.data : "", text.len, path, errs);
 	}
-	fclose(fp);
 	buf_free(&text);
 	return bad;
 }

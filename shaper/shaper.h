@@ -54,6 +54,7 @@
 
 #define SRULE_LINE_MAX		4096
 #define SRULES_MAX		1000
+#define SRULES_FILE_MAX		(4 * 1024 * 1024)
 #define SRULE_DURATION_MAX	(7 * 86400L)
 #define SRULE_TEXT_MAX		2048	/* deferral text matched */
 

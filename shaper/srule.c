@@ -178,24 +178,15 @@ int
 srules_load(struct srules *r, const char *path, const struct provider_table *t,
 	    struct buf *errs)
 {
-	FILE   *fp = fopen(path, "r");
 	struct buf text;
-	char	chunk[8192];
-	size_t	got;
+	struct cerr e;
 	int	bad = 1;
 
-	if (fp == NULL) {
-		buf_appendf(errs, "%s: %s\n", path, strerror(errno));
-		return 1;
-	}
-	buf_init(&text, 4 * 1024 * 1024);
-	while ((got = fread(chunk, 1, sizeof(chunk), fp)) > 0 && buf_append(&text, chunk, got) == 0)
-		;
-	if (ferror(fp) || !feof(fp))
-		buf_appendf(errs, "%s: %s\n", path, ferror(fp) ? "read error" : "file too large");
+	buf_init(&text, SRULES_FILE_MAX);
+	if (buf_read_file(&text, path, &e) < 0)
+		buf_appendf(errs, "%s\n", e.msg);
 	else
 		bad = srules_parse(r, text.data ? text.data : "", text.len, path, t, errs);
-	fclose(fp);
 	buf_free(&text);
 	return bad;
 }

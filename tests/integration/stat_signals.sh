@@ -55,6 +55,9 @@ check_eq "csv: suppressed_by_policy" "$(col spring suppressed_by_policy)" 2
 check_eq "csv: complaint_rate" "$(col spring complaint_rate)" 1.000000
 check_eq "csv: complaint_flag" "$(col spring complaint_flag)" "above 0.3%"
 check_eq "csv: (unknown) delivered nothing" "$(col '(unknown)' delivered)" 0
+check_eq "csv: bounce categories (bounced/refused/returned/suppressed), most returned first" \
+	"$(col spring bounce_categories)" \
+	"bad-mailbox 1/0/1/1; complaint 0/0/1/1; spam-related 1/0/1/0; bad-domain 0/1/0/0"
 
 # HTML: the summary columns, the flagged rate, the categories table
 cs --html > "$W/html"

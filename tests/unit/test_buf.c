@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "testhelp.h"
@@ -87,11 +89,39 @@ test_getline(void)
 	fclose(fp);
 }
 
+/* test_read_file - a whole file, a missing one, one over the maximum */
+static void
+test_read_file(void)
+{
+	char	path[] = "/tmp/test_buf.XXXXXX";
+	struct buf b;
+	struct cerr e;
+	int	fd = mkstemp(path);
+
+	CHECK(fd >= 0 && write(fd, "one\ntwo\n", 8) == 8, "temp file written");
+	close(fd);
+	buf_init(&b, 64);
+	CHECK_INT(buf_read_file(&b, path, &e), 0, "read_file: read");
+	CHECK_INT((int)b.len, 8, "read_file: whole file");
+	CHECK_STR(buf_cstr(&b), "one\ntwo\n", "read_file: content");
+	buf_free(&b);
+	buf_init(&b, 4);
+	CHECK_INT(buf_read_file(&b, path, &e), -1, "read_file: over the maximum refused");
+	CHECK(strstr(e.msg, ": larger than 4 bytes") != NULL, "read_file: says so: %s", e.msg);
+	buf_free(&b);
+	unlink(path);
+	buf_init(&b, 64);
+	CHECK_INT(buf_read_file(&b, path, &e), -1, "read_file: missing file");
+	CHECK(strstr(e.msg, ": cannot open: ") != NULL, "read_file: names the error: %s", e.msg);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
 	test_bounds();
 	test_ops();
 	test_getline();
+	test_read_file();
 	return TEST_DONE("buf");
 }

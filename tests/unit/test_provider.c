@@ -127,7 +127,7 @@ test_problems(void)
 	buf_free(&errs);
 	buf_init(&errs, 4096);
 	CHECK_INT(provider_load(&tb, "/nonexistent/providers", &errs), 1, "missing file");
-	CHECK_STR(buf_cstr(&errs), "/nonexistent/providers: No such file or directory\n",
+	CHECK_STR(buf_cstr(&errs), "/nonexistent/providers: cannot open: No such file or directory\n",
 	    "missing file named");
 	buf_free(&errs);
 }

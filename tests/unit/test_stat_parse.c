@@ -454,6 +454,40 @@ test_patterns(void)
 	cs_pattern_free(&pat);
 }
 
+/* test_shape_lines - campaign-shaper's shape: line, its others, a cut one */
+static void
+test_shape_lines(void)
+{
+	static const char good[] = "2026-12-03T10:00:01+00:00 mx1 campaign-shaper[30]: "
+	    "shape: provider=google action=rate_delay value=1s duration=600 "
+	    "until=2026-12-03T10:10:01Z rule=/r:26 qid=B1 to=<a@gmail.test> reason=\"421 4.7.28 x\"";
+	static const struct {
+		const char *line;
+		enum cs_kind kind;
+	}	others[] = {
+		{"2026-12-03T10:00:02+00:00 mx1 campaign-shaper[30]: reload: changed=1 actions=1", CS_OTHER},
+		{"2026-12-03T10:10:02+00:00 mx1 campaign-shaper[30]: restore: provider=google action=rate_delay value=0", CS_OTHER},
+		{"2026-12-03T10:00:01+00:00 mx1 campaign-shaper[30]: shape: provider=google action=rate_delay", CS_BAD},
+		{"2026-12-03T10:00:01+00:00 mx1 campaign-shaper[30]: shape: provider=Google action=rate_delay value=1s duration=6", CS_BAD},
+		{"2026-12-03T10:00:01+00:00 mx1 campaign-shaper[30]: shape: provider=google action=explode value=1s duration=6", CS_BAD},
+	};
+	struct cs_event ev;
+	char   *copy;
+	size_t	i;
+
+	CHECK_INT(parse(good, strlen(good), &copy, &ev), CS_SHAPE, "shape line");
+	sstr_is(ev.provider, "google", 0, "shaper provider");
+	sstr_is(ev.action, "rate_delay", 0, "shaper action");
+	sstr_is(ev.value, "1s", 0, "shaper value");
+	CHECK_INT(ev.duration, 600, "shaper duration");
+	free(copy);
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		CHECK_INT(parse(others[i].line, strlen(others[i].line), &copy, &ev),
+			  others[i].kind, "shaper row %zu", i);
+		free(copy);
+	}
+}
+
 int
 main(void)
 {
@@ -464,6 +498,7 @@ main(void)
 	test_prefixes();
 	test_batch_lines();
 	test_signal_lines();
+	test_shape_lines();
 	test_report_fields();
 	test_patterns();
 	return TEST_DONE("test_stat_parse");
