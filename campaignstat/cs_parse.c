@@ -360,6 +360,31 @@ kv_value(const char **pp, const char *end, int *cut)
 	return v;
 }
 
+/* next_kv - the next key=value of a notice line from *pp (words without
+ * '=' skipped); 0 at the end of the line */
+static int
+next_kv(const char **pp, const char *end, struct cs_str *key, struct cs_str *val,
+	int *cut)
+{
+	const char *p = *pp;
+
+	while (p < end) {
+		while (p < end && *p == ' ')
+			p++;
+		for (key->p = p; p < end && *p != '=' && *p != ' '; p++)
+			;
+		key->n = p - key->p;
+		if (p < end && *p == '=') {
+			p++;
+			*val = kv_value(&p, end, cut);
+			*pp = p;
+			return 1;
+		}
+	}
+	*pp = p;
+	return 0;
+}
+
 /* signal_field - the fields of campaign-bounce's and campaign-unsubscribe's
  * lines, and the milter's return= */
 static void
@@ -527,16 +552,7 @@ parse_notice(const char *p, const char *end, enum cs_kind kind,
 	struct cs_str key, val;
 	int	cut = 0, last = 0;
 
-	while (p < end) {
-		while (p < end && *p == ' ')
-			p++;
-		for (key.p = p; p < end && *p != '=' && *p != ' '; p++)
-			;
-		key.n = p - key.p;
-		if (p >= end || *p != '=')
-			continue;
-		p++;
-		val = kv_value(&p, end, &cut);
+	while (next_kv(&p, end, &key, &val, &cut)) {
 		notice_field(key, val, ev);
 		last |= last_key(kind, key);
 	}
@@ -582,16 +598,7 @@ parse_shape(const char *p, const char *end, struct cs_event *ev)
 
 	if (!starts(p, end, LIT("shape: ")))
 		return CS_OTHER;
-	for (p += 7; p < end;) {
-		while (p < end && *p == ' ')
-			p++;
-		for (key.p = p; p < end && *p != '=' && *p != ' '; p++)
-			;
-		key.n = p - key.p;
-		if (p >= end || *p != '=')
-			continue;
-		p++;
-		val = kv_value(&p, end, &cut);
+	for (p += 7; next_kv(&p, end, &key, &val, &cut);) {
 		if (is_eq(key, LIT("provider")))
 			ev->provider = val;
 		else if (is_eq(key, LIT("action")))
