@@ -545,7 +545,24 @@ sb_queue_empty() {
 
 # sandbox_wait_queue_empty SECS
 sandbox_wait_queue_empty() {
-	sb_poll "$1" sb_queue_empty || { sb_err "queue not empty after $1 s"; return 1; }
+	sb_poll "$1" sb_queue_empty && return 0
+	sb_err "queue not empty after $1 s; what is left (mode, age, file):"
+	sb_queue_left >&2
+	return 1
+}
+
+# sb_queue_left - the files left in the mail queues, with their mode and
+# age in seconds (a complete queue file has mode 0700; an incomplete one,
+# left by a cleanup(8) that was stopped, has not), then postqueue -p
+sb_queue_left() {
+	local now d
+	now=$(date +%s)
+	for d in incoming active deferred maildrop hold; do
+		[ -d "$SB_QUEUE/$d" ] || continue
+		find "$SB_QUEUE/$d" -type f -printf "%m %T@ %p\n" | head -20 |
+			while read -r m t f; do echo "  $m $((now - ${t%.*}))s $f"; done
+	done
+	postqueue -c "$SB_CONF" -p 2>&1 | head -30 | sed 's/^/  /'
 }
 
 # sandbox_log_count REGEX [FILE]
