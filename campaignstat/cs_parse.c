@@ -426,6 +426,8 @@ notice_field(struct cs_str key, struct cs_str val, struct cs_event *ev)
 		ev->batch = val;
 	else if (is_eq(key, LIT("bad")))
 		ev->bad = parse_num(val);
+	else if (is_eq(key, LIT("rejected")))
+		ev->rejected = parse_num(val);
 	else if (is_eq(key, LIT("copies")))
 		ev->copies = val;
 	else
@@ -674,7 +676,7 @@ cs_parse_msg(const struct cs_line *l, struct cs_event *ev)
 	size_t	used;
 
 	memset(ev, 0, sizeof(*ev));
-	ev->delay = ev->nrcpt = ev->sent = ev->suppressed = ev->bad = -1;
+	ev->delay = ev->nrcpt = ev->sent = ev->suppressed = ev->bad = ev->rejected = -1;
 	ev->duration = -1;
 	ev->prog = l->prog;
 	if (l->ours && is_eq(l->prog, LIT("campaign-shaper"))) {

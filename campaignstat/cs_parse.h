@@ -41,14 +41,17 @@
  *			or ending inside quotes, was cut short: CS_BAD)
  *	CS_BATCH	campaign-filter, a batch done (doc/DESIGN.md "Batches"):
  *			"QID: campaign=ID batch=BID nrcpt=N sent=N
- *			suppressed=N bad=N size=B ms=T" (cut short without
- *			ms=: CS_BAD)
+ *			suppressed=N bad=N [rejected=N] size=B ms=T" (cut
+ *			short without ms=: CS_BAD; rejected= only when
+ *			the reinjection listener refused copies)
  *	CS_COPIES	campaign-filter, copies of a batch accepted: "QID:
  *			campaign=ID batch=BID copies=NEWQID,NEWQID,..."
  *			(ev->copies: the list; each item 1..CS_QID_MAX
  *			letters and digits, else CS_BAD).  A batch's bad
  *			record lines ("QID: batch=BID bad record line=L
- *			...") are CS_OTHER: the CS_BATCH line counts them.
+ *			...") and refused copies ("QID: batch=BID rejected
+ *			line=L to=<a> reply=...") are CS_OTHER: the CS_BATCH
+ *			line counts them.
  *	CS_SIGNAL	campaign-bounce, the verdict on a message to the
  *			return path: "QID: campaign=ID|unknown recipient=<a>
  *			kind=dsn|arf|autoreply|other category=CAT
@@ -156,6 +159,7 @@ struct cs_event {
 	long	sent;
 	long	suppressed;
 	long	bad;			/* bad= of a batch */
+	long	rejected;		/* rejected= of a batch (absent: 0) */
 	const char *why;		/* CS_BAD: what is wrong */
 };
 

@@ -49,7 +49,7 @@ static void add_bytes(struct cs_track *, struct cs_campaign *, size_t);
 struct cs_batch {
 	struct cs_tabent te;		/* hash of (campaign, batch id); first */
 	struct cs_campaign *camp;
-	long	nrcpt, suppressed, bad;	/* -1: no batch line yet */
+	long	nrcpt, suppressed, bad, rejected;	/* -1: no batch line yet */
 	uint64_t *copies;		/* copies linked, until the batch line */
 	uint32_t ncopies, capcopies;	/* (open addressing; 0 = empty) */
 	char	id[];
@@ -905,7 +905,7 @@ batch_entry(struct cs_track *tr, struct cs_campaign *c, struct cs_str id, int *i
 		return NULL;
 	b->te.hash = h;
 	b->camp = c;
-	b->nrcpt = b->suppressed = b->bad = -1;
+	b->nrcpt = b->suppressed = b->bad = b->rejected = -1;
 	memcpy(b->id, id.p, id.n);
 	cs_table_put(&tr->batches, i, b);
 	return b;
@@ -979,9 +979,12 @@ on_batch(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 	c->c.rcpts += nonneg(ev->nrcpt) - nonneg(b->nrcpt);
 	c->c.supp_late += nonneg(ev->suppressed) - nonneg(b->suppressed);
 	c->c.bad_records += nonneg(ev->bad) - nonneg(b->bad);
+	/* copies the reinjection listener refused for good (5xx) */
+	c->c.rejected += nonneg(ev->rejected) - nonneg(b->rejected);
 	b->nrcpt = (long) nonneg(ev->nrcpt);
 	b->suppressed = ev->suppressed;
 	b->bad = ev->bad;
+	b->rejected = ev->rejected;
 	batch_container(tr, host, ev->qid, c);
 }
 

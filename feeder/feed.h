@@ -11,9 +11,10 @@
  *			{{tags}}, merged per recipient (shared with the filter).
  *	lib/rlist.c	the recipient list, read as a stream: one address a
  *			line, or CSV (RFC 4180) with an "email" column.
- *	lib/smtp_reply.c, lib/smtp_client.c  the SMTP client engine shared
- *			with the filter: the reply parser, replies matched to
- *			commands, dot-stuffing and BDAT.
+ *	lib/smtp_reply.c, lib/smtp_client.c, lib/smtp_txn.c  the SMTP
+ *			client engine shared with the filter: the reply
+ *			parser, replies matched to commands, dot-stuffing and
+ *			BDAT, what each reply means for the transaction.
  *	feed_journal.c	the append-only journal that makes a restart resume.
  *	feed_batch.c	--batch: recipients gathered into batch jobs.
  *	feed_gather.c	the pause that lets replies gather before a wait.

@@ -22,6 +22,7 @@
 
 #include "feed.h"
 #include "smtp_client.h"
+#include "smtp_txn.h"
 
 #define IN_MAX_BYTES	(256 * 1024)	/* unparsed replies of one session */
 
@@ -30,9 +31,7 @@ struct txn {
 	int	n;			/* jobs */
 	struct job **jobs;		/* NULL once settled */
 	int	next_cmd;		/* 0 MAIL, 1..n RCPT, n+1 DATA */
-	int	mail_failed;
-	int	nok;			/* recipients accepted by RCPT */
-	int	discard;		/* 354 with no recipient: "." only */
+	struct smtp_txn st;		/* what the replies mean (lib/smtp_txn.c) */
 };
 
 struct seg {

@@ -26,12 +26,16 @@
  *	reply to "."; after a failed MAIL or with no recipient accepted it
  *	is ignored (those recipients are already settled).
  *
- *	A 2xx to "." settles every recipient the RCPTs accepted as 'A'; a
- *	4xx to MAIL, RCPT, DATA or "." puts the recipients concerned back in
- *	the retry queue with backoff (queue_requeue), a 5xx settles them as
- *	'R' with the reply text.  Replies to RCPT and DATA after a failed
- *	MAIL are ignored.  After a DATA refused while MAIL had succeeded an
- *	RSET clears the server's transaction.  A 421 reply, a protocol
+ *	What each reply to MAIL, RCPT, DATA, "." and BDAT means is decided
+ *	by the engine's transaction rules (lib/smtp_txn.c, with
+ *	SMTP_TXN_PER_RCPT); this file does it.  A 2xx to "." settles every
+ *	recipient the RCPTs accepted as 'A'; a 4xx to MAIL, RCPT, DATA or
+ *	"." puts the recipients concerned back in the retry queue with
+ *	backoff (queue_requeue), a 5xx settles them as 'R' with the reply
+ *	text.  A 4xx to MAIL also retires the session (sess_recycle).
+ *	Replies to RCPT and DATA after a failed MAIL are ignored.  After a
+ *	DATA refused while MAIL had succeeded an RSET clears the server's
+ *	transaction.  A 421 reply, a protocol
  *	error, a timeout or a lost connection end the session (sess_fail):
  *	its unsettled recipients go back to the queue without counting a
  *	try, and the session reconnects after the relay's backoff.
@@ -167,21 +171,28 @@ txn_end(struct session *s, int slot)
 		s->dot = -1;
 }
 
-/* settle_all - apply one reply to every unsettled recipient of t */
+/* settle - one recipient's verdict: 2xx accepted, 5xx refused, else retry */
 static void
-settle_all(struct session *s, struct txn *t, const struct smtp_reply *r)
+settle(struct session *s, struct job *jb, int code, const char *text)
+{
+	if (code / 100 == 2)
+		queue_settle(&s->f->q, jb, 'A', NULL);
+	else if (code / 100 == 5)
+		queue_settle(&s->f->q, jb, 'R', text);
+	else
+		queue_requeue(&s->f->q, jb, text, 1, s->f->now);
+}
+
+/* settle_all - the transaction's verdict to every unsettled recipient */
+static void
+settle_all(struct session *s, struct txn *t)
 {
 	int	i;
 
 	for (i = 0; i < t->n; i++) {
 		if (t->jobs[i] == NULL)
 			continue;
-		if (r->code / 100 == 2)
-			queue_settle(&s->f->q, t->jobs[i], 'A', NULL);
-		else if (r->code / 100 == 5)
-			queue_settle(&s->f->q, t->jobs[i], 'R', r->text);
-		else
-			queue_requeue(&s->f->q, t->jobs[i], r->text, 1, s->f->now);
+		settle(s, t->jobs[i], t->st.v.code, t->st.v.text);
 		t->jobs[i] = NULL;
 	}
 }
@@ -278,7 +289,7 @@ txn_emit(struct session *s, int slot)
 			exp_push(s, SMTP_CMD_RCPT, slot, c - 1);
 		} else if (s->chunking) {
 			send_bdat(s, slot);
-		} else if (!s->pipelining && t->nok == 0) {
+		} else if (!s->pipelining && !smtp_txn_want_data(&t->st)) {
 			OUT_LIT(s, "RSET\r\n");
 			exp_push(s, SMTP_CMD_RSET, slot, 0);
 			txn_end(s, slot);
@@ -330,9 +341,7 @@ start_one(struct session *s)
 	t->active = 1;
 	t->n = n;
 	t->next_cmd = 0;
-	t->mail_failed = 0;
-	t->nok = 0;
-	t->discard = 0;
+	smtp_txn_begin(&t->st, n, SMTP_TXN_PER_RCPT);
 	s->cur = slot;
 	txn_emit(s, slot);
 	return 1;
@@ -348,18 +357,15 @@ sess_start_txn(struct session *s)
 	return n > 0;
 }
 
-/* send_body - after 354: the message and the final "." */
+/* put_content - after 354: the message, dot-stuffed */
 static void
-send_body(struct session *s, int slot)
+put_content(struct session *s, const struct txn *t)
 {
-	struct txn *t = s->txn + slot;
 	const struct msg *m = s->f->m;
 	size_t	off = s->out.len;
 	int	i;
 
-	if (t->mail_failed || t->nok == 0) {
-		t->discard = 1;
-	} else if (t->jobs[0]->batch != NULL) {	/* one job: the batch, stuffed */
+	if (t->jobs[0]->batch != NULL) {	/* one job: the batch, stuffed */
 		if (smtp_put_stuffed(&s->out, t->jobs[0]->batch->body.data,
 				t->jobs[0]->batch->body.len) < 0)
 			s->f->fatal = cerr_set(&s->f->err, "output buffer: %s", strerror(errno));
@@ -373,80 +379,73 @@ send_body(struct session *s, int slot)
 			s->f->fatal = cerr_set(&s->f->err, "merge: %s", strerror(errno));
 		seg_add(s, NULL, off, s->out.len - off);
 	}
+}
+
+/* send_body - after 354: the message (none when discarded) and "." */
+static void
+send_body(struct session *s, int slot, int discard)
+{
+	if (!discard)
+		put_content(s, s->txn + slot);
 	OUT_LIT(s, ".\r\n");
 	exp_push(s, SMTP_CMD_DOT, slot, 0);
 	s->cur = -1;
 	s->dot = slot;
 }
 
-/* on_mail - reply to MAIL FROM */
+/*
+ * on_end - the transaction is over: its verdict to the recipients left
+ * (none when discarded); RSET after a refused DATA
+ */
 static void
-on_mail(struct session *s, struct txn *t, int slot, const struct smtp_reply *r)
+on_end(struct session *s, struct txn *t, int slot)
 {
-	if (r->code / 100 == 2)
-		return;
-	if (r->code / 100 == 4)
-		s->retire = 1;	/* e.g. smtpd keeps a failed milter off */
-	t->mail_failed = 1;
-	settle_all(s, t, r);
-	if (!s->pipelining)
-		txn_end(s, slot);
-}
-
-/* on_rcpt - reply to one RCPT TO */
-static void
-on_rcpt(struct session *s, struct txn *t, int idx, const struct smtp_reply *r)
-{
-	struct job *jb = t->jobs[idx];
-
-	if (t->mail_failed || jb == NULL)
-		return;
-	if (r->code / 100 == 2) {
-		t->nok++;
-		return;
+	if (!t->st.discard && t->st.v.code / 100 == 2) {
+		s->f->c->messages++;
+		s->relay->messages++;
 	}
-	if (r->code / 100 == 5)
-		queue_settle(&s->f->q, jb, 'R', r->text);
-	else
-		queue_requeue(&s->f->q, jb, r->text, 1, s->f->now);
-	t->jobs[idx] = NULL;
-}
-
-/* on_data - reply to DATA */
-static void
-on_data(struct session *s, struct txn *t, int slot, const struct smtp_reply *r)
-{
-	if (r->code == 354) {
-		send_body(s, slot);
-		return;
-	}
-	if (!t->mail_failed) {
-		settle_all(s, t, r);
+	if (!t->st.discard || t->st.rset)
+		settle_all(s, t);
+	if (t->st.rset) {
 		OUT_LIT(s, "RSET\r\n");
 		exp_push(s, SMTP_CMD_RSET, slot, 0);
 	}
 	txn_end(s, slot);
 }
 
-/* on_dot - reply to the final "." */
+/*
+ * on_txn - a reply to MAIL, RCPT, DATA, "." or BDAT: lib/smtp_txn.c says
+ * what it means (SMTP_TXN_PER_RCPT: a refused RCPT is its recipient's),
+ * this does it
+ */
 static void
-on_dot(struct session *s, struct txn *t, int slot, const struct smtp_reply *r)
+on_txn(struct session *s, struct smtp_pending x, const struct smtp_reply *r)
 {
-	if (!t->discard && r->code / 100 == 2) {
-		s->f->c->messages++;
-		s->relay->messages++;
-	}
-	if (!t->discard)
-		settle_all(s, t, r);
-	txn_end(s, slot);
-}
+	struct txn *t = s->txn + x.slot;
+	int	act = smtp_txn_reply(&t->st, x.kind, r->code, r->text);
 
-/* on_bdat - reply to BDAT LAST: the message's outcome */
-static void
-on_bdat(struct session *s, struct txn *t, int slot, const struct smtp_reply *r)
-{
-	t->discard = t->mail_failed || t->nok == 0;
-	on_dot(s, t, slot, r);
+	switch (act) {
+	case SMTP_TXN_RCPT_FAIL:
+		if (t->jobs[x.idx] != NULL)
+			settle(s, t->jobs[x.idx], r->code, r->text);
+		t->jobs[x.idx] = NULL;
+		break;
+	case SMTP_TXN_FAIL_ALL:
+		s->retire |= t->st.retire;	/* e.g. smtpd keeps a failed milter off */
+		settle_all(s, t);
+		if (!s->pipelining)
+			txn_end(s, x.slot);
+		break;
+	case SMTP_TXN_BODY:
+	case SMTP_TXN_DOT:
+		send_body(s, x.slot, act == SMTP_TXN_DOT);
+		break;
+	case SMTP_TXN_END:
+		on_end(s, t, x.slot);
+		break;
+	default:
+		break;
+	}
 }
 
 /* on_ehlo - reply to EHLO: the session is ready for work */
@@ -516,8 +515,6 @@ sess_recycle(struct session *s)
 static void
 on_reply(struct session *s, struct smtp_pending x, const struct smtp_reply *r)
 {
-	struct txn *t = s->txn + x.slot;
-
 	if (s->cmdq.n == 0)
 		s->f->awaiting--;
 	if (r->code == 421 && x.kind != SMTP_CMD_QUIT) {
@@ -537,19 +534,11 @@ on_reply(struct session *s, struct smtp_pending x, const struct smtp_reply *r)
 		on_ehlo(s, r);
 		break;
 	case SMTP_CMD_MAIL:
-		on_mail(s, t, x.slot, r);
-		break;
 	case SMTP_CMD_RCPT:
-		on_rcpt(s, t, x.idx, r);
-		break;
 	case SMTP_CMD_DATA:
-		on_data(s, t, x.slot, r);
-		break;
 	case SMTP_CMD_DOT:
-		on_dot(s, t, x.slot, r);
-		break;
 	case SMTP_CMD_BDAT:
-		on_bdat(s, t, x.slot, r);
+		on_txn(s, x, r);
 		break;
 	default:
 		break;

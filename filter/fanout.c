@@ -47,7 +47,7 @@ struct fan {
 	int	b_open, pl_open, nids, stop;
 	int	logged;			/* a copies= line is out */
 	char	campaign[BATCH_ID_MAX + 1], id[BATCH_ID_MAX + 1];
-	long	nrcpt, sent, suppressed, bad, deferred;
+	long	nrcpt, sent, suppressed, bad, rejected, deferred;
 	long long soft;			/* no new copy after this (ms) */
 	struct {
 		unsigned long line;
@@ -203,25 +203,42 @@ log_bad(struct fan *f, unsigned long line, const char *addr, const char *why)
 	nline_emit(&nl);
 }
 
+/*
+ * log_rejected - one line per copy the listener refused for good: the
+ * recipient's verdict, as smtpd's "reject:" line is for a recipient
+ * refused before the queue (doc/DESIGN.md "Batches")
+ */
+static void
+log_rejected(struct fan *f, unsigned long line, const char *addr, const char *reply)
+{
+	struct nline nl;
+
+	nline_init(&nl, f->in->qid);
+	nline_str(&nl, "batch", f->id);
+	nline_word(&nl, "rejected");
+	nline_num(&nl, "line", (long long)line);
+	nline_addr(&nl, "to", addr);
+	nline_str(&nl, "reply", reply);
+	nline_emit(&nl);
+}
+
 /* on_done - pipeline.h's callback: record the outcome of one copy */
 static int
 on_done(void *ctx, long idx, int code, const char *reply, const char *qid)
 {
 	struct fan *f = ctx;
 	const char *addr = f->slot[idx % SLOTS].addr;
-	char	why[400];
 
 	if (code / 100 == 4) {
 		f->deferred++;
 		snprintf(f->why, sizeof(f->why), "to=<%s>: %s", addr, reply);
 		return 0;
 	}
-	if (progress_add(&f->pg, idx, code == 250 ? PG_SENT : PG_BAD, qid, &f->err) < 0)
+	if (progress_add(&f->pg, idx, code == 250 ? PG_SENT : PG_REJECTED, qid, &f->err) < 0)
 		return -1;
-	if (code != 250) {
-		f->bad++;
-		snprintf(why, sizeof(why), "refused by the reinjection listener: %s", reply);
-		log_bad(f, f->slot[idx % SLOTS].line, addr, why);
+	if (code != 250) {	/* a 5xx: the recipient's verdict, no retry */
+		f->rejected++;
+		log_rejected(f, f->slot[idx % SLOTS].line, addr, reply);
 		return 0;
 	}
 	f->sent++;
@@ -338,6 +355,8 @@ log_done(struct fan *f)
 	nline_num(&nl, "sent", f->sent);
 	nline_num(&nl, "suppressed", f->suppressed);
 	nline_num(&nl, "bad", f->bad);
+	if (f->rejected > 0)
+		nline_num(&nl, "rejected", f->rejected);
 	nline_num(&nl, "size", (long long)f->in->size);
 	nline_num(&nl, "ms", smtp_now_ms() - f->in->start);
 	nline_emit(&nl);
@@ -357,6 +376,7 @@ resources(struct fan *f, struct cerr *e)
 	f->sent = f->pg.prev[PG_SENT];
 	f->suppressed = f->pg.prev[PG_SUPPRESSED];
 	f->bad = f->pg.prev[PG_BAD];
+	f->rejected = f->pg.prev[PG_REJECTED];
 	relog(f);
 	if (cf->unsubscribe_secret_file
 	    && hmac_load_secret(cf->unsubscribe_secret_file, &f->secret, e) < 0)
@@ -369,7 +389,7 @@ resources(struct fan *f, struct cerr *e)
 static int
 finish(struct fan *f, int r, struct cerr *e)
 {
-	long	left = f->nrcpt - f->sent - f->suppressed - f->bad;
+	long	left = f->nrcpt - f->sent - f->suppressed - f->bad - f->rejected;
 
 	log_ids(f);
 	if (r == 0 && left > 0)

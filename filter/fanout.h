@@ -25,9 +25,11 @@
  *	Log lines (doc/DESIGN.md "Log lines"): "QID: campaign=ID batch=BID
  *	copies=Q1,Q2,..." (the first copy of a run alone, then at most 100
  *	ids a line, as accepted), "QID:
- *	batch=BID bad record line=L to=<ADDR> reason=..." per bad record, and
- *	at the end "QID: campaign=ID batch=BID nrcpt=N sent=N suppressed=N
- *	bad=N size=BYTES ms=T".
+ *	batch=BID bad record line=L to=<ADDR> reason=..." per bad record,
+ *	"QID: batch=BID rejected line=L to=<ADDR> reply=..." per copy the
+ *	listener refused with 5xx (never retried), and at the end "QID:
+ *	campaign=ID batch=BID nrcpt=N sent=N suppressed=N bad=N [rejected=N]
+ *	size=BYTES ms=T".
  */
 #ifndef FANOUT_H
 #define FANOUT_H

@@ -7,11 +7,14 @@
  *	a "nested MAIL" (503) while its RCPT joined the old transaction; with
  *	RSET first each transaction stands alone, for one more reply.  The
  *	replies of one BDAT transaction are those of RSET, MAIL, RCPT and
- *	BDAT, in that order; the first that is not 2xx decides the outcome.
- *	A failure of RSET or MAIL says nothing about the recipient: it is
+ *	BDAT, in that order.  What each reply means is decided by the SMTP
+ *	client engine's transaction rules (lib/smtp_txn.c, with
+ *	SMTP_TXN_MAIL_TEMP): the first that is not 2xx decides the outcome;
+ *	a failure of RSET or MAIL says nothing about the recipient and is
  *	reported as 451 (try again later); a 5xx to RCPT or to the content
- *	is a refusal.  Without CHUNKING, DATA needs the 354 before the copy,
- *	so that path has one transaction in flight.
+ *	is a refusal.  Without CHUNKING, DATA needs the 354 before the copy
+ *	(after a failure, "." alone), so that path has one transaction in
+ *	flight.
  *
  *	Every command sent is noted in the SMTP client engine's ring of
  *	awaited replies (lib/smtp_client.c) and every reply read takes the
@@ -27,6 +30,7 @@
 
 #include "merge.h"
 #include "pipeline.h"
+#include "smtp_txn.h"
 
 #define PL_CMDS	(PL_WINDOW_MAX * 4 + 4)	/* RSET, MAIL, RCPT, BDAT each */
 
@@ -156,48 +160,59 @@ envelope(struct pipeline *pl, const char *sender, const char *rcpt, int eightbit
 }
 
 /*
- * outcome - the code done() gets for a failed command (see DESCRIPTION):
- * a 5xx to RSET or MAIL is not the recipient's
+ * feed - the oldest transaction's replies into t (lib/smtp_txn.c: the
+ * rules) until it asks for something: the copy, "." alone, or its end
  */
 static int
-outcome(int kind, int code)
-{
-	return (kind == SMTP_CMD_RSET || kind == SMTP_CMD_MAIL) && code / 100 == 5
-	    ? 451 : code;
-}
-
-/*
- * collect - the replies of the oldest transaction, up to the one that
- * ends it (BDAT, end of DATA), then done(); the first reply that is not
- * 2xx decides
- */
-static int
-collect(struct pipeline *pl, struct cerr *e)
+feed(struct pipeline *pl, struct smtp_txn *t, struct cerr *e)
 {
 	struct smtp_pending x;
-	long	idx = pl->idx[pl->head];
-	char	qid[SMTP_QID_MAX] = "unknown", text[SMTP_LINE_MAX];
-	int	code, fail = 0;
+	int	code, act;
 
-	text[0] = '\0';
 	do {
 		if ((code = reply(pl, &x, e)) < 0)
 			return -1;
-		if (code / 100 != 2 && fail == 0) {
-			fail = outcome(x.kind, code);
-			snprintf(text, sizeof(text), "%s: %.300s", smtp_cmd_name(x.kind),
-				 pl->reply.text);
-		}
-	} while (x.kind != SMTP_CMD_BDAT && x.kind != SMTP_CMD_DOT);
-	if (fail == 0 && pl->reply.qid[0] != '\0')
+		act = smtp_txn_reply(t, x.kind, code, pl->reply.text);
+	} while (act != SMTP_TXN_BODY && act != SMTP_TXN_DOT && act != SMTP_TXN_END);
+	return act;
+}
+
+/* finish - t is over: done() gets its verdict */
+static int
+finish(struct pipeline *pl, long idx, const struct smtp_txn *t, struct cerr *e)
+{
+	char	qid[SMTP_QID_MAX] = "unknown", text[SMTP_LINE_MAX];
+	int	ok = !smtp_txn_failed(t);
+
+	if (ok && pl->reply.qid[0] != '\0')
 		(void)snprintf(qid, sizeof(qid), "%s", pl->reply.qid);
-	pl->head = (pl->head + 1) % PL_WINDOW_MAX;
-	pl->n--;
-	pl->sent += fail == 0;
-	if (pl->done(pl->ctx, idx, fail ? fail : 250, fail ? text : pl->reply.text,
-		     qid) < 0)
+	if (ok)
+		(void)snprintf(text, sizeof(text), "%s", t->v.text);
+	else
+		(void)snprintf(text, sizeof(text), "%s: %.300s", smtp_cmd_name(t->v.kind),
+			       t->v.text);
+	pl->sent += ok;
+	if (pl->done(pl->ctx, idx, ok ? 250 : t->v.code, text, ok ? qid : "") < 0)
 		return cerr_set(e, "stopped");
 	return 0;
+}
+
+/* collect - the replies of the oldest BDAT transaction, then done() */
+static int
+collect(struct pipeline *pl, struct cerr *e)
+{
+	struct smtp_txn t;
+	long	idx = pl->idx[pl->head];
+	int	act;
+
+	smtp_txn_begin(&t, 1, SMTP_TXN_MAIL_TEMP);
+	if ((act = feed(pl, &t, e)) < 0)
+		return -1;
+	if (act != SMTP_TXN_END)
+		return cerr_set(e, "%s: internal: a BDAT transaction asked for DATA", pl->to);
+	pl->head = (pl->head + 1) % PL_WINDOW_MAX;
+	pl->n--;
+	return finish(pl, idx, &t, e);
 }
 
 /* send_bdat - queue one BDAT transaction */
@@ -222,37 +237,28 @@ send_bdat(struct pipeline *pl, long idx, const char *sender, const char *rcpt,
 
 /*
  * send_data - one DATA transaction, to its end: the envelope's replies
- * first (the copy goes only after 354), then the copy and ".", whose
- * reply collect() reads
+ * first (the copy goes only after 354; "." alone when the transaction
+ * already failed), then the reply to "."
  */
 static int
 send_data(struct pipeline *pl, long idx, const char *sender, const char *rcpt,
 	  int eightbit, struct buf *data, struct cerr *e)
 {
-	struct smtp_pending x;
-	char	text[SMTP_LINE_MAX];
-	int	code, fail = 0;
+	struct smtp_txn t;
+	int	act;
 
+	smtp_txn_begin(&t, 1, SMTP_TXN_MAIL_TEMP);
 	if (envelope(pl, sender, rcpt, eightbit, e) < 0
-	    || command(pl, SMTP_CMD_DATA, "DATA\r\n", 6, e) < 0 || smtp_flush(&pl->s, e) < 0)
+	    || command(pl, SMTP_CMD_DATA, "DATA\r\n", 6, e) < 0 || smtp_flush(&pl->s, e) < 0
+	    || (act = feed(pl, &t, e)) < 0)
 		return -1;
-	do {
-		if ((code = reply(pl, &x, e)) < 0)
-			return -1;
-		if (code / 100 != (x.kind == SMTP_CMD_DATA ? 3 : 2) && fail == 0) {
-			fail = outcome(x.kind, code);
-			snprintf(text, sizeof(text), "%s: %.300s", smtp_cmd_name(x.kind),
-				 pl->reply.text);
-		}
-	} while (x.kind != SMTP_CMD_DATA);
-	if (fail)
-		return pl->done(pl->ctx, idx, fail, text, "") < 0 ? cerr_set(e, "stopped") : 0;
-	if (smtp_send(&pl->s, data->data, data->len, e) < 0
-	    || command(pl, SMTP_CMD_DOT, ".\r\n", 3, e) < 0 || smtp_flush(&pl->s, e) < 0)
+	if (act == SMTP_TXN_BODY && smtp_send(&pl->s, data->data, data->len, e) < 0)
 		return -1;
-	pl->idx[pl->head] = idx;
-	pl->n = 1;
-	return collect(pl, e);
+	if (act != SMTP_TXN_END
+	    && (command(pl, SMTP_CMD_DOT, ".\r\n", 3, e) < 0 || smtp_flush(&pl->s, e) < 0
+		|| feed(pl, &t, e) < 0))
+		return -1;
+	return finish(pl, idx, &t, e);
 }
 
 int

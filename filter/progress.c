@@ -21,7 +21,7 @@
 #include "buf.h"
 #include "progress.h"
 
-static const char kinds[PG_NKINDS] = {'s', 'x', 'b', 'l'};
+static const char kinds[PG_NKINDS] = {'s', 'x', 'b', 'r', 'l'};
 
 /* mark - set idx in the done set; 0 new, 1 already there, -1 out of range */
 static int

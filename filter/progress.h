@@ -14,8 +14,8 @@
  *	One file per batch, DIR/CAMPAIGN+BATCH, opened with O_APPEND and
  *	locked (flock, not waiting: a second process on the same batch is
  *	refused).  Each line is "INDEX KIND [QID]": KIND s (the listener
- *	accepted the copy), x (suppressed), b (bad record or refused by the
- *	listener for good), and "0 l" after the queue ids of the copies
+ *	accepted the copy), x (suppressed), b (bad record), r (refused by
+ *	the listener for good: a 5xx), and "0 l" after the queue ids of the copies
  *	before it were logged.  Every line is one write(2), so it survives a kill
  *	of the process; fdatasync(2) every sync_every lines and at close
  *	bounds what a crash of the machine loses.  A last line without its
@@ -35,7 +35,7 @@
 #include "buf.h"
 #include "cerr.h"
 
-enum pg_kind { PG_SENT, PG_SUPPRESSED, PG_BAD, PG_LOGGED, PG_NKINDS };
+enum pg_kind { PG_SENT, PG_SUPPRESSED, PG_BAD, PG_REJECTED, PG_LOGGED, PG_NKINDS };
 
 struct progress {
 	int	fd;

@@ -6,7 +6,9 @@
  *	The connection is lib/smtp_conn.c's; every command sent is noted in
  *	the SMTP client engine's ring of awaited replies (lib/smtp_client.c)
  *	and every reply read takes the oldest, whose name says in a reason
- *	which command failed.
+ *	which command failed; what a reply to MAIL, RCPT, DATA or "." means
+ *	is decided by the engine's transaction rules (lib/smtp_txn.c), here
+ *	all or nothing: the first failure ends the session.
  * DIAGNOSTICS
  *	Returns -1 with a struct cerr text; never prints.
  * SEE ALSO
@@ -19,11 +21,13 @@
 #include "reinject.h"
 #include "smtp_client.h"
 #include "smtp_conn.h"
+#include "smtp_txn.h"
 
 struct tx {
 	struct smtp s;
 	struct smtp_reply reply;
 	struct smtp_cmdq cmdq;		/* replies awaited, in order */
+	struct smtp_txn txn;		/* what they mean (lib/smtp_txn.c) */
 	const struct reinject *rq;
 	int	pipelining;
 	int	utf8;
@@ -31,25 +35,40 @@ struct tx {
 };
 
 /*
- * expect - read the reply to the oldest command awaited and check its
- * class: 3 for DATA, 2 for the others
+ * judge - greeting and EHLO: anything but 2xx ends the session;
+ * a transaction's reply: lib/smtp_txn.c's rules, all or nothing (any
+ * failure ends it), and DATA's 354 must ask for the message
  */
+static int
+judge(struct tx *t, int kind, int code, struct cerr *e)
+{
+	const char *to = t->rq->to;
+
+	if (kind == SMTP_CMD_GREET || kind == SMTP_CMD_EHLO)
+		return code / 100 == 2 ? 0
+		    : cerr_set(e, "%s: %s: %s", to, smtp_cmd_name(kind), t->reply.text);
+	if (smtp_txn_reply(&t->txn, kind, code, t->reply.text) == SMTP_TXN_DOT
+	    && !smtp_txn_failed(&t->txn))
+		return cerr_set(e, "%s: DATA: no recipient accepted", to);
+	if (smtp_txn_failed(&t->txn))
+		return cerr_set(e, "%s: %s: %s", to, smtp_cmd_name(t->txn.v.kind),
+				t->txn.v.text);
+	return 0;
+}
+
+/* expect - read the reply to the oldest command awaited and judge it */
 static int
 expect(struct tx *t, struct cerr *e)
 {
 	struct smtp_pending x;
 	struct cerr r;
-	const char *what;
 	int	code;
 
 	if (smtp_cmdq_pop(&t->cmdq, &x) < 0)
 		return cerr_set(e, "%s: internal: no command awaits a reply", t->rq->to);
-	what = smtp_cmd_name(x.kind);
 	if ((code = smtp_reply(&t->s, &t->reply, &r)) < 0)
-		return cerr_set(e, "%s: %s: %s", t->rq->to, what, r.msg);
-	if (code / 100 != (x.kind == SMTP_CMD_DATA ? 3 : 2))
-		return cerr_set(e, "%s: %s: %s", t->rq->to, what, t->reply.text);
-	return 0;
+		return cerr_set(e, "%s: %s: %s", t->rq->to, smtp_cmd_name(x.kind), r.msg);
+	return judge(t, x.kind, code, e);
 }
 
 /* command - send one command; without pipelining wait for its reply */
@@ -175,6 +194,7 @@ reinject(const struct reinject *rq, struct spool *sp, char *qid, size_t qidlen,
 
 	memset(&t, 0, sizeof(t));
 	t.rq = rq;
+	smtp_txn_begin(&t.txn, rq->nrcpt, SMTP_TXN_MAIL_TEMP);
 	smtp_init(&t.s, rq->deadline);
 	if (smtp_cmdq_init(&t.cmdq, rq->nrcpt + 4) < 0)
 		return cerr_set(e, "%s: out of memory", rq->to);

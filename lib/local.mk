@@ -20,7 +20,8 @@ lib_libcampaign_a_SOURCES = \
 	lib/batch.c lib/batch_write.c lib/batch.h \
 	lib/smtp_reply.c lib/smtp_reply.h \
 	lib/smtp_client.c lib/smtp_client.h \
-	lib/smtp_conn.c lib/smtp_conn.h
+	lib/smtp_conn.c lib/smtp_conn.h \
+	lib/smtp_txn.c lib/smtp_txn.h
 
 # Every program links this, then its own needs (map_guard.c calls pthread_once).
 CAMPAIGN_LIBS = lib/libcampaign.a $(LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
@@ -72,6 +73,12 @@ check_PROGRAMS += tests/unit/test_smtp_client
 tests_unit_test_smtp_client_SOURCES = tests/unit/test_smtp_client.c tests/unit/testhelp.h
 tests_unit_test_smtp_client_LDADD = $(CAMPAIGN_LIBS)
 TESTS += tests/unit/test_smtp_client
+
+# The SMTP client engine's transaction rules
+check_PROGRAMS += tests/unit/test_smtp_txn
+tests_unit_test_smtp_txn_SOURCES = tests/unit/test_smtp_txn.c tests/unit/testhelp.h
+tests_unit_test_smtp_txn_LDADD = $(CAMPAIGN_LIBS)
+TESTS += tests/unit/test_smtp_txn
 
 # The provider table (postfix-conf/providers): campaign-shaper, campaign-setup --providers
 lib_libcampaign_a_SOURCES += lib/provider.c lib/provider.h

@@ -191,10 +191,22 @@ if testsink_start "$SB/listener.rules"; then
 	check "listener faults: deferred for the 451" wait_for 60 "deferral" sb_log_match \
 		"$Q: deferred: batch b000010: 1 of 50 recipients not done \(to=<r7010@sink.test>: RCPT TO: 451"
 	check "listener faults: summary line after the retry" wait_for 180 "summary" has_batch_line "$Q"
+	# a 5xx for one copy is that recipient's verdict (doc/DESIGN.md
+	# "Batches"): logged with the reply, counted as rejected, not retried,
+	# not a bad record; the batch's other copies go on and it is not bounced
 	check "listener faults: counts" grep -qE \
-		"^$Q: campaign=spring-2026 batch=b000010 nrcpt=50 sent=49 suppressed=0 bad=1 " <<<"$(batch_line "$Q")"
-	check "listener faults: refused copy logged as bad" sb_log_match \
-		"$Q: batch=b000010 bad record line=21 to=<r7020@sink.test> reason=\"refused by the reinjection listener: RCPT TO: 550"
+		"^$Q: campaign=spring-2026 batch=b000010 nrcpt=50 sent=49 suppressed=0 bad=0 rejected=1 size=" <<<"$(batch_line "$Q")"
+	check "listener faults: refused copy logged as rejected with the reply" sb_log_match \
+		"$Q: batch=b000010 rejected line=21 to=<r7020@sink.test> reply=\"RCPT TO: 550 5\\.1\\.1 no such user\""
+	check_eq "listener faults: refused copy logged once (not retried)" \
+		"$(sandbox_log_count "$Q: batch=b000010 rejected ")" 1
+	check "listener faults: the batch is not bounced" ft_wait_queue_empty 60
+	check_eq "listener faults: no bounce for the batch" "$(grep -cE "$Q: .*status=bounced" "$SB_LOG")" 0
+	grep -F "$Q: " "$SB_LOG" > "$SB/listener.log"
+	"$CAMPAIGN_BUILD/campaignstat/campaignstat" --json "$SB/listener.log" > "$SB/listener.json" 2>/dev/null
+	cs_count() { python3 -c "import json; d=json.load(open('$SB/listener.json')); print([c['$1'] for c in d['campaigns'] if c['campaign'] == 'spring-2026'][0])"; }
+	check_eq "listener faults: campaignstat counts the copy as rejected" "$(cs_count rejected)" 1
+	check_eq "listener faults: campaignstat counts no bad record" "$(cs_count batch_bad_records)" 0
 	got=$(cat "$TESTSINK_DIR"/msg/msg.* 2>/dev/null | sed -n 's/^RCPT TO:<\(r70[0-9]*@sink.test\)>.*/\1/p' | sort | uniq -c)
 	check_eq "listener faults: 49 recipients at the listener" "$(grep -c . <<<"$got")" 49
 	check_eq "listener faults: each exactly once" "$(awk '$1 != 1' <<<"$got" | wc -l)" 0

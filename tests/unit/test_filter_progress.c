@@ -30,6 +30,7 @@ test_resume(void)
 	CHECK_INT(progress_add(&pg, 3, PG_SENT, "QID3", &e), 0, "add sent");
 	CHECK_INT(progress_add(&pg, 1, PG_SUPPRESSED, NULL, &e), 0, "add suppressed");
 	CHECK_INT(progress_add(&pg, 7, PG_BAD, NULL, &e), 0, "add bad");
+	CHECK_INT(progress_add(&pg, 8, PG_REJECTED, NULL, &e), 0, "add refused by the listener");
 	CHECK_INT(progress_add(&pg, 11, PG_SENT, "Q", &e), -1, "index out of range");
 	CHECK_INT(progress_open(&pg2, dir, "c1", "b1", 10, 2, &e), -1, "second process refused");
 	CHECK(strstr(e.msg, "another process") != NULL, "refusal names why: %s", e.msg);
@@ -40,12 +41,13 @@ test_resume(void)
 	CHECK_INT(write(fd, "9 s Q9", 6), 6, "a cut last line");
 	close(fd);
 	CHECK_INT(progress_open(&pg, dir, "c1", "b1", 10, 2, &e), 0, "reopen: %s", e.msg);
-	CHECK_INT(progress_done(&pg, 3) && progress_done(&pg, 1) && progress_done(&pg, 7), 1,
-		  "earlier records done");
+	CHECK_INT(progress_done(&pg, 3) && progress_done(&pg, 1) && progress_done(&pg, 7)
+		  && progress_done(&pg, 8), 1, "earlier records done");
 	CHECK_INT(progress_done(&pg, 9), 0, "cut line ignored");
 	CHECK_INT(pg.prev[PG_SENT], 1, "sent counted");
 	CHECK_INT(pg.prev[PG_SUPPRESSED], 1, "suppressed counted");
 	CHECK_INT(pg.prev[PG_BAD], 1, "bad counted");
+	CHECK_INT(pg.prev[PG_REJECTED], 1, "refused by the listener counted apart");
 	CHECK_STR(buf_cstr(&pg.unlogged), "QID3", "ids not known to be logged");
 	CHECK_INT(progress_add(&pg, 9, PG_SENT, "Q9", &e), 0, "add after the cut line");
 	progress_close(&pg, 0);

@@ -248,6 +248,12 @@ static const struct {
 	/* a bad record: counted by the batch line, not here */
 	{H "campaign-filter[7]: ABC: batch=b1 bad record line=4 to=<a@@b> reason=\"bad address\"",
 	 CS_OTHER, NULL, NULL, NULL, -1, -1, -1, -1},
+	/* a copy the reinjection listener refused: counted by the batch
+	 * line's rejected=, not here */
+	{H "campaign-filter[7]: ABC: batch=b1 rejected line=4 to=<a@b.example> reply=\"RCPT TO: 550 5.1.1 no\"",
+	 CS_OTHER, NULL, NULL, NULL, -1, -1, -1, -1},
+	{H "campaign-filter[7]: ABC: campaign=c1 batch=b1 nrcpt=3 sent=1 suppressed=0 bad=0 rejected=2 size=9 ms=8",
+	 CS_BATCH, "c1", "b1", "", 3, 1, 0, 0},
 	/* the per-recipient filter line stays CS_FILTER */
 	{H "campaign-filter[7]: ABC: campaign=c1 nrcpt=1 sent=1 suppressed=0 size=1 requeued=DEF ms=1",
 	 CS_FILTER, "c1", "", "", 1, 1, 0, -1},
@@ -284,6 +290,8 @@ test_batch_lines(void)
 			CHECK_INT(ev.sent, brows[i].sent, "batch row %zu: sent", i);
 			CHECK_INT(ev.suppressed, brows[i].suppressed, "batch row %zu: suppressed", i);
 			CHECK_INT(ev.bad, brows[i].bad, "batch row %zu: bad", i);
+			CHECK_INT(ev.rejected, strstr(brows[i].line, " rejected=2 ") ? 2 : -1,
+				  "batch row %zu: rejected", i);
 		}
 		free(copy);
 	}

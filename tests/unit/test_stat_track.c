@@ -48,6 +48,8 @@ struct scenario {
 #define HOP(t, q, to) T(t) "postfix/pipe[4]: " q ": to=<" to ">, relay=campaign, delay=0.1, dsn=2.0.0, status=sent (delivered via campaign service)"
 #define BATCH(t, q, c, b, n, s, x, bad) T(t) "campaign-filter[2]: " q ": campaign=" c \
 	" batch=" b " nrcpt=" n " sent=" s " suppressed=" x " bad=" bad " size=9000 ms=20"
+#define BATCH_R(t, q, c, b, n, s, rej) T(t) "campaign-filter[2]: " q ": campaign=" c \
+	" batch=" b " nrcpt=" n " sent=" s " suppressed=0 bad=0 rejected=" rej " size=9000 ms=20"
 #define COPIES(t, q, c, b, l) T(t) "campaign-filter[2]: " q ": campaign=" c " batch=" b " copies=" l
 #define BATCHTO	"batch@batch.campaign.invalid"
 #define VERDICT(t, q, c, r, k, cat, st, code, act) T(t) "campaign-bounce[6]: " q \
@@ -220,6 +222,11 @@ static const struct scenario scen[] = {
 	 {"c1: messages_injected=2 recipients_injected=5 suppressed_late=2 batch_bad_records=0 "
 	  "batches=2 delivered=1",
 	  "c2: batches=1 recipients_injected=3 messages_injected=0"}, -1},
+	{"batch: copies the reinjection listener refused are rejected; a retry's line replaces", {
+		MILTER("00.000000", "AAA1", "c1", "1"),
+		BATCH_R("00.100000", "AAA1", "c1", "b000001", "4", "1", "2"),
+		BATCH_R("00.200000", "AAA1", "c1", "b000001", "4", "3", "1")},
+	 {"c1: recipients_injected=4 batches=1 rejected=1 batch_bad_records=0"}, -1},
 	{"batch: a filter killed mid-batch, its copies logged again by the next run", {
 		MILTER("00.000000", "AAA1", "c1", "1"),
 		COPIES("00.100000", "AAA1", "c1", "b000009", "BBB1,BBB2"),
