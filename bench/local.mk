@@ -23,3 +23,6 @@ noinst_PROGRAMS += bench/bounce-drive
 bench_bounce_drive_SOURCES = bench/bounce-drive.c $(BOUNCE_SRCS)
 bench_bounce_drive_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/bounce $(GMIME_CFLAGS)
 bench_bounce_drive_LDADD = $(CAMPAIGN_LIBS) $(GMIME_LIBS)
+# bench/shaping: stock against --providers plus campaign-shaper (bench/SHAPING.md)
+dist_noinst_SCRIPTS += bench/shaping
+EXTRA_DIST += bench/SHAPING.md

@@ -352,3 +352,41 @@ fl_setup_again() {
 		--filter-user nobody --milter-user nobody --milter "unix:$CM_SOCK" \
 		--campaign-conf "$CM_CONF" "$@" > "$SB/setup.out" 2>&1
 }
+
+# --- providers and campaign-shaper ---------------------------------------
+# SYNOPSIS
+#	fl_providers_to HOST:PORT	next hop of every provider route
+#	fl_shaper_start RULES [OPTION...] campaign-shaper on the sandbox
+#	fl_shaper_stop			SIGTERM; it writes the table's values back
+# DESCRIPTION
+#	After fl_setup --providers FILE (campaign-setup made the clones and
+#	CONFIG_DIR/campaign/providers-transport, whose entries have an empty
+#	next hop: the recipient domain's MX), fl_providers_to gives every
+#	entry HOST:PORT instead, since the sandbox resolves nothing, and
+#	reloads.  fl_shaper_start runs campaign-shaper (PID in
+#	FL_SHAPER_PID, output in $SB/shaper.out) with the table in effect,
+#	the RULES, a state file in $SB and the compact delivery log; OPTIONs
+#	go before the log (-i SECS).  fl_shaper_stop sends SIGTERM and waits
+#	(at most 20 s): 0 when it exited 0.  sandbox_stop stops a shaper
+#	still running, as any sb_bg daemon.
+fl_providers_to() {
+	local t=$SB_CONF/campaign/providers-transport
+	[ -f "$t" ] && sed -i "s/:\$/:$1/" "$t" && postmap -c "$SB_CONF" "hash:$t" &&
+		sandbox_reload
+}
+
+fl_shaper_start() {
+	local rules=$1
+	shift
+	sb_bg "$SB/shaper.out" "$CAMPAIGN_BUILD/shaper/campaign-shaper" -c "$SB_CONF" \
+		-p "$SB_CONF/campaign/providers" -r "$rules" -s "$SB/shaper.state" \
+		"$@" "$SB_LOGDIR/maillog-delivery"
+	FL_SHAPER_PID=$SB_BG
+}
+
+fl_shaper_stop() {
+	[ -n "${FL_SHAPER_PID:-}" ] || return 1
+	kill -TERM "$FL_SHAPER_PID" 2>/dev/null
+	sb_poll 20 sb_dead "$FL_SHAPER_PID" || return 1
+	wait "$FL_SHAPER_PID"
+}

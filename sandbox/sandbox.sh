@@ -40,6 +40,11 @@
 #	sandbox_reload			postfix reload, waits for master's log line
 #	sandbox_fast_retry		short queue_run_delay and backoff times
 #					(1s..2s) so deferred mail is retried soon
+#	sb_unstrand			incoming files qmgr put 60 s ahead (it
+#					found them locked: "still being
+#					delivered") and left there made due
+#					now, and an incoming scan; prints how
+#					many
 #	sandbox_wait_queue_empty SECS	incoming, active, deferred and maildrop
 #					hold no file (hold is not counted)
 #	sandbox_wait_log REGEX SECS [FILE]  grep -E REGEX in FILE ($SB_LOG)
@@ -528,6 +533,25 @@ sandbox_reload() {
 sandbox_fast_retry() {
 	sandbox_postconf queue_run_delay=1s minimal_backoff_time=1s \
 		maximal_backoff_time=2s && sandbox_reload
+}
+
+# sb_unstrand - qmgr(8) puts a queue file it finds locked back in the
+# incoming queue with its time 60 s ahead (qmgr_active.c: after a qmgr
+# restart, i.e. a reload, or when a deferred file is rescanned before
+# the smtp(8) process that deferred it has let it go, which the 1 s
+# retries make likely on a loaded machine); only the next incoming scan
+# after those 60 s (new mail, qmgr's 300 s wake-up) brings it back.  A
+# file of the incoming queue whose time is more than 2 s ahead is such a
+# file (call this at least once a minute: past its time it looks like any
+# file waiting for room in the active queue): it gets the time now, and
+# qmgr an incoming scan (postkick I).
+sb_unstrand() {
+	local f n=0
+	for f in $(find "$SB_QUEUE/incoming" -type f -newermt "@$(( $(date +%s) + 2 ))" 2>/dev/null); do
+		touch "$f" && n=$(( n + 1 ))
+	done
+	[ "$n" -eq 0 ] || postkick -c "$SB_CONF" public qmgr I 2>/dev/null
+	echo "$n"
 }
 
 sandbox_relay_to() {

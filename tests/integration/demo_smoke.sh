@@ -11,8 +11,13 @@
 #	report printed and its count check passed; demo-report/report.json
 #	parses (python3 -m json.tool) and holds the expected counts for
 #	campaign "demo" (500 recipients in one batch: 3 suppressed by the
-#	filter, 10 bounced by the sink, 15 deferred once, 487 delivered, one
-#	personal copy each, none still deferred; then 3 one-click
+#	filter, 10 bounced by the sink, 15 deferred once with 451 (10 to 15:
+#	the 5 at example.com meet its 421 4.7.28 first), 487 delivered, one
+#	personal copy each, none still deferred; the deferral events are the
+#	451s and the 4.7.28s, which are google's deferrals; google delivered
+#	example.com's 120; the shaper's google concurrency=2 action is in
+#	the JSON and marked on the text and HTML charts, and the count check
+#	saw the shaper exit 0 leaving the table's values; then 3 one-click
 #	unsubscribes (one replayed), the 10 DSNs Postfix made back through
 #	campaign-bounce as bad-mailbox and suppressed, 2 ARF complaints:
 #	0.41% of delivered, flagged "above 0.3%"; nothing delivered under
@@ -23,6 +28,10 @@
 
 N=500
 SUPPRESSED=3 BOUNCED=10 DEFERRED=15 UNSUBS=3 COMPLAINTS=2
+# example.com (i % 4 == 0) is google's: 5 of the 15 slow recipients
+# (i % 100 == 40) are there and meet the 421 window first; none of the 3
+# suppressed (i % 100 == 7) is
+DEFERRED_NOT_GOOGLE=10 SUPPRESSED_GOOGLE=0
 W=$(mktemp -d /tmp/demo-smoke.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
@@ -73,7 +82,26 @@ check "the count check saw one personal copy per recipient" \
 	grep -qE 'personal copies: distinct List-Unsubscribe +487 +want +487 +ok' "$W/out"
 check_eq "json: delivered" "$(jget "c['delivered']")" $(( N - SUPPRESSED - BOUNCED ))
 check_eq "json: bounced" "$(jget "c['bounced']")" "$BOUNCED"
-check_eq "json: deferral events" "$(jget "c['deferral_events']")" "$DEFERRED"
+check_eq "json: deferral events = the 451s and the 421 4.7.28s" "$(jget "c['deferral_events']")" \
+	"$(jget "sum(r['count'] for r in c['reasons'] if r['dsn'] in ('4.2.2', '4.7.28'))")"
+check "json: 451 once for each slow recipient not first throttled (10 to 15)" \
+	test "$(jget "sum(r['count'] for r in c['reasons'] if r['dsn'] == '4.2.2')")" -ge "$DEFERRED_NOT_GOOGLE" -a \
+	"$(jget "sum(r['count'] for r in c['reasons'] if r['dsn'] == '4.2.2')")" -le "$DEFERRED"
+check_eq "json: google's deferrals are the 4.7.28s" \
+	"$(jget "[p['deferrals'] for p in c['providers'] if p['provider'] == 'google']")" \
+	"$(jget "[sum(r['count'] for r in c['reasons'] if r['dsn'] == '4.7.28')]")"
+check "json: google delivered example.com's $(( N / 4 - SUPPRESSED_GOOGLE - BOUNCED / 2 ))" test \
+	"$(jget "[p['delivered'] for p in c['providers'] if p['provider'] == 'google']")" = "[$(( N / 4 - SUPPRESSED_GOOGLE - BOUNCED / 2 ))]"
+check "json: the shaper's google concurrency=2 action" \
+	test "$(jget "sum(1 for a in c['shaper_actions'] if (a['provider'], a['action'], a['value']) == ('google', 'concurrency', '2'))")" -ge 1
+check "the text report marks it on the chart" \
+	grep -qE ' [0-9]+  << shaper: google concurrency=2 for 600s$' "$W/demo-report/report.txt"
+check "report.html marks it on the rate chart" \
+	grep -qE '<line class="shape" [^>]*><title>[-0-9: ]+: shaper: google concurrency=2 for 600 s</title></line>' "$W/demo-report/report.html"
+check "the count check covered the shaper and its stop" bash -c \
+	"grep -qE 'shaper stopped \(exit status\) +0 +want +0 +ok' '$W/out' &&
+	 grep -qE 'google concurrency limit after the stop \(table\) +5 +want +5 +ok' '$W/out' &&
+	 grep -qE 'suspended transports after the stop +none +want +none +ok' '$W/out'"
 check_eq "json: still deferred" "$(jget "c['still_deferred_recipients']")" 0
 check_eq "json: nothing left in the queue" "$(jget "c['in_queue_messages']")" 0
 check "json: a delivery-rate series" test "$(jget "sum(c['rate']['deliveries'])")" = $(( N - SUPPRESSED - BOUNCED ))

@@ -127,9 +127,7 @@ check_eq "--dane -n: no file changed" "$(sums)" "$before"
 # the routes: first pass to the filter, the copies per provider.  The
 # sandbox resolves nothing: each entry of the table gets a loopback next
 # hop (smtp-sink), its transport as campaign-setup wrote it
-sed -i "s/:\$/:[127.0.0.1]:$SB_SINK_PORT/" "$TBL" && postmap -c "$C" "hash:$TBL" ||
-	fail "next hops for the sandbox"
-sandbox_reload || fail "reload"
+fl_providers_to "[127.0.0.1]:$SB_SINK_PORT" || fail "next hops for the sandbox"
 fl_message "$SB/m1" prov
 cm_send "$FL_PORT" sender@campaign.test someone@yahoo.com < "$SB/m1"; q1=$CM_QID
 cm_send "$FL_PORT" sender@campaign.test someone@sink.test < "$SB/m1"; q2=$CM_QID

@@ -15,7 +15,8 @@
 #	  google /4\.7\.28/ concurrency=2 30s,  yahoo /\[TSS04\]/ suspend 6s.
 #	Checks: the systemd unit passes systemd-analyze verify (exposure SAFE
 #	or OK) and restores in ExecStopPost; -n refuses a malformed rule (exit 78, file:line) and a
-#	malformed table line, and accepts the shipped rules; the start writes
+#	malformed table line, and accepts the shipped rules (whose Google
+#	4.7.28 rule is a concurrency step below the table's 5); the start writes
 #	the table's values; the deferrals start both actions (postconf -c
 #	shows concurrency 2 and campaign-yahoo in defer_transports, each
 #	with its notice line); with the mail held, both end and the values
@@ -79,6 +80,9 @@ if [ -f "$CAMPAIGN_SRC/postfix-conf/providers" ]; then
 	"$SHAPER" -n -p "$CAMPAIGN_SRC/postfix-conf/providers" \
 		-r "$CAMPAIGN_SRC/postfix-conf/shaper-rules" > "$W/n.out" 2>&1
 	check_eq "the shipped table and rules pass -n" "$?" 0 || cat "$W/n.out"
+	check "...Google's 4.7.28 first gets a concurrency step below the table's 5" \
+		grep -qE "^rule $CAMPAIGN_SRC/postfix-conf/shaper-rules:$(grep -n '^google  */4\\\.7\\\.28/' \
+			"$CAMPAIGN_SRC/postfix-conf/shaper-rules" | cut -d: -f1) google concurrency=[1-4] for " "$W/n.out"
 fi
 
 # the providers: a test sink playing them, one smtp(8) clone each
