@@ -37,7 +37,7 @@ check_eq "json: shaper_actions" \
 
 cs --csv > "$W/csv"
 col() { python3 -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1])))[0]; print(r[sys.argv[2]])' "$W/csv" "$1"; }
-check_eq "csv: providers" "$(col providers)" "google 2/1/0"
+check_eq "csv: providers" "$(col providers)" "google 2/1/0/0"
 check_eq "csv: shaper_actions" "$(col shaper_actions)" 1
 
 cs --html > "$W/html"
