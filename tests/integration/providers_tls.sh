@@ -19,6 +19,9 @@
 #	  not offered: the yahoo.com copy is delivered in clear, the gmail.com
 #	  copy is deferred "TLS is required, but was not offered" and never
 #	  reaches the sink.
+#	campaignstat --providers on the fragment's files (maillog-campaign and
+#	the compact delivery log) and on the full log: google 1 delivered, 1 over TLS (100%); yahoo 2 delivered, 1 over
+#	TLS (50%); the campaign 2 of 3 (smtp(8)'s TLS lines by process id).
 . "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 export SB_SYSLOG_FRAGMENT=$CAMPAIGN_SRC/syslog/postfix-campaign.conf
@@ -107,4 +110,30 @@ check "deferred with a clear reason" grep -qE " $g2: to=<a2@gmail.com>.*status=d
 check_eq "gmail.com copy never reached smtp-sink" "$(fl_rcpts_at_sink | grep -c 'a2@gmail.com')" 0
 check "yahoo.com copy at smtp-sink" test "$(fl_rcpts_at_sink | grep -c 'b2@yahoo.com')" -eq 1
 check "deferral in the compact delivery log" grep -qF "$g2: to=<a2@gmail.com>" "$DLOG"
+
+# 3. campaignstat's share over TLS per provider: google 1 of 1 (g1),
+# yahoo 1 of 2 (y1 over TLS, y2 in clear), the campaign 2 of 3
+CS=$CAMPAIGN_BUILD/campaignstat/campaignstat
+# tls_shares LOG... - "PROVIDER DELIVERED OVER_TLS PERCENT" lines, then the campaign's
+tls_shares() {
+	"$CS" --json --providers "$SB/providers" --campaign tls "$@" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)["campaigns"][0]
+for p in sorted(c["providers"], key=lambda p: p["provider"]):
+    print(p["provider"], p["delivered"], p["delivered_tls"], p["tls_percent"])
+print("campaign", c["delivered"], c["delivered_tls"], c["tls_percent"])'
+}
+y2_in_dlog() { grep -qE " $y2: to=<b2@yahoo.com>.*status=sent" "$DLOG"; }
+check "y2's delivery in the compact delivery log" wait_for 30 "y2 in $DLOG" y2_in_dlog
+# the fragment's two files (maillog + compact delivery log), and the full log
+for logs in "$SB_LOGDIR/maillog-campaign $DLOG" "$SB_LOG"; do
+	what=$(basename "${logs##* }")
+	tls_shares $logs > "$SB/shares" 2> "$SB/shares.err"
+	check_eq "$what: campaignstat reads it" "$?" 0
+	check_eq "$what: google 1 delivered, over TLS 100%" "$(grep '^google ' "$SB/shares")" "google 1 1 100.0"
+	check_eq "$what: yahoo 2 delivered, over TLS 50%" "$(grep '^yahoo ' "$SB/shares")" "yahoo 2 1 50.0"
+	check_eq "$what: campaign 3 delivered, 2 over TLS" "$(grep '^campaign ' "$SB/shares")" "campaign 3 2 66.7"
+done
+"$CS" --providers "$SB/providers" --campaign tls "$SB_LOGDIR/maillog-campaign" "$DLOG" > "$SB/shares.txt"
+check "text report: over TLS line" grep -qE '^  over TLS      2, 66\.7% of delivered$' "$SB/shares.txt"
 done_testing
