@@ -19,7 +19,8 @@
 struct cs_tls_proc {
 	struct cs_tabent te;		/* first */
 	int	host;
-	long	pid;
+	long	pid;			/* -1: a relay's entry */
+	uint64_t rkey;			/* a relay's entry: its relay; else 0 */
 	long long t;			/* its last line */
 	enum cs_tls pending;		/* a TLS line not yet taken */
 	uint64_t prelay;		/* its relay */
@@ -30,6 +31,7 @@ struct cs_tls_proc {
 struct proc_key {
 	int	host;
 	long	pid;
+	uint64_t rkey;
 };
 
 void
@@ -40,9 +42,9 @@ cs_tls_init(struct cs_tls_map *m)
 }
 
 static uint64_t
-proc_hash(int host, long pid)
+proc_hash(int host, long pid, uint64_t rkey)
 {
-	return ((uint64_t) pid * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t) host << 40);
+	return ((uint64_t) pid * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t) host << 40) ^ rkey;
 }
 
 static int
@@ -51,22 +53,22 @@ proc_same(const void *entry, const void *key)
 	const struct cs_tls_proc *e = entry;
 	const struct proc_key *k = key;
 
-	return e->host == k->host && e->pid == k->pid;
+	return e->host == k->host && e->pid == k->pid && e->rkey == k->rkey;
 }
 
-/* slot - the slot of (host, pid) in a table with cap > 0 */
+/* slot - the slot of (host, pid, rkey) in a table with cap > 0 */
 static size_t
-slot(const struct cs_tls_map *m, int host, long pid)
+slot(const struct cs_tls_map *m, int host, long pid, uint64_t rkey)
 {
-	struct proc_key k = {host, pid};
+	struct proc_key k = {host, pid, rkey};
 
-	return cs_table_find(&m->t, proc_hash(host, pid), proc_same, &k);
+	return cs_table_find(&m->t, proc_hash(host, pid, rkey), proc_same, &k);
 }
 
 static struct cs_tls_proc *
-find(const struct cs_tls_map *m, int host, long pid)
+find(const struct cs_tls_map *m, int host, long pid, uint64_t rkey)
 {
-	return m->t.cap ? m->t.slot[slot(m, host, pid)] : NULL;
+	return m->t.cap ? m->t.slot[slot(m, host, pid, rkey)] : NULL;
 }
 
 /* sweep - free the entries untouched since before now - CS_TLS_KEEP_US */
@@ -88,14 +90,14 @@ sweep(struct cs_tls_map *m, long long now)
 	m->sweep_at = m->t.used * 2 > CS_TLS_SWEEP ? m->t.used * 2 : CS_TLS_SWEEP;
 }
 
-/* make - the entry of (host, pid), made when new; NULL when not kept */
+/* make - the entry of (host, pid, rkey), made when new; NULL when not kept */
 static struct cs_tls_proc *
-make(struct cs_tls_map *m, int host, long pid, long long t)
+make(struct cs_tls_map *m, int host, long pid, uint64_t rkey, long long t)
 {
 	struct cs_tls_proc *e;
 	size_t	i;
 
-	if ((e = find(m, host, pid)) != NULL)
+	if ((e = find(m, host, pid, rkey)) != NULL)
 		return e;
 	if (m->t.used >= m->sweep_at)
 		sweep(m, t);
@@ -104,10 +106,11 @@ make(struct cs_tls_map *m, int host, long pid, long long t)
 		m->lost++;
 		return NULL;
 	}
-	i = slot(m, host, pid);
-	e->te.hash = proc_hash(host, pid);
+	i = slot(m, host, pid, rkey);
+	e->te.hash = proc_hash(host, pid, rkey);
 	e->host = host;
 	e->pid = pid;
+	e->rkey = rkey;
 	cs_table_put(&m->t, i, e);
 	return e;
 }
@@ -118,8 +121,43 @@ forget(struct cs_tls_map *m, struct cs_tls_proc *e)
 {
 	if (e->pending != CS_TLS_NONE || e->conn != CS_TLS_NONE)
 		return;
-	cs_table_del(&m->t, slot(m, e->host, e->pid));
+	cs_table_del(&m->t, slot(m, e->host, e->pid, e->rkey));
 	free(e);
+}
+
+/* rkey - a relay's key: its hash, never 0 (0 marks a process's entry) */
+static uint64_t
+rkey(uint64_t relay)
+{
+	return relay ? relay : 1;
+}
+
+/* relay_opened - a delivery opened a connection to relay: remember its
+ * state for the deliveries over that connection from the cache */
+static void
+relay_opened(struct cs_tls_map *m, int host, uint64_t relay, enum cs_tls level,
+	     long long t)
+{
+	struct cs_tls_proc *e;
+
+	if (level == CS_TLS_NONE) {
+		if ((e = find(m, host, -1, rkey(relay))) != NULL) {
+			e->conn = CS_TLS_NONE;
+			forget(m, e);
+		}
+	} else if ((e = make(m, host, -1, rkey(relay), t)) != NULL) {
+		e->conn = level;
+		e->t = t;
+	}
+}
+
+/* relay_state - the state of the last connection a delivery opened to relay */
+static enum cs_tls
+relay_state(const struct cs_tls_map *m, int host, uint64_t relay)
+{
+	const struct cs_tls_proc *e = find(m, host, -1, rkey(relay));
+
+	return e ? e->conn : CS_TLS_NONE;
 }
 
 void
@@ -129,11 +167,24 @@ cs_tls_line(struct cs_tls_map *m, int host, long pid,
 	struct cs_tls_proc *e;
 
 	m->lines++;
-	if (pid < 0 || ev->tls == CS_TLS_NONE || (e = make(m, host, pid, t)) == NULL)
+	if (pid < 0 || ev->tls == CS_TLS_NONE || (e = make(m, host, pid, 0, t)) == NULL)
 		return;
 	e->t = t;
 	e->pending = ev->tls;
 	e->prelay = cs_hash(ev->relay.p, ev->relay.n);
+}
+
+/* opened - the state of the connection a delivery of process e took:
+ * its pending TLS line, else a new plain connection */
+static enum cs_tls
+opened(struct cs_tls_proc *e, uint64_t relay, uint64_t qid)
+{
+	e->conn = e->pending != CS_TLS_NONE && e->prelay == relay ? e->pending
+	    : CS_TLS_NONE;
+	e->pending = CS_TLS_NONE;
+	e->crelay = relay;
+	e->cqid = qid;
+	return e->conn;
 }
 
 enum cs_tls
@@ -142,27 +193,27 @@ cs_tls_delivery(struct cs_tls_map *m, int host, long pid,
 {
 	struct cs_tls_proc *e;
 	uint64_t relay, qid;
+	enum cs_tls level;
 
-	if (pid < 0 || ev->relay.n == 0 || (e = find(m, host, pid)) == NULL)
+	if (pid < 0 || ev->relay.n == 0)
 		return CS_TLS_NONE;
 	relay = cs_hash(ev->relay.p, ev->relay.n);
 	qid = cs_hash(ev->qid.p, ev->qid.n);
-	e->t = t;
-	if (e->pending != CS_TLS_NONE && e->prelay == relay) {
-		e->conn = e->pending;		/* 1. it opened that connection */
-		e->pending = CS_TLS_NONE;
-	} else if (e->crelay == relay && (e->cqid == qid || ev->conn_use >= 2)) {
-		return e->conn;			/* 2. the same connection */
-	} else {
-		e->conn = e->pending = CS_TLS_NONE;	/* 3. a plain one */
-	}
-	e->crelay = relay;
-	e->cqid = qid;
-	if (e->conn == CS_TLS_NONE) {
+	e = find(m, host, pid, 0);
+	if (e != NULL && e->pending != CS_TLS_NONE && e->prelay == relay)
+		level = opened(e, relay, qid);		/* 1. its TLS line */
+	else if (e != NULL && e->crelay == relay && e->cqid == qid)
+		return e->conn;				/* 2. the same delivery */
+	else if (ev->conn_use >= 2)
+		return relay_state(m, host, relay);	/* 3. from the cache */
+	else
+		level = e ? opened(e, relay, qid) : CS_TLS_NONE;	/* 4. plain */
+	if (e != NULL) {
+		e->t = t;
 		forget(m, e);
-		return CS_TLS_NONE;
 	}
-	return e->conn;
+	relay_opened(m, host, relay, level, t);
+	return level;
 }
 
 void

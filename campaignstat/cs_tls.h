@@ -12,21 +12,26 @@
  * DESCRIPTION
  *	With smtp_tls_loglevel 1, Postfix's SMTP client logs one line per TLS
  *	connection, "Untrusted TLS connection established to HOST[ADDR]:PORT:
- *	...", without a queue id; the delivery lines of that connection
- *	follow from the same process.  Without smtp_tls_connection_reuse (the
- *	default; campaign-setup leaves it so) Postfix never caches a TLS
- *	connection, so a TLS connection belongs to one smtp(8) process, and a
- *	plain connection logs nothing.  The state is kept per (host, process
- *	id), and a delivery line is over TLS when:
+ *	...", without a queue id, just before the delivery lines of its
+ *	first delivery, from the same process; a plain connection logs
+ *	nothing.  A later delivery over a connection from the connection
+ *	cache has "conn_use=N" (N >= 2) in its line; it may be another
+ *	process's (scache(8)), and when the connection is TLS
+ *	(smtp_tls_connection_reuse, which campaign-setup --providers sets on
+ *	the provider clones) the taking process logs "... TLS connection
+ *	reused to ...", a line the compact delivery log leaves out (it would
+ *	cost a line per such delivery).  So a delivery line is over TLS when:
  *
- *	1. a TLS line of its process is pending (not yet taken by a delivery)
- *	   with the delivery's relay=: the delivery opened that connection;
- *	   it becomes the process's connection and the TLS line is taken;
- *	2. else, it is another recipient of the delivery that opened the
- *	   process's connection (same queue id, same relay=), or a delivery
- *	   over a reused connection (conn_use=2 or more) to the same relay=:
- *	   the connection's state;
- *	3. else it is plain, and becomes the process's connection (a pending
+ *	1. a TLS line ("established" or "reused") of its process is pending
+ *	   (not yet taken by a delivery) with the delivery's relay=: the
+ *	   delivery took that connection, and the line is taken;
+ *	2. else, it is another recipient of the delivery that took the
+ *	   process's last connection (same queue id, same relay=): that
+ *	   connection's state;
+ *	3. else, with conn_use=2 or more: the state of the last connection
+ *	   a delivery opened to that relay on that host (a connection from
+ *	   the cache, by whichever process opened it);
+ *	4. else it is plain (a new connection without a TLS line; a pending
  *	   TLS line to another relay is dropped: a session that failed
  *	   before any recipient's outcome, such as a 4xx greeting).
  *
@@ -35,7 +40,8 @@
  *	for plain.
  *
  *	Memory: an entry exists only for a process whose state is not plain
- *	(a pending TLS line, or a TLS connection).  Once the table holds
+ *	(a pending TLS line, or a TLS connection) and for a relay whose last
+ *	opened connection was TLS.  Once the table holds
  *	CS_TLS_SWEEP entries, each time it has doubled since the last sweep,
  *	the entries untouched for CS_TLS_KEEP_US of log time (processes long
  *	gone: smtp(8) exits after max_idle) are freed; at most CS_TLS_MAX are

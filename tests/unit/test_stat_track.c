@@ -313,6 +313,15 @@ static const struct scenario scen[] = {
 		SENT("01.140000", "14", "B5", "e@d.example", MXB, ""),
 		SENT("01.150000", "14", "B6", "f@d.example", MXB, "conn_use=2, ")},
 	 {"c1: delivered=6 delivered_tls=3"}, 0},
+	{"TLS: conn_use=2 by another process: the relay's last opened connection", {
+		QC1("00.000000", "D1", "1"), QC1("00.010000", "D2", "1"), QC1("00.020000", "D3", "1"),
+		QC1("00.030000", "D4", "1"),
+		TLSL("01.000000", "11", MXA),
+		SENT("01.100000", "11", "D1", "a@d.example", MXA, ""),
+		SENT("01.200000", "15", "D2", "b@d.example", MXA, "conn_use=2, "),
+		SENT("01.300000", "16", "D3", "c@d.example", MXB, ""),
+		SENT("01.400000", "17", "D4", "d@d.example", MXB, "conn_use=3, ")},
+	 {"c1: delivered=4 delivered_tls=2"}, 0},
 	{"TLS: a TLS line to another relay is not the delivery's; a deferral takes its line", {
 		QC1("00.000000", "C1", "1"), QC1("00.010000", "C2", "1"), QC1("00.020000", "C3", "1"),
 		TLSL("01.000000", "11", MXA),
