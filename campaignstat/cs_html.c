@@ -152,7 +152,8 @@ sum_head(FILE *fp)
 		count_label(fp, cs_count_names[k].name);
 		fputs("</th>", fp);
 	}
-	fputs("<th>log bytes per delivered</th></tr></thead>\n<tbody>\n", fp);
+	fputs("<th>log bytes per delivered</th><th>tls percent</th></tr></thead>\n"
+	      "<tbody>\n", fp);
 }
 
 static void
@@ -162,7 +163,9 @@ sum_counts(FILE *fp, const struct cs_counts *c)
 
 	for (k = 0; k < cs_ncounts; k++)
 		fprintf(fp, "<td>%llu</td>", (unsigned long long) cs_count_at(c, k));
-	fprintf(fp, "<td>%.1f</td></tr>\n", cs_per_delivered(c->log_bytes, c->delivered));
+	fprintf(fp, "<td>%.1f</td><td>%.1f</td></tr>\n",
+		cs_per_delivered(c->log_bytes, c->delivered),
+		cs_percent(c->delivered_tls, c->delivered));
 }
 
 static void
@@ -329,6 +332,22 @@ domain_row(FILE *fp, const struct cs_cent *e)
 		(unsigned long long) e->v[CS_D_EXPIRE]);
 }
 
+/* provider_row - a domain_row with the deliveries over TLS and their share */
+static void
+provider_row(FILE *fp, const struct cs_cent *e)
+{
+	fputs("<tr><td class=\"k\">", fp);
+	html_text(fp, e->key);
+	fprintf(fp, "</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td>"
+		"<td>%llu</td><td>%.1f</td></tr>\n",
+		(unsigned long long) e->v[CS_D_SENT],
+		(unsigned long long) e->v[CS_D_DEFER],
+		(unsigned long long) e->v[CS_D_BOUNCE],
+		(unsigned long long) e->v[CS_D_EXPIRE],
+		(unsigned long long) e->v[CS_D_TLS],
+		cs_percent(e->v[CS_D_TLS], e->v[CS_D_SENT]));
+}
+
 static void
 reason_row(FILE *fp, const struct cs_cent *e)
 {
@@ -365,8 +384,8 @@ static const struct ranked categories_table = {
 
 static const struct ranked providers_table = {
 	"Providers (--providers)", "<th class=\"k\">provider</th><th>delivered</th>"
-	"<th>deferrals</th><th>bounced</th><th>expired</th>", "providers",
-	CS_D_SENT, domain_row,
+	"<th>deferrals</th><th>bounced</th><th>expired</th><th>over TLS</th>"
+	"<th>TLS %</th>", "providers", CS_D_SENT, provider_row,
 };
 
 static const struct ranked domains_table = {

@@ -233,6 +233,22 @@ word(const char **pp, const char *end, struct cs_str *w)
 	return 0;
 }
 
+/* pid_of - the decimal process id in [p, end), -1 when not one */
+static long
+pid_of(const char *p, const char *end)
+{
+	long	n = 0;
+
+	if (p >= end || end - p > 10)
+		return -1;
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	return n;
+}
+
 /* parse_tag - "prog[pid]: msg" or "prog: msg"; without a tag, all is msg */
 static void
 parse_tag(const char *p, const char *end, struct cs_line *l)
@@ -244,16 +260,19 @@ parse_tag(const char *p, const char *end, struct cs_line *l)
 	l->prog.p = p;
 	l->prog.n = q - p;
 	if (q < end && *q == '[') {
+		const char *pid = q + 1;
+
 		while (q < end && *q != ']')
 			q++;
 		if (q < end)
-			q++;
+			l->pid = pid_of(pid, q++);
 	}
 	if (l->prog.n > 0 && end - q >= 2 && q[0] == ':' && q[1] == ' ') {
 		l->msg.p = q + 2;
 		l->msg.n = end - q - 2;
 	} else {
 		l->prog.n = 0;
+		l->pid = -1;
 		l->msg.p = p;
 		l->msg.n = end - p;
 	}
@@ -295,6 +314,7 @@ parse_5424(const char *p, const char *end, struct cs_clock *ck,
 		return -1;
 	if (l->prog.n == 1 && l->prog.p[0] == '-')
 		l->prog.n = 0;
+	l->pid = pid_of(procid.p, procid.p + procid.n);
 	p = skip_sd(p, end);
 	if (end - p >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
@@ -311,6 +331,7 @@ cs_line_parse(const char *s, size_t n, struct cs_clock *ck, struct cs_line *l)
 
 	memset(l, 0, sizeof(*l));
 	l->len = n + 1;
+	l->pid = -1;
 	if (p < end && *p == '<') {
 		while (p < end && *p != '>')
 			p++;

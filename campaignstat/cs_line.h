@@ -33,7 +33,8 @@
  *
  *	cs_line_parse() fills l with pointers into s (no copy; s need not be
  *	NUL-terminated) and returns 0, or -1 when the line has no recognised
- *	header.  l->t is in microseconds since the epoch.  l->ours is set for
+ *	header.  l->t is in microseconds since the epoch; l->pid is the
+ *	process id of "TAG[PID]:" (RFC 5424: a numeric PROCID), -1 without.  l->ours is set for
  *	the programs of this project (tag starting "campaign-"), which sort
  *	first among lines of the same time when several inputs are merged.
  *
@@ -69,6 +70,7 @@ struct cs_line {
 	struct cs_str host;
 	struct cs_str prog;		/* "postfix/smtp", "campaign-filter" */
 	struct cs_str msg;		/* after "TAG: " */
+	long	pid;			/* TAG[PID] or RFC 5424 PROCID; -1: none */
 	size_t	len;			/* bytes of the whole line, its newline counted */
 	int	ours;
 };

@@ -203,6 +203,8 @@ delivery_field(const char **pp, const char *end, struct cs_event *ev)
 		ev->relay = val;
 	else if (is_eq(key, LIT("delay")))
 		ev->delay = parse_delay(val);
+	else if (is_eq(key, LIT("conn_use")))
+		ev->conn_use = parse_num(val);
 	else if (is_eq(key, LIT("dsn")))
 		ev->dsn = val;
 	*pp = p;
@@ -630,6 +632,71 @@ notice_form(const char *p, const char *end)
 	return eq != NULL && (sp == NULL || eq < sp);
 }
 
+/* tls_word - "Untrusted " etc. at p: its level, and its length in *n */
+static enum cs_tls
+tls_word(const char *p, const char *end, size_t *n)
+{
+	static const struct {
+		const char *w;
+		size_t	n;
+		enum cs_tls level;
+	} words[] = {
+		{LIT("Anonymous "), CS_TLS_ANONYMOUS},
+		{LIT("Untrusted "), CS_TLS_UNTRUSTED},
+		{LIT("Trusted "), CS_TLS_TRUSTED},
+		{LIT("Verified "), CS_TLS_VERIFIED},
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (starts(p, end, words[i].w, words[i].n)) {
+			*n = words[i].n;
+			return words[i].level;
+		}
+	return CS_TLS_NONE;
+}
+
+/*
+ * parse_tls - smtp(8)'s "LEVEL TLS connection established to
+ * HOST[ADDR]:PORT: PROTOCOL with cipher ..." (smtp_tls_loglevel 1)
+ */
+static enum cs_kind
+parse_tls(const char *p, const char *end, struct cs_event *ev)
+{
+	const char *q;
+	size_t	n;
+
+	if ((ev->tls = tls_word(p, end, &n)) == CS_TLS_NONE)
+		return CS_OTHER;
+	p += n;
+	if (!starts(p, end, LIT("TLS connection ")))
+		return CS_OTHER;
+	p += 15;
+	if (starts(p, end, LIT("established to ")))
+		p += 15;
+	else if (starts(p, end, LIT("reused to ")))
+		p += 10;
+	else
+		return CS_OTHER;	/* "... established from" of smtpd(8) */
+	if ((q = memmem(p, end - p, LIT(": "))) == NULL || q == p) {
+		ev->why = "TLS line cut short";
+		return CS_BAD;
+	}
+	ev->relay.p = p;
+	ev->relay.n = q - p;
+	return CS_TLS;
+}
+
+/* is_tlsproxy - tlsproxy(8) logs the connections it makes for smtp(8) */
+static int
+is_tlsproxy(struct cs_str prog)
+{
+	static const char tail[] = "/tlsproxy";
+	size_t	n = sizeof(tail) - 1;
+
+	return prog.n > n && memcmp(prog.p + prog.n - n, tail, n) == 0;
+}
+
 /* parse_postfix - the message of a postfix/SERVICE line */
 static enum cs_kind
 parse_postfix(const char *p, const char *end, struct cs_event *ev)
@@ -640,7 +707,7 @@ parse_postfix(const char *p, const char *end, struct cs_event *ev)
 		p += 9;
 	} else {
 		if ((used = parse_qid(p, end, &ev->qid)) == 0)
-			return CS_OTHER;
+			return parse_tls(p, end, ev);
 		p += used;
 		if (starts(p, end, LIT("to=")))
 			return parse_delivery(p + 3, end, ev);
@@ -677,7 +744,7 @@ cs_parse_msg(const struct cs_line *l, struct cs_event *ev)
 
 	memset(ev, 0, sizeof(*ev));
 	ev->delay = ev->nrcpt = ev->sent = ev->suppressed = ev->bad = ev->rejected = -1;
-	ev->duration = -1;
+	ev->duration = ev->conn_use = -1;
 	ev->prog = l->prog;
 	if (l->ours && is_eq(l->prog, LIT("campaign-shaper"))) {
 		kind = parse_shape(p, end, ev);
@@ -699,6 +766,8 @@ cs_parse_msg(const struct cs_line *l, struct cs_event *ev)
 	} else if (memchr(l->prog.p, '/', l->prog.n) != NULL) {
 		if ((kind = parse_postfix(p, end, ev)) == CS_DELIVERY)
 			discarded(l, ev);
+		else if (kind == CS_TLS && is_tlsproxy(l->prog))
+			kind = CS_OTHER;
 	}
 	ev->kind = kind;
 	return kind;

@@ -18,7 +18,9 @@
  *	CS_DELIVERY	any Postfix delivery agent (smtp, lmtp, local, virtual,
  *			pipe, error, discard, ...):
  *			"QID: to=<a>, [orig_to=<o>, ]relay=R, delay=D,
- *			delays=a/b/c/d, dsn=X.Y.Z, status=S (text)".  Only
+ *			delays=a/b/c/d, dsn=X.Y.Z, status=S (text)"; a
+ *			delivery over a cached connection has "conn_use=N"
+ *			after relay= (ev->conn_use, else -1).  Only
  *			to= and status= are required (the compact delivery log
  *			may trim the rest); unknown fields are skipped.
  *			status=sent from discard(8) (program NAME/discard)
@@ -64,6 +66,14 @@
  *			rcpt=<a> via=http|mail [qid=QID] status=added|kept"
  *			(ev->result the status; no queue id; cut short
  *			without status=: CS_BAD)
+ *	CS_TLS		Postfix smtp(8) or lmtp(8) with smtp_tls_loglevel 1,
+ *			no queue id: "Untrusted TLS connection established
+ *			to HOST[ADDR]:PORT: TLSv1.3 with cipher ..." (first
+ *			word Anonymous, Untrusted, Trusted or Verified: ev->tls;
+ *			"reused" instead of "established" alike); ev->relay
+ *			is "HOST[ADDR]:PORT" as the delivery line's relay=
+ *			writes it.  The same line of tlsproxy(8) is CS_OTHER;
+ *			one without ": " after the relay (cut short) CS_BAD.
  *	CS_OTHER	a line of a known or unknown program that carries
  *			nothing campaignstat counts
  *	CS_BAD		a line that looks like one of the above but is broken
@@ -118,6 +128,16 @@ enum cs_kind {
 	CS_SIGNAL,
 	CS_UNSUB,
 	CS_SHAPE,			/* campaign-shaper's shape: line */
+	CS_TLS,				/* smtp(8): TLS connection established */
+};
+
+/* the TLS line's first word (smtp_tls_loglevel 1); 0: no TLS */
+enum cs_tls {
+	CS_TLS_NONE = 0,
+	CS_TLS_ANONYMOUS,
+	CS_TLS_UNTRUSTED,
+	CS_TLS_TRUSTED,
+	CS_TLS_VERIFIED,
 };
 
 enum cs_status {
@@ -153,6 +173,8 @@ struct cs_event {
 	struct cs_str provider;		/* campaign-shaper provider= */
 	struct cs_str value;		/* campaign-shaper value= */
 	long	duration;		/* campaign-shaper duration=, s */
+	long	conn_use;		/* delivery conn_use=, -1 = absent */
+	enum cs_tls tls;		/* CS_TLS: the connection's trust */
 	enum cs_status status;
 	long	delay;			/* 1/100 s, -1 = absent */
 	long	nrcpt;

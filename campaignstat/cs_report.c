@@ -25,6 +25,7 @@ const struct cs_count_name cs_count_names[] = {
 	{"suppressed_late", offsetof(struct cs_counts, supp_late)},
 	{"rejected", offsetof(struct cs_counts, rejected)},
 	{"delivered", offsetof(struct cs_counts, delivered)},
+	{"delivered_tls", offsetof(struct cs_counts, delivered_tls)},
 	{"bounced", offsetof(struct cs_counts, bounced)},
 	{"deferral_events", offsetof(struct cs_counts, deferrals)},
 	{"deferred_messages", offsetof(struct cs_counts, deferred_msgs)},
@@ -97,8 +98,9 @@ text_hosts(FILE *fp, const struct cs_track *tr, uint64_t mask)
 
 static void text_signals(FILE *fp, const struct cs_counts *c);
 
+/* text_counts - the counts; tls: the log has TLS lines, show the share */
 static void
-text_counts(FILE *fp, const struct cs_counts *c)
+text_counts(FILE *fp, const struct cs_counts *c, int tls)
 {
 	fprintf(fp, "  injected      %llu messages, %llu recipients\n",
 		(unsigned long long) c->msgs, (unsigned long long) c->rcpts);
@@ -106,6 +108,10 @@ text_counts(FILE *fp, const struct cs_counts *c)
 		(unsigned long long) c->supp_early, (unsigned long long) c->supp_late);
 	fprintf(fp, "  rejected      %llu\n", (unsigned long long) c->rejected);
 	fprintf(fp, "  delivered     %llu\n", (unsigned long long) c->delivered);
+	if (tls)
+		fprintf(fp, "  over TLS      %llu, %.1f%% of delivered\n",
+			(unsigned long long) c->delivered_tls, cs_percent(c->delivered_tls,
+			c->delivered));
 	fprintf(fp, "  bounced       %llu\n", (unsigned long long) c->bounced);
 	text_signals(fp, c);
 	fprintf(fp, "  deferred      %llu events, %llu messages; still deferred: "
@@ -122,6 +128,12 @@ text_counts(FILE *fp, const struct cs_counts *c)
 			(unsigned long long) c->batches, (unsigned long long) c->bad_records);
 	fprintf(fp, "  log           %llu bytes, %.1f per delivered recipient\n",
 		(unsigned long long) c->log_bytes, cs_per_delivered(c->log_bytes, c->delivered));
+}
+
+double
+cs_percent(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double) part / (double) whole : 0.0;
 }
 
 double
@@ -237,21 +249,28 @@ text_chart(FILE *fp, const struct cs_rate *r, const struct cs_track *tr)
 	}
 }
 
+/* text_domains - domains or providers; tls: add the TLS columns */
 static void
-text_domains(FILE *fp, const struct cs_cmap *m, int top, const char *what)
+text_domains(FILE *fp, const struct cs_cmap *m, int top, const char *what,
+	     int tls)
 {
 	struct cs_cent **a;
 	size_t	n = cs_cmap_sorted(m, CS_D_SENT, &a), i;
 
 	if (n > 0)
-		fprintf(fp, "  %-32s %10s %10s %10s %10s\n", what, "delivered",
-			"deferrals", "bounced", "expired");
-	for (i = 0; i < n && (top == 0 || i < (size_t) top); i++)
-		fprintf(fp, "  %-32s %10llu %10llu %10llu %10llu\n", a[i]->key,
+		fprintf(fp, "  %-32s %10s %10s %10s %10s%s\n", what, "delivered",
+			"deferrals", "bounced", "expired", tls ? "   over TLS  TLS %" : "");
+	for (i = 0; i < n && (top == 0 || i < (size_t) top); i++) {
+		fprintf(fp, "  %-32s %10llu %10llu %10llu %10llu", a[i]->key,
 			(unsigned long long) a[i]->v[CS_D_SENT],
 			(unsigned long long) a[i]->v[CS_D_DEFER],
 			(unsigned long long) a[i]->v[CS_D_BOUNCE],
 			(unsigned long long) a[i]->v[CS_D_EXPIRE]);
+		if (tls)
+			fprintf(fp, " %10llu %6.1f", (unsigned long long) a[i]->v[CS_D_TLS],
+				cs_percent(a[i]->v[CS_D_TLS], a[i]->v[CS_D_SENT]));
+		putc('\n', fp);
+	}
 	if (top && n > (size_t) top)
 		fprintf(fp, "  ... %zu more %ss\n", n - top, what);
 	free(a);
@@ -326,11 +345,11 @@ text_campaign(FILE *fp, const struct cs_track *tr, const struct cs_campaign *c,
 	cs_time_format(c->last, b, sizeof(b));
 	cs_fmt_duration(c->last - c->first, d, sizeof(d));
 	fprintf(fp, "  time          %s .. %s (%s)\n", a, b, d);
-	text_counts(fp, &c->c);
+	text_counts(fp, &c->c, tr->tls.lines > 0);
 	text_delay(fp, &c->delay);
 	text_chart(fp, &c->rate, tr);
-	text_domains(fp, &c->domains, top, "domain");
-	text_domains(fp, &c->providers, 0, "provider");
+	text_domains(fp, &c->domains, top, "domain", 0);
+	text_domains(fp, &c->providers, 0, "provider", tr->tls.lines > 0);
 	text_categories(fp, &c->categories);
 	text_reasons(fp, &c->reasons, top);
 }
@@ -361,7 +380,7 @@ cs_report_text(FILE *fp, const struct cs_track *tr,
 			text_campaign(fp, tr, tr->camps[i], top);
 	cs_report_totals(tr, &t);
 	fprintf(fp, "\ntotal\n");
-	text_counts(fp, &t);
+	text_counts(fp, &t, tr->tls.lines > 0);
 	fprintf(fp, "  all lines     %llu bytes, %.1f per delivered recipient "
 		"(%llu bytes of no campaign)\n", (unsigned long long) ls->bytes,
 		cs_per_delivered(ls->bytes, t.delivered), (unsigned long long) tr->log_other);
@@ -436,8 +455,10 @@ json_rate(FILE *fp, const struct cs_rate *r)
 	fprintf(fp, "]}");
 }
 
+/* json_domains - domains or providers; tls: with their TLS fields */
 static void
-json_domains(FILE *fp, const struct cs_cmap *m, int top, const char *what)
+json_domains(FILE *fp, const struct cs_cmap *m, int top, const char *what,
+	     int tls)
 {
 	struct cs_cent **a;
 	size_t	n = cs_cmap_sorted(m, CS_D_SENT, &a), i;
@@ -447,11 +468,16 @@ json_domains(FILE *fp, const struct cs_cmap *m, int top, const char *what)
 		fprintf(fp, "%s\n      {\"%s\": ", i ? "," : "", what);
 		json_str(fp, a[i]->key);
 		fprintf(fp, ", \"delivered\": %llu, \"deferrals\": %llu, "
-			"\"bounced\": %llu, \"expired\": %llu}",
+			"\"bounced\": %llu, \"expired\": %llu",
 			(unsigned long long) a[i]->v[CS_D_SENT],
 			(unsigned long long) a[i]->v[CS_D_DEFER],
 			(unsigned long long) a[i]->v[CS_D_BOUNCE],
 			(unsigned long long) a[i]->v[CS_D_EXPIRE]);
+		if (tls)
+			fprintf(fp, ", \"delivered_tls\": %llu, \"tls_percent\": %.1f",
+				(unsigned long long) a[i]->v[CS_D_TLS],
+				cs_percent(a[i]->v[CS_D_TLS], a[i]->v[CS_D_SENT]));
+		putc('}', fp);
 	}
 	fprintf(fp, "]");
 	free(a);
@@ -562,15 +588,16 @@ json_campaign(FILE *fp, const struct cs_track *tr, const struct cs_campaign *c,
 	fprintf(fp, "\"duration_s\": %.6f,\n     ", (c->last - c->first) / (double) US);
 	json_counts(fp, &c->c);
 	json_complaints(fp, &c->c);
-	fprintf(fp, ", \"log_bytes_per_delivered\": %.1f,\n     ",
-		cs_per_delivered(c->c.log_bytes, c->c.delivered));
+	fprintf(fp, ", \"log_bytes_per_delivered\": %.1f, \"tls_percent\": %.1f,\n     ",
+		cs_per_delivered(c->c.log_bytes, c->c.delivered),
+		cs_percent(c->c.delivered_tls, c->c.delivered));
 	json_delay(fp, &c->delay);
 	fprintf(fp, ",\n     ");
 	json_rate(fp, &c->rate);
 	fprintf(fp, ",\n     ");
-	json_domains(fp, &c->domains, top, "domain");
+	json_domains(fp, &c->domains, top, "domain", 0);
 	fprintf(fp, ",\n     ");
-	json_domains(fp, &c->providers, 0, "provider");
+	json_domains(fp, &c->providers, 0, "provider", 1);
 	fprintf(fp, ",\n     ");
 	json_shapes(fp, tr, c);
 	fprintf(fp, ",\n     ");
@@ -615,9 +642,10 @@ cs_report_json(FILE *fp, const struct cs_track *tr,
 	fprintf(fp, "\n  ],\n  \"totals\": {");
 	json_counts(fp, &t);
 	json_complaints(fp, &t);
-	fprintf(fp, ", \"log_bytes_per_delivered\": %.1f, \"log_bytes_no_campaign\": %llu, "
-		"\"all_bytes_per_delivered\": %.1f}\n}\n",
-		cs_per_delivered(t.log_bytes, t.delivered), (unsigned long long) tr->log_other,
+	fprintf(fp, ", \"log_bytes_per_delivered\": %.1f, \"tls_percent\": %.1f, "
+		"\"log_bytes_no_campaign\": %llu, \"all_bytes_per_delivered\": %.1f}\n}\n",
+		cs_per_delivered(t.log_bytes, t.delivered),
+		cs_percent(t.delivered_tls, t.delivered), (unsigned long long) tr->log_other,
 		cs_per_delivered(ls->bytes, t.delivered));
 }
 
@@ -659,7 +687,7 @@ csv_categories(FILE *fp, const struct cs_cmap *m)
 	free(a);
 }
 
-/* csv_providers - "PROVIDER delivered/deferrals/bounced; ..." */
+/* csv_providers - "PROVIDER delivered/deferrals/bounced/over_tls; ..." */
 static void
 csv_providers(FILE *fp, const struct cs_cmap *m)
 {
@@ -667,10 +695,11 @@ csv_providers(FILE *fp, const struct cs_cmap *m)
 	size_t	n = cs_cmap_sorted(m, CS_D_SENT, &a), i;
 
 	for (i = 0; i < n; i++)
-		fprintf(fp, "%s%s %llu/%llu/%llu", i ? "; " : "", a[i]->key,
+		fprintf(fp, "%s%s %llu/%llu/%llu/%llu", i ? "; " : "", a[i]->key,
 			(unsigned long long) a[i]->v[CS_D_SENT],
 			(unsigned long long) a[i]->v[CS_D_DEFER],
-			(unsigned long long) a[i]->v[CS_D_BOUNCE]);
+			(unsigned long long) a[i]->v[CS_D_BOUNCE],
+			(unsigned long long) a[i]->v[CS_D_TLS]);
 	free(a);
 }
 
@@ -695,7 +724,7 @@ cs_report_csv(FILE *fp, const struct cs_track *tr)
 	fprintf(fp, "campaign,first,last,duration_s");
 	for (k = 0; k < NCOUNTS; k++)
 		fprintf(fp, ",%s", cs_count_names[k].name);
-	fprintf(fp, ",log_bytes_per_delivered,delay_p50,delay_p95,delay_p99,"
+	fprintf(fp, ",log_bytes_per_delivered,tls_percent,delay_p50,delay_p95,delay_p99,"
 		"complaint_rate,complaint_flag,bounce_categories,providers,shaper_actions\n");
 	for (i = 0; i < tr->ncamps; i++) {
 		if (!cs_track_wanted(tr, (c = tr->camps[i])->id))
@@ -706,7 +735,8 @@ cs_report_csv(FILE *fp, const struct cs_track *tr)
 		fprintf(fp, ",%s,%s,%.2f", a, b, (c->last - c->first) / (double) US);
 		for (k = 0; k < NCOUNTS; k++)
 			fprintf(fp, ",%llu", (unsigned long long) cs_count_at(&c->c, k));
-		fprintf(fp, ",%.1f", cs_per_delivered(c->c.log_bytes, c->c.delivered));
+		fprintf(fp, ",%.1f,%.1f", cs_per_delivered(c->c.log_bytes, c->c.delivered),
+			cs_percent(c->c.delivered_tls, c->c.delivered));
 		if (c->delay.count)
 			fprintf(fp, ",%.2f,%.2f,%.2f", cs_hist_quantile(&c->delay, 0.5) / 100.0,
 				cs_hist_quantile(&c->delay, 0.95) / 100.0,

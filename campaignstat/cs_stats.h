@@ -49,7 +49,7 @@
 #define CS_HIST_SUB	64
 #define CS_HIST_BUCKETS	(2 * CS_HIST_SUB + 40 * CS_HIST_SUB)
 #define CS_RATE_SLOTS	64
-#define CS_CMAP_COLS	4
+#define CS_CMAP_COLS	5
 #define CS_CMAP_OTHER	"(other)"
 
 struct cs_hist {

@@ -61,6 +61,7 @@ struct cs_held {
 	int	host;
 	struct cs_line l;		/* pointing into text */
 	struct cs_str qid;		/* pointing into text */
+	enum cs_tls tls;		/* its connection, found at its line */
 	char	text[];
 };
 
@@ -71,6 +72,7 @@ cs_track_init(struct cs_track *tr)
 	tr->lasthost = -1;
 	tr->filter_transport = "campaign";
 	tr->hold_us = CS_HOLD_US;
+	cs_tls_init(&tr->tls);
 }
 
 /* host_is - is host i the name h[0..n)? */
@@ -574,9 +576,13 @@ final(struct cs_track *tr, struct cs_msg *m, struct cs_str rcpt)
 
 static void
 on_sent(struct cs_track *tr, struct cs_campaign *c, const struct cs_event *ev,
-	long long t)
+	long long t, enum cs_tls tls)
 {
 	c->c.delivered++;
+	if (tls != CS_TLS_NONE) {
+		c->c.delivered_tls++;
+		count_provider(tr, c, ev, CS_D_TLS);
+	}
 	if (cs_hist_add(&c->delay, ev->delay) < 0)
 		tr->nomem++;
 	cs_rate_add(&c->rate, t);
@@ -625,7 +631,7 @@ is_hop(const struct cs_track *tr, const struct cs_msg *m,
 
 static void
 on_delivery(struct cs_track *tr, const struct cs_event *ev, int host,
-	    long long t)
+	    long long t, enum cs_tls tls)
 {
 	struct cs_msg *m = find(tr, host, ev->qid);
 	struct cs_campaign *c = camp_of(tr, m);
@@ -638,7 +644,7 @@ on_delivery(struct cs_track *tr, const struct cs_event *ev, int host,
 		if (is_hop(tr, m, ev))
 			c->c.hops++;
 		else
-			on_sent(tr, c, ev, t);
+			on_sent(tr, c, ev, t, tls);
 		final(tr, m, ev->rcpt);
 		break;
 	case CS_ST_DEFERRED:
@@ -1147,7 +1153,7 @@ held_copy(const struct cs_held *h, const struct cs_line *l, struct cs_str s)
 /* hold - keep a copy of an unlinked delivery line; -1 when out of memory */
 static int
 hold(struct cs_track *tr, const struct cs_line *l, const struct cs_event *ev,
-     int host)
+     int host, enum cs_tls tls)
 {
 	struct cs_held *h;
 	size_t	n = l->host.n + l->prog.n + l->msg.n;
@@ -1157,6 +1163,7 @@ hold(struct cs_track *tr, const struct cs_line *l, const struct cs_event *ev,
 		return -1;
 	h->next = NULL;
 	h->host = host;
+	h->tls = tls;
 	h->l = *l;
 	memcpy(h->text, l->host.p, l->host.n);
 	memcpy(h->text + l->host.n, l->prog.p, l->prog.n);
@@ -1205,7 +1212,7 @@ release(struct cs_track *tr, struct cs_held *h)
 
 	if (cs_parse_msg(&h->l, &ev) == CS_DELIVERY) {
 		add_bytes(tr, camp_of(tr, find(tr, h->host, ev.qid)), h->l.len);
-		on_delivery(tr, &ev, h->host, h->l.t);
+		on_delivery(tr, &ev, h->host, h->l.t, h->tls);
 		if ((m = find(tr, h->host, ev.qid)) != NULL && (m->flags & F_GONE)
 		    && !has_held(tr, h->host, ev.qid))
 			drop(tr, m);
@@ -1351,6 +1358,7 @@ cs_track_event(struct cs_track *tr, const struct cs_line *l,
 	int	host = cs_track_host(tr, l->host.p, l->host.n);
 	struct cs_msg *m;
 	struct cs_campaign *pre = camp_named(tr, host, ev->qid);
+	enum cs_tls tls;
 
 	if (host < 0) {
 		tr->hostless++;
@@ -1359,13 +1367,17 @@ cs_track_event(struct cs_track *tr, const struct cs_line *l,
 	release_due(tr, l->t);
 	switch (ev->kind) {
 	case CS_DELIVERY:
+		tls = cs_tls_delivery(&tr->tls, host, l->pid, ev, l->t);
 		if (!is_hop(tr, find(tr, host, ev->qid), ev) && is_return(tr, ev))
 			on_return(tr, ev, host);	/* (a message to the alias still
 						 * goes through the filter first) */
-		else if (!unlinked(tr, find(tr, host, ev->qid)) || hold(tr, l, ev, host) < 0)
-			on_delivery(tr, ev, host, l->t);
+		else if (!unlinked(tr, find(tr, host, ev->qid)) || hold(tr, l, ev, host, tls) < 0)
+			on_delivery(tr, ev, host, l->t, tls);
 		else
 			return;		/* its bytes count when it is released */
+		break;
+	case CS_TLS:
+		cs_tls_line(&tr->tls, host, l->pid, ev, l->t);
 		break;
 	case CS_QUEUED:
 		on_queued(tr, ev, host, l->t);
@@ -1495,6 +1507,7 @@ cs_track_free(struct cs_track *tr)
 		free(tr->returns[i]);
 	free(tr->camps);
 	cs_table_free(&tr->msgs);
+	cs_tls_free(&tr->tls);
 	cs_pattern_free(&tr->pat);
 	memset(tr, 0, sizeof(*tr));
 }

@@ -77,6 +77,15 @@
  *	the hashes of the copies it linked (a small set per batch in
  *	progress, freed at its batch line) and links each id once.
  *
+ *	TLS: each delivery line's connection is found by cs_tls (smtp(8)'s
+ *	"TLS connection established" lines, by process id) in log order,
+ *	also for a delivery that is then held; a sent delivery over TLS
+ *	counts in delivered_tls and in its provider's CS_D_TLS column.
+ *	tr->tls.lines says whether the log had TLS lines at all (reports
+ *	leave the share out without them: smtp_tls_loglevel 0, or a log
+ *	of other hosts).  The TLS lines carry no queue id: their bytes
+ *	count in tr->log_other.
+ *
  *	Log bytes: each line's bytes go to the campaign of the queue id it
  *	names, when that is known at that line (cs_track_other() for the
  *	lines that carry no count), or to tr->log_other.
@@ -119,6 +128,7 @@
 #include "cs_parse.h"
 #include "cs_stats.h"
 #include "cs_table.h"
+#include "cs_tls.h"
 
 #define CS_NONE		"(none)"
 #define CS_UNKNOWN	"(unknown)"
@@ -130,7 +140,8 @@
 #define CS_HOLD_MAX	100000		/* unlinked deliveries held at most */
 
 /* domain counter columns */
-enum { CS_D_SENT, CS_D_DEFER, CS_D_BOUNCE, CS_D_EXPIRE };
+enum { CS_D_SENT, CS_D_DEFER, CS_D_BOUNCE, CS_D_EXPIRE,
+	CS_D_TLS };			/* of CS_D_SENT, those over TLS */
 
 /* bounce category counter columns: synchronous (status=bounced), refused
  * at RCPT (reject:), asynchronous (campaign-bounce), suppressed by it */
@@ -149,6 +160,7 @@ struct cs_counts {
 					 * discard(8) at a later attempt */
 	uint64_t rejected;		/* other refusals before the queue */
 	uint64_t delivered;
+	uint64_t delivered_tls;		/* of those, over a TLS connection */
 	uint64_t bounced;
 	uint64_t deferrals;		/* deferral events */
 	uint64_t deferred_msgs;		/* messages deferred at least once */
@@ -229,6 +241,7 @@ struct cs_track {
 	struct cs_shape *shapes;	/* the shaper's actions, in log order */
 	size_t	nshapes;
 	uint64_t shapes_dropped;	/* past CS_SHAPES_MAX */
+	struct cs_tls_map tls;		/* smtp(8) processes' TLS state */
 };
 
 void	cs_track_init(struct cs_track *tr);

@@ -7,6 +7,7 @@ campaignstat_libcampaignstat_a_SOURCES = \
 	campaignstat/cs_table.c campaignstat/cs_table.h \
 	campaignstat/cs_stats.c campaignstat/cs_stats.h \
 	campaignstat/cs_track.c campaignstat/cs_track.h \
+	campaignstat/cs_tls.c campaignstat/cs_tls.h \
 	campaignstat/cs_input.c campaignstat/cs_input.h \
 	campaignstat/cs_report.c campaignstat/cs_report.h \
 	campaignstat/cs_html.c

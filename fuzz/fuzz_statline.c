@@ -2,7 +2,7 @@
  * NAME
  *	fuzz_statline - libFuzzer target: campaignstat's log-line parser
  *	(campaignstat/cs_line.c, cs_parse.c)
- * SOURCES: campaignstat/cs_line.c campaignstat/cs_parse.c
+ * SOURCES: campaignstat/cs_line.c campaignstat/cs_parse.c campaignstat/cs_tls.c campaignstat/cs_table.c campaignstat/cs_stats.c
  * DESCRIPTION
  *	Splits the input (at most 64 kB) into lines and gives each to
  *	cs_line_parse() (one clock for the whole input, as for one file),
@@ -11,17 +11,21 @@
  *	argument.  Invariant: every string of the line and the event points
  *	inside the line, a bad event has a reason, a matched campaign id is
  *	inside the sender, a copies= list gives only queue ids of 1 to
- *	CS_QID_MAX bytes.
+ *	CS_QID_MAX bytes, a TLS line has a relay and a level and no queue
+ *	id.  The TLS lines and deliveries go through cs_tls (one map per
+ *	input, by the lines' process ids), whose answer is a TLS level.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cs_parse.h"
+#include "cs_tls.h"
 
 #define IN_MAX (64 * 1024)
 
 static struct cs_pattern pat;
+static struct cs_tls_map tls;
 
 static void
 inside(struct cs_str s, const char *p, size_t n)
@@ -89,6 +93,11 @@ check_event(const struct cs_event *ev, enum cs_kind k, const char *p, size_t n)
 		abort();
 	if (k == CS_COPIES)
 		check_copies(ev->copies, p, n);
+	if (k == CS_TLS && (ev->relay.n == 0 || ev->qid.n != 0 || ev->tls < CS_TLS_ANONYMOUS
+	    || ev->tls > CS_TLS_VERIFIED))
+		abort();
+	if (k == CS_DELIVERY && ev->conn_use < -1)
+		abort();
 	if (ev->sender.n && cs_pattern_match(&pat, ev->sender.p, ev->sender.n, &id)) {
 		if (id.n == 0)
 			abort();
@@ -119,6 +128,12 @@ one_line(const char *in, size_t n, struct cs_clock *ck)
 	memset(&ev, 0, sizeof(ev));
 	k = cs_parse_msg(&l, &ev);
 	check_event(&ev, k, p, n);
+	if (l.pid < -1)
+		abort();
+	if (k == CS_TLS)
+		cs_tls_line(&tls, 0, l.pid, &ev, l.t);
+	else if (k == CS_DELIVERY && cs_tls_delivery(&tls, 0, l.pid, &ev, l.t) > CS_TLS_VERIFIED)
+		abort();
 	free(p);
 }
 
@@ -148,6 +163,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pat.n == 0 && cs_pattern_init(&pat, CS_PATTERN_DEFAULT, &e) < 0)
 		abort();
 	cs_clock_init(&ck, 1795000000, 0);
+	cs_tls_init(&tls);
 	nl = memchr(p, '\n', size);
 	since_arg(p, nl ? (size_t)(nl - p) : size);
 	while (p < end) {
@@ -155,5 +171,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		one_line(p, nl ? (size_t)(nl - p) : (size_t)(end - p), &ck);
 		p = nl ? nl + 1 : end;
 	}
+	cs_tls_free(&tls);
 	return 0;
 }

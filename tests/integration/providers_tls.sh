@@ -19,6 +19,13 @@
 #	  not offered: the yahoo.com copy is delivered in clear, the gmail.com
 #	  copy is deferred "TLS is required, but was not offered" and never
 #	  reaches the sink.
+#	campaignstat --providers on the fragment's files (maillog-campaign and
+#	the compact delivery log) and on the full log: google 1 delivered, 1
+#	over TLS (100%); yahoo 8 delivered (one in clear, and six in a burst
+#	to the STARTTLS receiver with the connection cache on, so that some
+#	go over cached TLS connections, conn_use=N), 7 over TLS; the campaign
+#	8 of 9 (cs_tls.h: smtp(8)'s TLS lines by process id, a connection
+#	from the cache by its relay).
 . "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 
 export SB_SYSLOG_FRAGMENT=$CAMPAIGN_SRC/syslog/postfix-campaign.conf
@@ -96,6 +103,18 @@ check "receiver logged the TLS connection" grep -qE "postfix-rx/smtpd\[[0-9]+\]:
 check "TLS line in the compact delivery log" grep -qE "TLS connection established to 127.0.0.1\[127.0.0.1\]:$RX" "$DLOG"
 check_eq "compact log: no other info noise" "$(grep -vcE 'TLS connection established to|: to=<|: from=<.*status=expired|reject: ' "$DLOG")" 0
 
+# six more yahoo.com copies in a burst, with the connection cache on for
+# the receiver: deliveries over cached TLS connections (conn_use=N, by
+# whichever process takes them) still count as over TLS
+postconf -c "$SB_CONF" -e "smtp_connection_cache_destinations = [127.0.0.1]:$RX" &&
+	sandbox_reload || fail "connection cache for the receiver"
+for k in 1 2 3 4 5 6; do cm_send "$FL_PORT" sender@campaign.test "r$k@yahoo.com" < "$SB/m"; done
+burst_sent() { [ "$(grep -cE "/smtp\[[0-9]+\]: [0-9A-F]+: to=<r[1-6]@yahoo.com>, relay=127.0.0.1\[127.0.0.1\]:$RX,.*status=sent" "$SB_LOG")" -eq 6 ]; }
+check "burst: six yahoo.com copies sent over TLS" wait_for 60 "six copies sent" burst_sent
+echo "# over a cached connection: $(grep -cE "to=<r[1-6]@yahoo.com>, relay=127.0.0.1\[127.0.0.1\]:$RX, conn_use=" "$SB_LOG") of 6"
+postconf -c "$SB_CONF" -e "smtp_connection_cache_destinations =" && sandbox_reload ||
+	fail "connection cache off again"
+
 # 2. the receiver offers no STARTTLS (smtp-sink)
 route_to "$SB_SINK_PORT" || fail "route to smtp-sink"
 y2=$(send b2@yahoo.com) && g2=$(send a2@gmail.com)
@@ -107,4 +126,30 @@ check "deferred with a clear reason" grep -qE " $g2: to=<a2@gmail.com>.*status=d
 check_eq "gmail.com copy never reached smtp-sink" "$(fl_rcpts_at_sink | grep -c 'a2@gmail.com')" 0
 check "yahoo.com copy at smtp-sink" test "$(fl_rcpts_at_sink | grep -c 'b2@yahoo.com')" -eq 1
 check "deferral in the compact delivery log" grep -qF "$g2: to=<a2@gmail.com>" "$DLOG"
+
+# 3. campaignstat's share over TLS per provider: google 1 of 1 (g1),
+# yahoo 7 of 8 (y1 and the burst over TLS, y2 in clear), the campaign 8 of 9
+CS=$CAMPAIGN_BUILD/campaignstat/campaignstat
+# tls_shares LOG... - "PROVIDER DELIVERED OVER_TLS PERCENT" lines, then the campaign's
+tls_shares() {
+	"$CS" --json --providers "$SB/providers" --campaign tls "$@" | python3 -c '
+import json, sys
+c = json.load(sys.stdin)["campaigns"][0]
+for p in sorted(c["providers"], key=lambda p: p["provider"]):
+    print(p["provider"], p["delivered"], p["delivered_tls"], p["tls_percent"])
+print("campaign", c["delivered"], c["delivered_tls"], c["tls_percent"])'
+}
+y2_in_dlog() { grep -qE " $y2: to=<b2@yahoo.com>.*status=sent" "$DLOG"; }
+check "y2's delivery in the compact delivery log" wait_for 30 "y2 in $DLOG" y2_in_dlog
+# the fragment's two files (maillog + compact delivery log), and the full log
+for logs in "$SB_LOGDIR/maillog-campaign $DLOG" "$SB_LOG"; do
+	what=$(basename "${logs##* }")
+	tls_shares $logs > "$SB/shares" 2> "$SB/shares.err"
+	check_eq "$what: campaignstat reads it" "$?" 0
+	check_eq "$what: google 1 delivered, over TLS 100%" "$(grep '^google ' "$SB/shares")" "google 1 1 100.0"
+	check_eq "$what: yahoo 8 delivered, 7 over TLS" "$(grep '^yahoo ' "$SB/shares")" "yahoo 8 7 87.5"
+	check_eq "$what: campaign 9 delivered, 8 over TLS" "$(grep '^campaign ' "$SB/shares")" "campaign 9 8 88.9"
+done
+"$CS" --providers "$SB/providers" --campaign tls "$SB_LOGDIR/maillog-campaign" "$DLOG" > "$SB/shares.txt"
+check "text report: over TLS line" grep -qE '^  over TLS      8, 88\.9% of delivered$' "$SB/shares.txt"
 done_testing

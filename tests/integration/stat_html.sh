@@ -70,7 +70,7 @@ run_checks() {
 	done < "$tmp/checks"
 }
 
-for fx in html-escape.log pipeline.log; do
+for fx in html-escape.log pipeline.log golden/tls/in.log; do
 	"$CS" --html "$FX/$fx" > "$tmp/r.html"
 	check_eq "$fx: --html exits 0" $? 0
 	"$CS" --json "$FX/$fx" > "$tmp/r.json"

@@ -218,12 +218,44 @@ test_format(void)
 	CHECK_INT(cs_days_from_civil(2026, 11, 28), DAY / 86400, "2026-11-28");
 }
 
+/* test_pids - the process id of "TAG[PID]:" and RFC 5424's PROCID */
+static void
+test_pids(void)
+{
+	static const struct {
+		const char *line;
+		long	pid;
+	} rows[] = {
+		{"Nov 28 17:54:25 mx1 postfix/smtp[123]: m", 123},
+		{"2026-11-28T17:54:25Z mx1 postfix/campaign-google/smtp[4803]: m", 4803},
+		{"<22>1 2026-11-28T00:00:02Z mx3 postfix/smtp 99 - - m", 99},
+		{"<22>1 2026-11-28T00:00:02Z mx3 postfix/smtp - - - m", -1},
+		{"Nov 28 17:54:25 mx1 prog: m", -1},
+		{"Nov 28 17:54:25 mx1 prog[]: m", -1},
+		{"Nov 28 17:54:25 mx1 prog[12x]: m", -1},
+		{"Nov 28 17:54:25 mx1 prog[12345678901]: m", -1},
+		{"Nov 28 00:00:00 h prog[12 no close", -1},
+		{"Nov 28 00:00:00 h prog[12]:", -1},
+	};
+	struct cs_clock ck;
+	struct cs_line l;
+	size_t	i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		cs_clock_init(&ck, (time_t) DAY, 0);
+		if (cs_line_parse(rows[i].line, strlen(rows[i].line), &ck, &l) < 0)
+			l.pid = -2;
+		CHECK_INT(l.pid, rows[i].pid, "pid of \"%s\"", rows[i].line);
+	}
+}
+
 int
 main(void)
 {
 	setenv("TZ", "UTC", 1);
 	tzset();
 	test_lines();
+	test_pids();
 	test_every_cut();
 	test_year();
 	test_args();

@@ -496,6 +496,78 @@ test_shape_lines(void)
 	}
 }
 
+/* smtp(8)'s TLS lines (smtp_tls_loglevel 1) and the delivery's conn_use= */
+#define TLSV	": TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits) key-exchange X25519"
+static const struct {
+	const char *line;
+	enum cs_kind kind;
+	enum cs_tls tls;
+	const char *relay;
+} tls_rows[] = {
+	{H "postfix/smtp[7]: Untrusted TLS connection established to mx.example.org[192.0.2.7]:25" TLSV,
+	 CS_TLS, CS_TLS_UNTRUSTED, "mx.example.org[192.0.2.7]:25"},
+	{H "postfix/campaign-google/smtp[7]: Verified TLS connection established to mx[2001:db8::1]:25" TLSV,
+	 CS_TLS, CS_TLS_VERIFIED, "mx[2001:db8::1]:25"},
+	{H "postfix/smtp[7]: Trusted TLS connection reused to mx[192.0.2.7]:25" TLSV,
+	 CS_TLS, CS_TLS_TRUSTED, "mx[192.0.2.7]:25"},
+	{H "postfix/lmtp[7]: Anonymous TLS connection established to lmtp[192.0.2.8]:24" TLSV,
+	 CS_TLS, CS_TLS_ANONYMOUS, "lmtp[192.0.2.8]:24"},
+	{H "postfix/tlsproxy[7]: Untrusted TLS connection established to mx[192.0.2.7]:25" TLSV,
+	 CS_OTHER, CS_TLS_NONE, NULL},
+	{H "postfix/smtpd[7]: Anonymous TLS connection established from c[192.0.2.9]" TLSV,
+	 CS_OTHER, CS_TLS_NONE, NULL},
+	{H "postfix/smtp[7]: Mostly TLS connection established to mx[192.0.2.7]:25" TLSV,
+	 CS_OTHER, CS_TLS_NONE, NULL},
+	{H "campaign-filter[7]: Untrusted TLS connection established to mx[192.0.2.7]:25" TLSV,
+	 CS_OTHER, CS_TLS_NONE, NULL},
+	{H "postfix/smtp[7]: Untrusted TLS connection established to mx.example.org[192.0",
+	 CS_BAD, CS_TLS_NONE, NULL},
+	{H "postfix/smtp[7]: Untrusted TLS connection established to : x",
+	 CS_BAD, CS_TLS_NONE, NULL},
+};
+
+/* test_tls_lines - the TLS lines, each cut of the first, and conn_use= */
+static void
+test_tls_lines(void)
+{
+	static const char *conn[] = {
+		H "postfix/smtp[7]: Q1: to=<a@b>, relay=mx[192.0.2.7]:25, conn_use=3, delay=1, dsn=2.0.0, status=sent (ok)",
+		H "postfix/smtp[7]: Q1: to=<a@b>, relay=mx[192.0.2.7]:25, delay=1, dsn=2.0.0, status=sent (ok)",
+		H "postfix/smtp[7]: Q1: to=<a@b>, relay=mx[192.0.2.7]:25, conn_use=x, dsn=2.0.0, status=sent (ok)",
+	};
+	static const long conn_use[] = {3, -1, -1};
+	struct cs_event ev;
+	char   *copy, got[128];
+	size_t	i, n, bad = 0;
+	enum cs_kind k;
+
+	for (i = 0; i < sizeof(tls_rows) / sizeof(tls_rows[0]); i++) {
+		k = parse(tls_rows[i].line, strlen(tls_rows[i].line), &copy, &ev);
+		CHECK_INT(k, tls_rows[i].kind, "TLS row %zu: kind", i);
+		if (k == CS_TLS) {
+			CHECK_INT(ev.tls, tls_rows[i].tls, "TLS row %zu: level", i);
+			expect(ev.relay, tls_rows[i].relay, "TLS relay", i);
+			CHECK_INT(ev.qid.n, 0, "TLS row %zu: no queue id", i);
+		}
+		free(copy);
+	}
+	for (n = strlen(H); n < strlen(tls_rows[0].line); n++) {
+		if ((k = parse(tls_rows[0].line, n, &copy, &ev)) == CS_TLS) {
+			snprintf(got, sizeof(got), "%.*s", (int) ev.relay.n, ev.relay.p);
+			bad += strcmp(got, tls_rows[0].relay) != 0;
+		}
+		free(copy);
+	}
+	CHECK_INT(bad, 0, "a cut TLS line never gives a cut relay");
+	for (i = 0; i < 3; i++) {
+		k = parse(conn[i], strlen(conn[i]), &copy, &ev);
+		CHECK_INT(k, CS_DELIVERY, "conn_use row %zu: kind", i);
+		CHECK_INT(ev.conn_use, conn_use[i], "conn_use row %zu", i);
+		expect(ev.relay, "mx[192.0.2.7]:25", "conn_use relay", i);
+		free(copy);
+	}
+}
+
 int
 main(void)
 {
@@ -503,6 +575,7 @@ main(void)
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		check_row(i, &rows[i]);
+	test_tls_lines();
 	test_prefixes();
 	test_batch_lines();
 	test_signal_lines();

@@ -57,6 +57,13 @@ struct scenario {
 	" action=" act " rcpt_via=verp campaign_via=verp"
 #define UNSUB(t, c, r, st) T(t) "campaign-unsubscribe[7]: unsubscribe: campaign=" c \
 	" rcpt=<" r "> via=http status=" st
+#define TLSL(t, pid, relay) T(t) "postfix/smtp[" pid "]: Untrusted TLS connection established to " \
+	relay ": TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)"
+#define SENT(t, pid, q, to, relay, extra) T(t) "postfix/smtp[" pid "]: " q ": to=<" to ">, relay=" \
+	relay ", " extra "delay=0.2, delays=0/0/0.1/0.1, dsn=2.0.0, status=sent (250 2.0.0 Ok)"
+#define QC1(t, q, n) QMGR(t, q, "bounces+c1@example.com", n)
+#define MXA	"mx.a.example[192.0.2.1]:25"
+#define MXB	"mx.b.example[192.0.2.2]:25"
 #define SMTP(t, q, to, dsn, st) T(t) "postfix/smtp[5]: " q ": to=<" to ">, relay=mx[1.2.3.4]:25, delay=1.5, delays=0/0/0/1.5, dsn=" dsn ", status=" st " (host mx said: " dsn " text)"
 
 static const struct scenario scen[] = {
@@ -293,6 +300,52 @@ static const struct scenario scen[] = {
 		HOP("02.400000", "AAA1", "bounces@example.com")},
 	 {"r1: delivered=0 bounced=1 deferral_events=0 filter_hops=1",
 	  "(unknown): delivered=1 deferral_events=0"}, -1},
+	/* TLS (cs_tls.h): smtp(8)'s TLS line, then its process's deliveries */
+	{"TLS: the delivery after its process's TLS line, another recipient of it, then a plain one", {
+		QC1("00.000000", "A1", "2"), QC1("00.100000", "A2", "1"),
+		TLSL("01.000000", "11", MXA),
+		SENT("01.100000", "11", "A1", "u@d.example", MXA, ""),
+		SENT("01.200000", "11", "A1", "v@d.example", MXA, ""),
+		SENT("01.300000", "11", "A2", "w@d.example", MXA, "")},
+	 {"c1: delivered=3 delivered_tls=2"}, 0},
+	{"TLS: interleaved processes; conn_use=2 keeps the connection's state", {
+		QC1("00.000000", "B1", "1"), QC1("00.010000", "B2", "1"), QC1("00.020000", "B3", "1"),
+		QC1("00.030000", "B4", "1"), QC1("00.040000", "B5", "1"), QC1("00.050000", "B6", "1"),
+		TLSL("01.000000", "11", MXA),
+		TLSL("01.010000", "12", MXB),
+		SENT("01.100000", "12", "B1", "a@d.example", MXB, ""),
+		SENT("01.110000", "13", "B2", "b@d.example", MXA, ""),
+		SENT("01.120000", "11", "B3", "c@d.example", MXA, ""),
+		SENT("01.130000", "11", "B4", "d@d.example", MXA, "conn_use=2, "),
+		SENT("01.140000", "14", "B5", "e@d.example", MXB, ""),
+		SENT("01.150000", "14", "B6", "f@d.example", MXB, "conn_use=2, ")},
+	 {"c1: delivered=6 delivered_tls=3"}, 0},
+	{"TLS: conn_use=2 by another process: the relay's last opened connection", {
+		QC1("00.000000", "D1", "1"), QC1("00.010000", "D2", "1"), QC1("00.020000", "D3", "1"),
+		QC1("00.030000", "D4", "1"),
+		TLSL("01.000000", "11", MXA),
+		SENT("01.100000", "11", "D1", "a@d.example", MXA, ""),
+		SENT("01.200000", "15", "D2", "b@d.example", MXA, "conn_use=2, "),
+		SENT("01.300000", "16", "D3", "c@d.example", MXB, ""),
+		SENT("01.400000", "17", "D4", "d@d.example", MXB, "conn_use=3, ")},
+	 {"c1: delivered=4 delivered_tls=2"}, 0},
+	{"TLS: a TLS line to another relay is not the delivery's; a deferral takes its line", {
+		QC1("00.000000", "C1", "1"), QC1("00.010000", "C2", "1"), QC1("00.020000", "C3", "1"),
+		TLSL("01.000000", "11", MXA),
+		SENT("01.100000", "11", "C1", "a@d.example", MXB, ""),
+		TLSL("02.000000", "11", MXA),
+		T("02.100000") "postfix/smtp[11]: C2: to=<b@d.example>, relay=" MXA ", delay=1, "
+		"delays=0/0/0/1, dsn=4.7.0, status=deferred (host said: 421 4.7.0 try later)",
+		SENT("02.200000", "11", "C3", "c@d.example", MXA, "")},
+	 {"c1: delivered=2 delivered_tls=0 deferral_events=1"}, -1},
+	{"TLS: a held delivery keeps the connection found at its line", {
+		MILTER("00.000000", "AAA1", "c1", "1"),
+		TLSL("00.400000", "5", "mx[1.2.3.4]:25"),
+		SMTP("00.500000", "BBB2", "u@d.example", "2.0.0", "sent"),
+		SMTP("00.550000", "CCC3", "v@d.example", "2.0.0", "sent"),
+		FILTER("00.600000", "AAA1", "c1", "1", "1", "0", "BBB2"),
+		HOP("00.700000", "AAA1", "u@d.example")},
+	 {"c1: delivered=1 delivered_tls=1", "(unknown): delivered=1 delivered_tls=0"}, 0},
 };
 
 static const struct cs_campaign *
@@ -667,6 +720,55 @@ test_log_bytes(void)
 	cs_track_free(&tr);
 }
 
+/* tls_ev - a CS_TLS or delivery event to relay r for cs_tls_* */
+static struct cs_event
+tls_ev(enum cs_tls level, const char *r, const char *qid)
+{
+	struct cs_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.tls = level;
+	ev.relay.p = r;
+	ev.relay.n = strlen(r);
+	ev.qid.p = qid;
+	ev.qid.n = strlen(qid);
+	ev.conn_use = -1;
+	return ev;
+}
+
+/* test_tls_memory - cs_tls keeps entries only for processes with a TLS
+ * state, and frees those of processes long gone */
+static void
+test_tls_memory(void)
+{
+	struct cs_tls_map m;
+	struct cs_event tl = tls_ev(CS_TLS_UNTRUSTED, MXA, ""), d = tls_ev(0, MXA, "Q1");
+	long	pid;
+
+	cs_tls_init(&m);
+	CHECK_INT(cs_tls_delivery(&m, 0, 7, &d, 0), CS_TLS_NONE, "no TLS line: plain");
+	CHECK_INT(m.t.used, 0, "a plain process has no entry");
+	cs_tls_line(&m, 0, 7, &tl, 0);
+	CHECK_INT(cs_tls_delivery(&m, 1, 7, &d, 0), CS_TLS_NONE, "same pid, other host: plain");
+	CHECK_INT(cs_tls_delivery(&m, 0, -1, &d, 0), CS_TLS_NONE, "no pid: plain");
+	CHECK_INT(cs_tls_delivery(&m, 0, 7, &d, 0), CS_TLS_UNTRUSTED, "the TLS line's level");
+	d.qid.p = "Q2";
+	CHECK_INT(cs_tls_delivery(&m, 0, 7, &d, 0), CS_TLS_NONE, "next request, no TLS line: plain");
+	CHECK_INT(m.t.used, 0, "back to plain: the entry is freed");
+	/* one TLS line a second from 20000 processes that never deliver */
+	for (pid = 1; pid <= 20000; pid++)
+		cs_tls_line(&m, 0, pid, &tl, pid * 1000000LL);
+	CHECK(m.t.used < 3600 * 2 + CS_TLS_SWEEP, "processes gone an hour ago are freed (%zu kept)",
+	      m.t.used);
+	CHECK(m.t.used >= 3600, "the last hour's are kept (%zu)", m.t.used);
+	d.qid.p = "Q3";
+	CHECK_INT(cs_tls_delivery(&m, 0, 20000, &d, 20000 * 1000000LL), CS_TLS_UNTRUSTED,
+		  "the last process's TLS line still there");
+	CHECK_INT(m.lost, 0, "nothing lost below CS_TLS_MAX");
+	CHECK_INT(m.lines, 20001, "TLS lines counted");
+	cs_tls_free(&m);
+}
+
 int
 main(void)
 {
@@ -683,5 +785,6 @@ main(void)
 	test_returns();
 	test_host_table_full();
 	test_log_bytes();
+	test_tls_memory();
 	return TEST_DONE("test_stat_track");
 }
