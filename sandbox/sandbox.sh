@@ -38,7 +38,7 @@
 #	sandbox_free_port		print a free 127.0.0.1 TCP port
 #	sandbox_postconf K=V...		postconf -c $SB_CONF -e K=V...
 #	sandbox_reload			postfix reload, waits for master's log line
-#	sandbox_fast_retry		short queue_run_delay and backoff times
+#	sandbox_fast_retry		short queue_run_delay and backoff times, qmgr wake-up 10 s
 #					(1s..2s) so deferred mail is retried soon
 #	sb_unstrand			incoming files qmgr put 60 s ahead (it
 #					found them locked: "still being
@@ -530,9 +530,15 @@ sandbox_reload() {
 		{ sb_err "no reload line in $SB_LOG"; return 1; }
 }
 
+# (and qmgr's wake-up from 300 s to 10 s: a queue file that qmgr finds
+# locked, after a reload or a quick retry, goes back to the incoming queue
+# 60 s ahead, and only an incoming scan after that time takes it; new
+# mail or the wake-up starts one, so at 300 s such a file could outlast
+# a test's wait for an empty queue)
 sandbox_fast_retry() {
 	sandbox_postconf queue_run_delay=1s minimal_backoff_time=1s \
-		maximal_backoff_time=2s && sandbox_reload
+		maximal_backoff_time=2s &&
+		postconf -c "$SB_CONF" -F "qmgr/unix/wakeup = 10" && sandbox_reload
 }
 
 # sb_unstrand - qmgr(8) puts a queue file it finds locked back in the
