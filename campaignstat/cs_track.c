@@ -817,6 +817,8 @@ on_milter(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 		m->nrcpt = ev->nrcpt;
 	touch(c, t, host);
 	tr->filter_seen = 1;	/* campaign mail goes to the filter: copies follow */
+	if (ev->batch.n > 0)	/* a batch container: its copies may come slowly */
+		tr->hold_us = CS_HOLD_BATCH_US;
 	learn_return(tr, ev->ret);
 }
 

@@ -42,6 +42,8 @@ struct scenario {
 #define T(s)	"2026-11-28T10:00:" s "+00:00 mx1 "
 #define MILTER(t, q, c, n) T(t) "campaign-milter[1]: " q ": campaign=" c \
 	" from=<news@example.com> return=<bounces+" c "@example.com> nrcpt=" n " tags=x"
+#define MILTERB(t, q, c, b) T(t) "campaign-milter[1]: " q ": campaign=" c \
+	" from=<news@example.com> return=<bounces+" c "@example.com> nrcpt=1 batch=" b " tags=x"
 #define FILTER(t, q, c, n, s, x, r) T(t) "campaign-filter[2]: " q ": campaign=" c \
 	" nrcpt=" n " sent=" s " suppressed=" x " size=100 requeued=" r " ms=1"
 #define QMGR(t, q, from, n) T(t) "postfix/qmgr[3]: " q ": from=<" from ">, size=100, nrcpt=" n " (queue active)"
@@ -238,6 +240,20 @@ static const struct scenario scen[] = {
 		COPIES("40.000000", "AAA1", "c1", "b000002", "BBB1,BBB2"),
 		BATCH("40.100000", "AAA1", "c1", "b000002", "2", "2", "0", "0")},
 	 {"c1: delivered=2 in_queue_messages=0", "(unknown): delivered=0"}, -1},
+	{"batch: the milter's batch= alone makes copies wait for a copies= line 40 s late", {
+		MILTERB("00.000000", "AAA1", "c1", "b000002"),
+		SMTP("00.500000", "BBB1", "u@d.example", "2.0.0", "sent"),
+		SMTP("01.000000", "BBB2", "v@d.example", "2.0.0", "sent"),
+		COPIES("40.000000", "AAA1", "c1", "b000002", "BBB1,BBB2"),
+		BATCH("40.100000", "AAA1", "c1", "b000002", "2", "2", "0", "0")},
+	 {"c1: recipients_injected=2 delivered=2 batches=1 in_queue_messages=0",
+	  "(unknown): delivered=0"}, -1},
+	{"batch: without batch= on the milter line a copy waits 5 s only", {
+		MILTER("00.000000", "AAA1", "c1", "1"),
+		SMTP("00.500000", "BBB1", "u@d.example", "2.0.0", "sent"),
+		COPIES("40.000000", "AAA1", "c1", "b000002", "BBB1"),
+		BATCH("40.100000", "AAA1", "c1", "b000002", "1", "1", "0", "0")},
+	 {"(unknown): delivered=1"}, -1},
 	{"both modes side by side: a batch campaign and a per-recipient one", {
 		MILTER("00.000000", "AAA1", "cb", "1"),
 		COPIES("00.100000", "AAA1", "cb", "b000001", "BBB1,BBB2"),
