@@ -543,6 +543,40 @@ test_categories(void)
 	classify_free(cl);
 }
 
+/* test_expiry_category - Postfix's expiry (qmgr: "status=expired, returned
+ * to sender") is message-expired under the shipped rules, once for each
+ * recipient it returns */
+static void
+test_expiry_category(void)
+{
+	static const char *const lines[MAXL] = {
+		MILTER("00.000000", "AAA1", "x1", "3"),
+		FILTER("00.100000", "AAA1", "x1", "3", "3", "0", "BBB2"),
+		SMTP("01.000000", "BBB2", "u@d.example", "4.4.1", "deferred"),
+		SMTP("01.000000", "BBB2", "v@d.example", "4.4.1", "deferred"),
+		SMTP("01.000000", "BBB2", "w@d.example", "2.0.0", "sent"),
+		T("09.000000") "postfix/qmgr[3]: BBB2: from=<bounces+x1@example.com>, status=expired, returned to sender"};
+	struct cs_track tr;
+	struct cerr e;
+	struct classify *cl = classify_load(TOP_SRCDIR "/postfix-conf/bounce-rules", &e);
+	const struct cs_campaign *c;
+	struct cs_cent *ce;
+
+	CHECK(cl != NULL, "load the shipped bounce-rules: %s", cl ? "" : e.msg);
+	cs_track_init(&tr);
+	cs_pattern_init(&tr.pat, CS_PATTERN_DEFAULT, &e);
+	tr.rules = cl;
+	feed(&tr, lines, "expiry category");
+	cs_track_finish(&tr);
+	c = camp_named(&tr, "x1", 2);
+	CHECK(c && c->c.expired_rcpts == 2, "expiry: 2 recipients expired");
+	ce = c ? cs_cmap_get((struct cs_cmap *) &c->categories, "message-expired", 15) : NULL;
+	CHECK(ce && ce->v[CS_K_BOUNCED] == 2, "expiry: message-expired, returned %llu",
+	      ce ? (unsigned long long) ce->v[CS_K_BOUNCED] : 0ULL);
+	cs_track_free(&tr);
+	classify_free(cl);
+}
+
 /* test_complaint_flag - the providers' thresholds, exactly */
 static void
 test_complaint_flag(void)
@@ -688,6 +722,7 @@ main(void)
 	test_bounced();
 	test_bounced_rules();
 	test_categories();
+	test_expiry_category();
 	test_complaint_flag();
 	test_returns();
 	test_host_table_full();
