@@ -394,11 +394,12 @@ sleep_past(time_t t)
 	struct timespec now, d;
 	int	tries;
 
-	for (tries = 0; tries < 100; tries++) {
-		if (clock_gettime(FILE_CLOCK, &now) < 0 || now.tv_sec > t)
+	for (tries = 0; tries < 3; tries++) {	/* a tick behind t, t: 2 seconds */
+		if (clock_gettime(FILE_CLOCK, &now) < 0 || now.tv_sec > t
+		    || now.tv_sec < t - 1)		/* clock set back: no waiting */
 			return;
-		d.tv_sec = now.tv_sec < t ? 1 : 0;	/* clock set back: bounded */
-		d.tv_nsec = now.tv_sec < t ? 0 : 1000000000L - now.tv_nsec;
+		d.tv_sec = 0;
+		d.tv_nsec = 1000000000L - now.tv_nsec;
 		if (d.tv_nsec < 1000000L)
 			d.tv_nsec = 1000000L;
 		while (nanosleep(&d, &d) < 0 && errno == EINTR)
