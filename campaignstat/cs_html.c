@@ -267,7 +267,7 @@ svg_shapes(FILE *fp, const struct cs_rate *r, const struct cs_track *tr,
 
 	for (i = 0; i < tr->nshapes; i++) {
 		s = &tr->shapes[i];
-		if (s->t < c->first || s->t > c->last)
+		if (!cs_shape_in(s, c))
 			continue;	/* another campaign's time */
 		x = s->t <= r->t0 ? 0 : (s->t - r->t0) / span;
 		x = SVG_L + (x > 1 ? 1 : x) * pw;	/* before or after the bars: at an edge */

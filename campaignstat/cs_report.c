@@ -492,7 +492,7 @@ json_shapes(FILE *fp, const struct cs_track *tr, const struct cs_campaign *c)
 
 	fprintf(fp, "\"shaper_actions\": [");
 	for (i = 0; i < tr->nshapes; i++) {
-		if ((s = &tr->shapes[i])->t < c->first || s->t > c->last)
+		if (!cs_shape_in(s = &tr->shapes[i], c))
 			continue;
 		fprintf(fp, "%s\n      {", k++ ? "," : "");
 		json_time(fp, "time", s->t);
@@ -703,6 +703,13 @@ csv_providers(FILE *fp, const struct cs_cmap *m)
 	free(a);
 }
 
+/* cs_shape_in - does the shaper's action s fall in c's time (ends included)? */
+int
+cs_shape_in(const struct cs_shape *s, const struct cs_campaign *c)
+{
+	return s->t >= c->first && s->t <= c->last;
+}
+
 /* cs_shapes_in - how many of the shaper's actions fall in c's time */
 size_t
 cs_shapes_in(const struct cs_track *tr, const struct cs_campaign *c)
@@ -710,7 +717,7 @@ cs_shapes_in(const struct cs_track *tr, const struct cs_campaign *c)
 	size_t	i, k = 0;
 
 	for (i = 0; i < tr->nshapes; i++)
-		k += tr->shapes[i].t >= c->first && tr->shapes[i].t <= c->last;
+		k += cs_shape_in(&tr->shapes[i], c);
 	return k;
 }
 

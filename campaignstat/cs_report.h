@@ -25,9 +25,12 @@
  *	of struct cs_counts; cs_count_at() reads count i; cs_report_totals()
  *	sums the wanted campaigns; cs_fmt_duration() writes "1h02m03s",
  *	"2m03s" or "3.25s"; cs_split_reason() splits a reason key
- *	"dsn\tstatus\treason" in place.  cs_complaint_rate() is complaints
- *	per delivered recipient (0 with nothing delivered); cs_percent() is
- *	part in percent of whole (0 when whole is 0: the TLS share);
+ *	"dsn\tstatus\treason" in place.  cs_shape_in() is the one test of
+ *	whether a shaper action falls in a campaign's time (first to last,
+ *	both included); cs_shapes_in() counts them.  cs_complaint_rate() is
+ *	complaints per delivered recipient (0 with nothing delivered);
+ *	cs_percent() is part in percent of whole (0 when whole is 0: the TLS
+ *	share);
  *	cs_complaint_flag() is CS_FLAG_HIGH above 0.3%, CS_FLAG_WARN above
  *	0.1%, else "" (any complaint with nothing delivered is HIGH).
  * SEE ALSO
@@ -70,6 +73,7 @@ extern const size_t cs_ncounts;
 
 uint64_t cs_count_at(const struct cs_counts *c, size_t i);
 void	cs_report_totals(const struct cs_track *tr, struct cs_counts *t);
+int	cs_shape_in(const struct cs_shape *s, const struct cs_campaign *c);
 size_t	cs_shapes_in(const struct cs_track *tr, const struct cs_campaign *c);
 void	cs_fmt_duration(long long us, char *out, size_t n);
 double	cs_per_delivered(uint64_t bytes, uint64_t delivered);

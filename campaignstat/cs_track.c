@@ -496,17 +496,44 @@ category_of(struct cs_track *tr, const struct cs_event *ev)
 	return classify_match(tr->rules, subj);
 }
 
-/* count_category - one more failure of category cat in column col */
+/*
+ * expiry_category - lib/classify's category of Postfix's expiry, on qmgr's
+ * own words (the line has no status code; the recipients' last deferral
+ * reasons were counted as deferrals)
+ */
+static const char *
+expiry_category(struct cs_track *tr)
+{
+	static const char text[] = "status=expired, returned to sender";
+	char	subj[CLASSIFY_SUBJECT_MAX + 1];
+
+	if (tr->rules == NULL) {
+		tr->unclassified++;
+		return CLASSIFY_OTHER;
+	}
+	classify_subject(subj, sizeof(subj), "000", "0.0.0", text, sizeof(text) - 1);
+	return classify_match(tr->rules, subj);
+}
+
+/* count_categories - k more failures of category cat (n bytes) in column col */
 static void
-count_category(struct cs_track *tr, struct cs_campaign *c, const char *cat,
-	       size_t n, int col)
+count_categories(struct cs_track *tr, struct cs_campaign *c, const char *cat,
+		 size_t n, uint64_t k, int col)
 {
 	struct cs_cent *e = cs_cmap_get(&c->categories, cat, n);
 
 	if (e == NULL)
 		tr->nomem++;
 	else
-		e->v[col]++;
+		e->v[col] += k;
+}
+
+/* count_category - one more failure of category cat in column col */
+static void
+count_category(struct cs_track *tr, struct cs_campaign *c, const char *cat,
+	       size_t n, int col)
+{
+	count_categories(tr, c, cat, n, 1, col);
 }
 
 /* exportable - may a bounce of this status and category suppress its
@@ -823,6 +850,8 @@ on_milter(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 		m->nrcpt = ev->nrcpt;
 	touch(c, t, host);
 	tr->filter_seen = 1;	/* campaign mail goes to the filter: copies follow */
+	if (ev->batch.n > 0)	/* a batch container: its copies may come slowly */
+		tr->hold_us = CS_HOLD_BATCH_US;
 	learn_return(tr, ev->ret);
 }
 
@@ -1084,6 +1113,7 @@ on_expired(struct cs_track *tr, const struct cs_event *ev, int host, long long t
 {
 	struct cs_msg *m = find(tr, host, ev->qid);
 	struct cs_campaign *c = m && m->camp ? m->camp : by_sender(tr, ev->sender);
+	const char *cat;
 	long	left;
 
 	if (c == NULL)
@@ -1094,6 +1124,8 @@ on_expired(struct cs_track *tr, const struct cs_event *ev, int host, long long t
 		return;
 	left = m->nrcpt >= 0 ? m->nrcpt - m->finals : (long) m->ndef;
 	c->c.expired_rcpts += left > 0 ? (uint64_t) left : 0;
+	if (left > 0 && (cat = expiry_category(tr)) != NULL)
+		count_categories(tr, c, cat, strlen(cat), (uint64_t) left, CS_K_BOUNCED);
 	drop(tr, m);
 }
 

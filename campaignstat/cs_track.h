@@ -70,8 +70,9 @@
  *	Postfix's own delivery lines count: no line per recipient beyond
  *	them is needed.  The filter logs a batch's copies 100 ids a line,
  *	so Postfix has often delivered the first of them when their line
- *	comes, and a busy filter may take seconds: once batch lines have
- *	been seen, an unlinked delivery is held CS_HOLD_BATCH_US instead of
+ *	comes, and a busy filter may take seconds: once a batch has been
+ *	seen (the milter's batch= on its container, or a filter batch
+ *	line), an unlinked delivery is held CS_HOLD_BATCH_US instead of
  *	CS_HOLD_US.  A filter run killed mid-batch may have its copies
  *	logged again by the next run: until the batch line, a batch keeps
  *	the hashes of the copies it linked (a small set per batch in

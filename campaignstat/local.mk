@@ -28,6 +28,8 @@ TESTS += $(STAT_UNITS)
 tests_unit_test_stat_line_LDADD = $(CS_LIBS)
 tests_unit_test_stat_parse_LDADD = $(CS_LIBS)
 tests_unit_test_stat_track_LDADD = $(CS_LIBS)
+# the shipped postfix-conf/bounce-rules (test_expiry_category)
+tests_unit_test_stat_track_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
 tests_unit_test_stat_stats_LDADD = $(CS_LIBS)
 # discard(8) lines counted as suppressions (campaign-setup --discard-suppressed)
 STAT_UNITS += tests/unit/test_stat_discard

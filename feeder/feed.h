@@ -227,6 +227,7 @@ int	fbatch_full(const struct fbatch *b, const struct fbatch_tmpl *t);
 int	fbatch_end(struct fbatch *b, struct cerr *e);
 void	fbatch_free(struct fbatch *b);
 struct job *fbatch_job(struct queue *q);
+void	fbatch_job_free(struct job *jb);
 int	fbatch_resume(struct queue *q);
 int	fbatch_more(const struct queue *q);
 void	fbatch_resume_free(struct queue *q);

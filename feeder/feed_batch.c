@@ -7,6 +7,7 @@
  *	fbatch_tmpl_init(&t, &msg, campaign, batch_to, tagcol, &e);	once
  *	jb = fbatch_job(&queue);	the next batch of the list, as a job
  *	fbatch_settle(jb->batch, &journal, &counts, 'A', NULL);
+ *	fbatch_job_free(jb);		(job_free() calls it for a batch job)
  *	fbatch_tmpl_free(&t);
  * DESCRIPTION
  *	With --batch N the feeder sends, instead of one transaction per
@@ -41,6 +42,10 @@
  *	the same lines and with the same id, as its records are read (see
  *	struct fpend below); fbatch_more() says whether such batches are
  *	still to come after the end of the list.
+ *
+ *	Jobs made here are freed here: fbatch_job_free() frees a job and its
+ *	batch (the queue's job_free() hands it batch jobs), so this file
+ *	calls nothing of feed_queue.c; the queue calls in, never back.
  *
  *	fbatch_settle() records one outcome of the whole batch for each of
  *	its recipients: 'A' when the relay said 250 to the batch, 'R' (5xx)
@@ -264,6 +269,16 @@ new_job(struct queue *q, struct fbatch *b)
 	jb->addr = (char *)q->o->btmpl->to;
 	jb->line = b->lines[0];
 	return jb;
+}
+
+/* fbatch_job_free - a job new_job() made, with its batch */
+void
+fbatch_job_free(struct job *jb)
+{
+	if (jb == NULL)
+		return;
+	fbatch_free(jb->batch);
+	free(jb);
 }
 
 /* batch_id - "b" and the number with a journal, else the run's prefix */
@@ -573,7 +588,7 @@ fbatch_resume_free(struct queue *q)
 	if (r == NULL)
 		return;
 	while ((jb = take_ready(q)) != NULL)
-		job_free(jb);
+		fbatch_job_free(jb);
 	for (i = 0; i < r->np; i++) {
 		for (m = 0; m < r->p[i].got; m++)
 			free(r->p[i].rows[m]);

@@ -62,8 +62,9 @@ void
 job_free(struct job *jb)
 {
 	if (jb != NULL && jb->batch != NULL)
-		fbatch_free(jb->batch);
-	free(jb);
+		fbatch_job_free(jb);	/* made there, freed there */
+	else
+		free(jb);
 }
 
 /* heap_push - add jb to the retry queue */

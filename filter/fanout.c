@@ -45,7 +45,6 @@ struct fan {
 	struct buf secret, out, rp, val, ids;
 	struct pipeline pl;
 	int	b_open, pl_open, nids, stop;
-	int	logged;			/* a copies= line is out */
 	char	campaign[BATCH_ID_MAX + 1], id[BATCH_ID_MAX + 1];
 	long	nrcpt, sent, suppressed, bad, rejected, deferred;
 	long long soft;			/* no new copy after this (ms) */
@@ -154,7 +153,6 @@ log_ids(struct fan *f)
 	nline_emit(&nl);
 	buf_reset(&f->ids);
 	f->nids = 0;
-	f->logged = 1;
 	if (f->pg.fd >= 0 && progress_logged(&f->pg, &e) < 0)
 		clog_warnx("%s: %s", f->in->qid, e.msg);
 }
@@ -243,13 +241,6 @@ on_done(void *ctx, long idx, int code, const char *reply, const char *qid)
 	}
 	f->sent++;
 	add_id(f, qid);
-	/* the first copy's line at once: campaignstat holds a delivery only
-	 * 5 s for its copies= line until it has seen one, and with a slow
-	 * listener (a DKIM signer on it, a loaded box) the first 100 copies
-	 * can take longer than that (doc/DESIGN.md "campaignstat with
-	 * batches") */
-	if (!f->logged)
-		log_ids(f);
 	return 0;
 }
 

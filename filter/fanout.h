@@ -23,8 +23,7 @@
  *	-1 after recording what was accepted: the retry resumes.
  * DIAGNOSTICS
  *	Log lines (doc/DESIGN.md "Log lines"): "QID: campaign=ID batch=BID
- *	copies=Q1,Q2,..." (the first copy of a run alone, then at most 100
- *	ids a line, as accepted), "QID:
+ *	copies=Q1,Q2,..." (at most 100 ids a line, as accepted), "QID:
  *	batch=BID bad record line=L to=<ADDR> reason=..." per bad record,
  *	"QID: batch=BID rejected line=L to=<ADDR> reply=..." per copy the
  *	listener refused with 5xx (never retried), and at the end "QID:

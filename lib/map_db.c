@@ -35,11 +35,14 @@
  *	file's owner or root), so every write moves the second forward.  A
  *	burst of several commits a second runs the mtime ahead of the clock
  *	by one second per extra commit; it never goes back.  A writer that
- *	does not own the file cannot set a time: it waits for the next
- *	second and touches the file with the current time instead (when
- *	another writer already moved it ahead of the clock, nothing it can
- *	do is later, and the write stays invisible to a daemon until the
- *	next owner's write).
+ *	does not own the file cannot set a time: after releasing its
+ *	exclusive lock (so Postfix's lookups do not wait with it) it waits
+ *	for the next second and, under a shared lock, touches the file with
+ *	the current time instead (both times, futimens(fd, NULL): the only
+ *	change the kernel allows one who may write but does not own), unless someone has moved the second on
+ *	meanwhile (when another writer already moved it ahead of the clock,
+ *	nothing it can do is later, and the write stays invisible to a
+ *	daemon until the next owner's write).
  *
  *	After a fault inside Berkeley DB (map_guard.h) the handle is
  *	abandoned: descriptors closed, its memory buried, not freed; later
@@ -375,37 +378,77 @@ map_lock(struct map_db *m, int op, struct cerr *e)
 	return cerr_set(e, "%s: file keeps changing", m->path);
 }
 
-/* sleep_past - sleep until the clock's second is later than t */
+#ifdef CLOCK_REALTIME_COARSE
+#define FILE_CLOCK CLOCK_REALTIME_COARSE	/* the clock file times come from */
+#else
+#define FILE_CLOCK CLOCK_REALTIME
+#endif
+
+/*
+ * sleep_past - sleep until the clock that stamps files is past second t
+ * (Linux stamps with the coarse clock, a tick behind CLOCK_REALTIME)
+ */
 static void
 sleep_past(time_t t)
 {
 	struct timespec now, d;
+	int	tries;
 
-	if (clock_gettime(CLOCK_REALTIME, &now) < 0 || now.tv_sec != t)
-		return;
-	d.tv_sec = 0;
-	d.tv_nsec = 1000000000L - now.tv_nsec;
-	while (nanosleep(&d, &d) < 0 && errno == EINTR)
-		;
+	for (tries = 0; tries < 3; tries++) {	/* a tick behind t, t: 2 seconds */
+		if (clock_gettime(FILE_CLOCK, &now) < 0 || now.tv_sec > t
+		    || now.tv_sec < t - 1)		/* clock set back: no waiting */
+			return;
+		d.tv_sec = 0;
+		d.tv_nsec = 1000000000L - now.tv_nsec;
+		if (d.tv_nsec < 1000000L)
+			d.tv_nsec = 1000000L;
+		while (nanosleep(&d, &d) < 0 && errno == EINTR)
+			;
+	}
 }
 
-/* publish - after a write: make its mtime second later than before (above) */
-static void
+/*
+ * publish - after a write, under the lock: make its mtime second later than
+ * before (above).  Returns 1 when we do not own the file, so the caller
+ * waits for the next second after unlocking (touch_late()).
+ */
+static int
 publish(struct map_db *m, time_t before)
 {
 	struct timespec ts[2] = {{0, UTIME_OMIT}, {before + 1, 0}};
 
 	if (m->id.st_mtim.tv_sec > before)
-		return;
-	if (futimens(m->lock_fd, ts) < 0) {
-		if (before > time(NULL))
-			return;
-		sleep_past(before);
-		ts[1].tv_nsec = UTIME_NOW;
-		(void)futimens(m->lock_fd, ts);
-	}
+		return 0;
+	if (futimens(m->lock_fd, ts) < 0)
+		return before <= time(NULL);	/* ahead of the clock: nothing to do */
 	if (fstat(m->lock_fd, &m->id) < 0)
 		m->broken = 1;
+	return 0;
+}
+
+/*
+ * touch_late - a writer that does not own the file, after unlocking: wait
+ * for the next second, then set the mtime to now under a shared lock, so
+ * Postfix's lookups never wait with us.  A write by someone else since
+ * ours leaves our identity stale and the next lock reopens the file.
+ */
+static void
+touch_late(struct map_db *m, time_t before)
+{
+	struct stat st;
+	int	ours;
+
+	sleep_past(before);
+	if (flock_retry(m->lock_fd, LOCK_SH) < 0) {
+		m->broken = 1;
+		return;
+	}
+	ours = !changed(m);
+	if (fstat(m->lock_fd, &st) == 0 && st.st_mtim.tv_sec <= before)
+		(void)futimens(m->lock_fd, NULL);	/* both now: write access will do */
+	if (ours && fstat(m->lock_fd, &m->id) < 0)
+		m->broken = 1;
+	(void)flock_retry(m->lock_fd, LOCK_UN);
 }
 
 /* map_unlock - after an operation: sync our writes, record identity, unlock */
@@ -414,7 +457,7 @@ map_unlock(struct map_db *m, int wrote, struct cerr *e)
 {
 	struct dbop op = {0};
 	time_t	before = m->id.st_mtim.tv_sec;
-	int	err, r = 0;
+	int	err, late = 0, r = 0;
 
 	if (m->batch || m->lock_fd < 0)
 		return 0;
@@ -429,8 +472,10 @@ map_unlock(struct map_db *m, int wrote, struct cerr *e)
 	if (wrote && fstat(m->lock_fd, &m->id) < 0)
 		m->broken = 1;
 	else if (wrote && r == 0)
-		publish(m, before);
+		late = publish(m, before);
 	(void)flock_retry(m->lock_fd, LOCK_UN);
+	if (late)
+		touch_late(m, before);
 	return r;
 }
 

@@ -30,8 +30,9 @@
  *	default is SMFIS_TEMPFAIL.
  * DIAGNOSTICS
  *	Notice: "QID: campaign=ID from=<orig> return=<rewritten> nrcpt=N
- *	tags=LIST" for every campaign message (LIST: the header names added,
- *	comma-separated, or "none").  Warnings for every tempfail and reject
+ *	[batch=BID] tags=LIST" for every campaign message (LIST: the header
+ *	names added, comma-separated, or "none"; batch= on a batch container;
+ *	tags= comes last, so a line cut short is seen as such).  Warnings for every tempfail and reject
  *	with the queue id and the reason; a queue id longer than CM_QID_MAX
  *	(64) bytes is itself a tempfail, logged with its first 16 bytes.
  * SEE ALSO
@@ -74,6 +75,7 @@ struct cm_msg {
 	long long size;			/* SIZE= of MAIL FROM, or -1 */
 	int	batch;			/* X-Campaign-Batch fields seen */
 	int	batch_bad;		/* ... with a bad value */
+	char	batch_id[BATCH_ID_MAX + 1];	/* ... its value, when good */
 	int	multipart;		/* Content-Type: multipart/mixed; boundary= */
 	const char *fault;		/* internal error seen, or NULL */
 };
@@ -247,7 +249,7 @@ note_campaign_id(struct cm_msg *m, const char *value)
 static void
 note_batch(struct cm_msg *m, const char *name, const char *value)
 {
-	char	id[BATCH_ID_MAX + 1], bd[BATCH_BOUNDARY_MAX + 1];
+	char	bd[BATCH_BOUNDARY_MAX + 1];
 	size_t	n;
 	const char *v;
 
@@ -256,9 +258,9 @@ note_batch(struct cm_msg *m, const char *name, const char *value)
 		m->batch++;
 		m->batch_bad |= n > BATCH_ID_MAX;
 		if (n <= BATCH_ID_MAX) {
-			memcpy(id, v, n);
-			id[n] = '\0';
-			m->batch_bad |= !batch_id_valid(id);
+			memcpy(m->batch_id, v, n);
+			m->batch_id[n] = '\0';
+			m->batch_bad |= !batch_id_valid(m->batch_id);
 		}
 	} else if (strcasecmp(name, "Content-Type") == 0) {
 		m->multipart = batch_content_type(value, bd, sizeof(bd), NULL) == 0;
@@ -441,7 +443,10 @@ log_notice(struct cm_eom *t)
 	nline_addr(&nl, "from", from);
 	nline_addr(&nl, "return", t->rp.data);
 	nline_num(&nl, "nrcpt", t->m->nrcpt);
-	nline_str(&nl, "tags", t->tags.len ? t->tags.data : "none");
+	/* a batch: campaignstat waits longer for its copies from here on */
+	if (t->m->batch == 1 && !t->m->batch_bad)
+		nline_str(&nl, "batch", t->m->batch_id);
+	nline_str(&nl, "tags", t->tags.len ? t->tags.data : "none");	/* last */
 	nline_emit(&nl);
 }
 

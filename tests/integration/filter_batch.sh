@@ -106,6 +106,8 @@ check "batch of 200: missing field named with its line" grep -qE \
 ids=$(grep -E "campaign-filter\[[0-9]+\]: $Q: campaign=spring-2026 batch=b000002 copies=" "$SB_LOG" |
 	sed 's/.* copies=//' | tr ',' '\n')
 check_eq "batch of 200: copies= lines name 199 distinct queue ids" "$(sort -u <<<"$ids" | grep -c .)" 199
+check_eq "batch of 200: 199 ids on 2 copies= lines (100 a line, no first-copy line)" \
+	"$(grep -cE "campaign-filter\[[0-9]+\]: $Q: campaign=spring-2026 batch=b000002 copies=" "$SB_LOG")" 2
 # every copy: its own To:, merge value, VERP return path, token, Message-ID
 wrong=0 tokbad=0 mids=
 for ((i = 1001; i <= 1200; i++)); do
@@ -172,7 +174,7 @@ sed -i 's/^Content-Type: multipart\/mixed;.*/Content-Type: text\/plain\r/' "$B"
 refused "container not multipart" "$B" '550 5.6.0 malformed campaign batch'
 check_eq "refused batches: nothing sent" "$(fl_rcpts_at_sink | grep -cE ' r20[45][0-9]@')" 0
 check "milter: batch tagged once, plain return path" sb_log_match \
-	"campaign-milter\[[0-9]+\]: $Q1: campaign=spring-2026 from=<sender@campaign.test> return=<bounces@bounce.campaign.test> nrcpt=1 tags=Precedence,Feedback-ID\$"
+	"campaign-milter\[[0-9]+\]: $Q1: campaign=spring-2026 from=<sender@campaign.test> return=<bounces@bounce.campaign.test> nrcpt=1 batch=b000001 tags=Precedence,Feedback-ID\$"
 
 # --- a listener without CHUNKING that defers one copy and refuses one -------------
 # reinject_to points at campaign-testsink (DATA only): r7010 is deferred the

@@ -102,6 +102,13 @@ check_eq "the delivery log holds exactly the outcome lines syslog-ng received" "
 check "the refusal is there" grep -qE 'postfix/smtpd\[[0-9]+\]: NOQUEUE: reject: RCPT from .*<blocked@sink.test>' "$DLOG"
 check "the deferral is there" grep -qE ': to=<x@defer.test>, .*status=deferred ' "$DLOG"
 check "the expiry is there" grep -qE 'postfix/qmgr\[[0-9]+\]: [0-9A-Za-z]+: from=<s@campaign.test>, status=expired, returned to sender' "$DLOG"
+# campaignstat on Postfix's real expiry (the catch-all log: qmgr's nrcpt= line says
+# how many recipients it returned): message-expired under the shipped rules
+check_eq "campaignstat: Postfix's expiry is message-expired (1 recipient)" \
+	"$("$CAMPAIGN_BUILD/campaignstat/campaignstat" --json \
+		--bounce-rules "$CAMPAIGN_SRC/postfix-conf/bounce-rules" "$SB_LOG" |
+		grep -oE '\{"category": "message-expired", "bounced": [0-9]+' | sort -u)" \
+	'{"category": "message-expired", "bounced": 1'
 check "the bounce is there" grep -qE ': to=<y@bounce.test>, .*dsn=5.1.1, status=bounced ' "$DLOG"
 check_eq "no other Postfix info kind in the delivery log" \
 	"$(grep -cE -- '(: connect from |: client=|: message-id=|: removed$|, size=[0-9]+, nrcpt=)' "$DLOG")" 0

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -497,6 +499,97 @@ test_publish(void)
 	map_db_close(m);
 }
 
+/* next_second - sleep until just after the clock's next second begins */
+static void
+next_second(void)
+{
+	struct timespec now, d = {0, 0};
+
+	(void)clock_gettime(CLOCK_REALTIME, &now);
+	d.tv_nsec = 1000000000L - now.tv_nsec;
+	(void)nanosleep(&d, NULL);
+	d.tv_nsec = 20000000L;	/* past the coarse clock files are stamped with */
+	(void)nanosleep(&d, NULL);
+}
+
+/* late_writer - child: one write as a user who does not own the table */
+static void
+late_writer(const char *name, const char *file, time_t before)
+{
+	struct cerr e;
+	struct map_db *m;
+
+	if (setgid(65534) < 0 || setuid(65534) < 0)
+		_exit(2);
+	cerr_clear(&e);
+	if ((m = map_db_open(name, MAP_RDWR, &e)) == NULL
+	    || map_db_update(m, "late@example.com", "REJECT", &e) < 0)
+		_exit(3);
+	map_db_close(m);
+	_exit(mtime_sec(file) > before ? 0 : 4);
+}
+
+/* seen_early - under a shared lock: the write is in, its second not moved */
+static int
+seen_early(int fd, const char *file, time_t before)
+{
+	int	r = 0;
+
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		return 0;
+	r = raw_get(file, "late@example.com", 17) >= 0 && mtime_sec(file) == before;
+	(void)flock(fd, LOCK_UN);
+	return r;
+}
+
+/*
+ * test_publish_not_owner - a writer that may not set the mtime waits for
+ * the next second and touches the file, and does its waiting unlocked:
+ * Postfix's lookups (a shared lock) see the write meanwhile.
+ */
+static void
+test_publish_not_owner(void)
+{
+	const struct timespec now[2] = {{0, UTIME_OMIT}, {0, UTIME_NOW}};
+	char	name[512], file[512];
+	struct cerr e;
+	struct map_db *m;
+	int	fd, i, status = -1, early = 0;
+	time_t	before;
+	pid_t	pid;
+
+	if (getuid() != 0) {
+		printf("# not root: the not-owner publish test is skipped\n");
+		return;
+	}
+	snprintf(name, sizeof(name), "hash:%s/late", dir);
+	snprintf(file, sizeof(file), "%s/late.db", dir);
+	cerr_clear(&e);
+	m = map_db_open(name, MAP_RDWR | MAP_CREATE, &e);
+	CHECK(m != NULL && map_db_update(m, "a@example.com", "OK", &e) == 0,
+	      "not owner: create: %s", e.msg);
+	map_db_close(m);
+	if (chmod(file, 0666) < 0 || chmod(dir, 0755) < 0
+	    || (fd = open(file, O_RDONLY)) < 0)
+		return;
+	next_second();
+	(void)utimensat(AT_FDCWD, file, now, 0);
+	before = mtime_sec(file);
+	if ((pid = fork()) == 0)
+		late_writer(name, file, before);
+	for (i = 0; pid > 0 && i < 5000 && waitpid(pid, &status, WNOHANG) == 0; i++) {
+		early += seen_early(fd, file, before);
+		usleep(1000);
+	}
+	if (pid > 0 && i == 5000)
+		(void)waitpid(pid, &status, 0);
+	close(fd);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "not owner: the "
+	      "write moved the mtime second on (child status %d)", status);
+	CHECK(early > 0, "not owner: lookups saw the write while the writer "
+	      "waited for the next second (%d times)", early);
+}
+
 int
 main(void)
 {
@@ -516,6 +609,7 @@ main(void)
 	test_suppress_lookup();
 	test_corrupt();
 	test_publish();
+	test_publish_not_owner();
 #ifndef __SANITIZE_ADDRESS__
 	test_garbage_pages();
 #else

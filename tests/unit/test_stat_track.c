@@ -42,6 +42,8 @@ struct scenario {
 #define T(s)	"2026-11-28T10:00:" s "+00:00 mx1 "
 #define MILTER(t, q, c, n) T(t) "campaign-milter[1]: " q ": campaign=" c \
 	" from=<news@example.com> return=<bounces+" c "@example.com> nrcpt=" n " tags=x"
+#define MILTERB(t, q, c, b) T(t) "campaign-milter[1]: " q ": campaign=" c \
+	" from=<news@example.com> return=<bounces+" c "@example.com> nrcpt=1 batch=" b " tags=x"
 #define FILTER(t, q, c, n, s, x, r) T(t) "campaign-filter[2]: " q ": campaign=" c \
 	" nrcpt=" n " sent=" s " suppressed=" x " size=100 requeued=" r " ms=1"
 #define QMGR(t, q, from, n) T(t) "postfix/qmgr[3]: " q ": from=<" from ">, size=100, nrcpt=" n " (queue active)"
@@ -252,6 +254,20 @@ static const struct scenario scen[] = {
 		COPIES("40.000000", "AAA1", "c1", "b000002", "BBB1,BBB2"),
 		BATCH("40.100000", "AAA1", "c1", "b000002", "2", "2", "0", "0")},
 	 {"c1: delivered=2 in_queue_messages=0", "(unknown): delivered=0"}, -1},
+	{"batch: the milter's batch= alone makes copies wait for a copies= line 40 s late", {
+		MILTERB("00.000000", "AAA1", "c1", "b000002"),
+		SMTP("00.500000", "BBB1", "u@d.example", "2.0.0", "sent"),
+		SMTP("01.000000", "BBB2", "v@d.example", "2.0.0", "sent"),
+		COPIES("40.000000", "AAA1", "c1", "b000002", "BBB1,BBB2"),
+		BATCH("40.100000", "AAA1", "c1", "b000002", "2", "2", "0", "0")},
+	 {"c1: recipients_injected=2 delivered=2 batches=1 in_queue_messages=0",
+	  "(unknown): delivered=0"}, -1},
+	{"batch: without batch= on the milter line a copy waits 5 s only", {
+		MILTER("00.000000", "AAA1", "c1", "1"),
+		SMTP("00.500000", "BBB1", "u@d.example", "2.0.0", "sent"),
+		COPIES("40.000000", "AAA1", "c1", "b000002", "BBB1"),
+		BATCH("40.100000", "AAA1", "c1", "b000002", "1", "1", "0", "0")},
+	 {"(unknown): delivered=1"}, -1},
 	{"both modes side by side: a batch campaign and a per-recipient one", {
 		MILTER("00.000000", "AAA1", "cb", "1"),
 		COPIES("00.100000", "AAA1", "cb", "b000001", "BBB1,BBB2"),
@@ -587,6 +603,40 @@ test_categories(void)
 	classify_free(cl);
 }
 
+/* test_expiry_category - Postfix's expiry (qmgr: "status=expired, returned
+ * to sender") is message-expired under the shipped rules, once for each
+ * recipient it returns */
+static void
+test_expiry_category(void)
+{
+	static const char *const lines[MAXL] = {
+		MILTER("00.000000", "AAA1", "x1", "3"),
+		FILTER("00.100000", "AAA1", "x1", "3", "3", "0", "BBB2"),
+		SMTP("01.000000", "BBB2", "u@d.example", "4.4.1", "deferred"),
+		SMTP("01.000000", "BBB2", "v@d.example", "4.4.1", "deferred"),
+		SMTP("01.000000", "BBB2", "w@d.example", "2.0.0", "sent"),
+		T("09.000000") "postfix/qmgr[3]: BBB2: from=<bounces+x1@example.com>, status=expired, returned to sender"};
+	struct cs_track tr;
+	struct cerr e;
+	struct classify *cl = classify_load(TOP_SRCDIR "/postfix-conf/bounce-rules", &e);
+	const struct cs_campaign *c;
+	struct cs_cent *ce;
+
+	CHECK(cl != NULL, "load the shipped bounce-rules: %s", cl ? "" : e.msg);
+	cs_track_init(&tr);
+	cs_pattern_init(&tr.pat, CS_PATTERN_DEFAULT, &e);
+	tr.rules = cl;
+	feed(&tr, lines, "expiry category");
+	cs_track_finish(&tr);
+	c = camp_named(&tr, "x1", 2);
+	CHECK(c && c->c.expired_rcpts == 2, "expiry: 2 recipients expired");
+	ce = c ? cs_cmap_get((struct cs_cmap *) &c->categories, "message-expired", 15) : NULL;
+	CHECK(ce && ce->v[CS_K_BOUNCED] == 2, "expiry: message-expired, returned %llu",
+	      ce ? (unsigned long long) ce->v[CS_K_BOUNCED] : 0ULL);
+	cs_track_free(&tr);
+	classify_free(cl);
+}
+
 /* test_complaint_flag - the providers' thresholds, exactly */
 static void
 test_complaint_flag(void)
@@ -781,6 +831,7 @@ main(void)
 	test_bounced();
 	test_bounced_rules();
 	test_categories();
+	test_expiry_category();
 	test_complaint_flag();
 	test_returns();
 	test_host_table_full();
