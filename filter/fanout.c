@@ -183,40 +183,28 @@ relog(struct fan *f)
 	log_ids(f);
 }
 
-/* log_bad - one line per bad record */
+/*
+ * log_record - one line per record that gets no copy: VERDICT "bad
+ * record" (KEY "reason") for a record the filter refuses, "rejected"
+ * (KEY "reply") for a copy the listener refused for good, the
+ * recipient's verdict as smtpd's "reject:" line is for a recipient
+ * refused before the queue (doc/DESIGN.md "Batches")
+ */
 static void
-log_bad(struct fan *f, unsigned long line, const char *addr, const char *why)
+log_record(struct fan *f, const char *verdict, unsigned long line,
+	   const char *addr, const char *key, const char *text)
 {
 	struct nline nl;
 
 	nline_init(&nl, f->in->qid);
 	nline_str(&nl, "batch", f->id);
-	nline_word(&nl, "bad record");
+	nline_word(&nl, verdict);
 	nline_num(&nl, "line", (long long)line);
 	if (addr)
 		nline_addr(&nl, "to", addr);
 	else
 		nline_str(&nl, "to", "-");
-	nline_str(&nl, "reason", why);
-	nline_emit(&nl);
-}
-
-/*
- * log_rejected - one line per copy the listener refused for good: the
- * recipient's verdict, as smtpd's "reject:" line is for a recipient
- * refused before the queue (doc/DESIGN.md "Batches")
- */
-static void
-log_rejected(struct fan *f, unsigned long line, const char *addr, const char *reply)
-{
-	struct nline nl;
-
-	nline_init(&nl, f->in->qid);
-	nline_str(&nl, "batch", f->id);
-	nline_word(&nl, "rejected");
-	nline_num(&nl, "line", (long long)line);
-	nline_addr(&nl, "to", addr);
-	nline_str(&nl, "reply", reply);
+	nline_str(&nl, key, text);
 	nline_emit(&nl);
 }
 
@@ -236,7 +224,7 @@ on_done(void *ctx, long idx, int code, const char *reply, const char *qid)
 		return -1;
 	if (code != 250) {	/* a 5xx: the recipient's verdict, no retry */
 		f->rejected++;
-		log_rejected(f, f->slot[idx % SLOTS].line, addr, reply);
+		log_record(f, "rejected", f->slot[idx % SLOTS].line, addr, "reply", reply);
 		return 0;
 	}
 	f->sent++;
@@ -263,7 +251,7 @@ record_bad(struct fan *f, long idx, unsigned long line, const char *addr,
 	   const char *why, struct cerr *e)
 {
 	f->bad++;
-	log_bad(f, line, addr, why);
+	log_record(f, "bad record", line, addr, "reason", why);
 	return progress_add(&f->pg, idx, PG_BAD, NULL, e);
 }
 
