@@ -55,6 +55,9 @@ else
 	fail "--providers applies" "$(tail -n 3 "$SB/setup.out")"
 fi
 check_eq "the table in effect is copied" "$(cmp "$P" "$C/campaign/providers" && echo same)" same
+# the sandbox relays through relayhost (smtp-sink): the clones bypass it
+check "relayhost: a note says the clones bypass it" \
+	grep -qF "note: relayhost is $(pf -h relayhost), but the provider transports deliver to each provider's MX hosts directly" "$SB/setup.out"
 
 # master.cf: one clone per provider
 check_eq "clone per provider" \
