@@ -2,11 +2,12 @@
  * NAME
  *	fuzz_provider - libFuzzer target: the provider table (lib/provider.c)
  *	and campaign-shaper's rules (shaper/srule.c)
- * SOURCES: shaper/srule.c
+ * SOURCES: shaper/srule.c shaper/action.c
  * DESCRIPTION
  *	The input is parsed twice: as a provider table, then as a rules
  *	file checked against that table; every lookup runs on the result and
- *	a few deferral texts are matched.  Every outcome is fine except a
+ *	a few deferral texts are matched; a matched rule is hit through all
+ *	its steps (actions_hit, actions_in_force).  Every outcome is fine except a
  *	crash, a leak or undefined behaviour.
  */
 #include <stdint.h>
@@ -24,8 +25,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	};
 	struct provider_table t = {0};
 	struct srules r = {0};
+	struct actions a = {0};
+	const struct srule *m;
 	struct buf errs;
 	size_t	i;
+	long	k;
 
 	buf_init(&errs, 1 << 20);
 	provider_parse(&t, (const char *)data, size, "fuzz", &errs);
@@ -38,8 +42,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (const char *)data, size);
 	for (i = 0; i < t.n; i++)
 		(void)provider_find(&t, t.v[i].name, strlen(t.v[i].name));
-	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		(void)srules_match(&r, t.n ? t.v[0].name : "x", texts[i]);
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		if ((m = srules_match(&r, t.n ? t.v[0].name : "x", texts[i])) == NULL)
+			continue;
+		for (k = 0; k < 4 * (m->escalate < 8 ? m->escalate : 8); k++) {
+			(void)actions_hit(&a, "x", m, 1000 + k * 1000000, 1000 + k * 1000000);
+			actions_in_force(&a, 1000 + k * 1000000);
+		}
+	}
+	actions_free(&a);
 	srules_free(&r);
 	provider_free(&t);
 	buf_free(&errs);

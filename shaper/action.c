@@ -5,9 +5,13 @@
  *	#include "shaper.h"
  * DESCRIPTION
  *	The state file holds one active action a line:
- *		PROVIDER KIND VALUE END
+ *		PROVIDER KIND VALUE END LINE STEP
  *	KIND concurrency, rate_delay or suspend; VALUE connections or
- *	seconds (0 for suspend); END the epoch second the action ends.  It
+ *	seconds (0 for suspend); END the epoch second the action ends; LINE
+ *	the rules file's line of the rule (0: none) and STEP the index of
+ *	its step in force (a line of four words, an older state, is read as
+ *	LINE 0).  The matches counted towards the next step are not kept:
+ *	after a restart they count from 0 again.  It
  *	is rewritten whole after every change: a temporary file beside it,
  *	fsync(2), rename(2), so a crash leaves the old or the new state,
  *	never half of one.
@@ -37,7 +41,8 @@ actions_add(struct actions *a, const char *provider, enum skind kind, long value
 
 	for (i = 0; i < a->n; i++) {
 		v = &a->v[i];
-		if (strcmp(v->provider, provider) == 0 && v->kind == kind && v->value == value) {
+		if (v->line == 0 && strcmp(v->provider, provider) == 0 && v->kind == kind
+		    && v->value == value) {
 			if (end > v->end)
 				v->end = end;
 			return 0;
@@ -51,7 +56,113 @@ actions_add(struct actions *a, const char *provider, enum skind kind, long value
 	v->kind = kind;
 	v->value = value;
 	v->end = end;
+	v->line = v->step = 0;
+	v->duration = v->hits = 0;
+	v->count_from = 0;
 	return 1;
+}
+
+/* find_rule - the action of rule line for provider, or NULL */
+static struct action *
+find_rule(struct actions *a, const char *provider, int line)
+{
+	size_t	i;
+
+	for (i = 0; i < a->n; i++)
+		if (a->v[i].line == line && strcmp(a->v[i].provider, provider) == 0)
+			return &a->v[i];
+	return NULL;
+}
+
+/* set_step - step k of rule r, ending at end, not yet in force */
+static void
+set_step(struct action *x, const struct srule *r, int k, time_t end)
+{
+	x->kind = r->step[k].kind;
+	x->value = r->step[k].value;
+	x->step = k;
+	x->end = end;
+	x->line = r->line;
+	x->duration = r->duration;
+	x->hits = 0;
+	x->count_from = 0;
+}
+
+int
+actions_hit(struct actions *a, const char *provider, const struct srule *r,
+	    time_t now, time_t line_time)
+{
+	struct action *x = find_rule(a, provider, r->line);
+
+	if (x == NULL) {
+		if ((x = realloc(a->v, (a->n + 1) * sizeof(*x))) == NULL)
+			return -1;
+		a->v = x;
+		x = &a->v[a->n++];
+		snprintf(x->provider, sizeof(x->provider), "%s", provider);
+		set_step(x, r, 0, now + r->duration);
+		return 1;
+	}
+	if (x->count_from != 0 && line_time >= x->count_from && x->step + 1 < r->nsteps
+	    && ++x->hits >= r->escalate) {
+		set_step(x, r, x->step + 1, now + r->duration);
+		return 2;
+	}
+	if (now + r->duration > x->end)
+		x->end = now + r->duration;
+	return 0;
+}
+
+void
+actions_in_force(struct actions *a, time_t now)
+{
+	size_t	i;
+
+	for (i = 0; i < a->n; i++)
+		if (a->v[i].line != 0 && a->v[i].count_from == 0)
+			a->v[i].count_from = now + a->v[i].duration / 10;
+}
+
+/* rule_at - the rule of that line, when it can hold x's step */
+static const struct srule *
+rule_at(const struct srules *r, const struct action *x)
+{
+	size_t	i;
+
+	for (i = 0; i < r->n; i++) {
+		const struct srule *y = &r->v[i];
+
+		if (y->line != x->line)
+			continue;
+		if ((strcmp(y->provider, "*") == 0 || strcmp(y->provider, x->provider) == 0)
+		    && x->step < y->nsteps && y->step[x->step].kind == x->kind
+		    && y->step[x->step].value == x->value)
+			return y;
+		return NULL;
+	}
+	return NULL;
+}
+
+void
+actions_link(struct actions *a, const struct srules *r, struct buf *warns)
+{
+	const struct srule *y;
+	size_t	i;
+
+	for (i = 0; i < a->n; i++) {
+		struct action *x = &a->v[i];
+
+		if (x->line == 0)
+			continue;
+		if ((y = rule_at(r, x)) != NULL) {
+			x->duration = y->duration;
+			continue;
+		}
+		buf_appendf(warns, "state: %s %s=%ld names rule line %d step %d, which the"
+		    " rules no longer have: it runs to its end without escalating\n",
+		    x->provider, skind_name(x->kind), x->value, x->line, x->step + 1);
+		x->line = 0;
+	}
 }
 
 size_t
@@ -104,10 +215,11 @@ write_all(int fd, const struct actions *a)
 	int	ok;
 
 	buf_init(&b, 16 * 1024 * 1024);
-	buf_puts(&b, "# campaign-shaper state: PROVIDER KIND VALUE END\n");
+	buf_puts(&b, "# campaign-shaper state: PROVIDER KIND VALUE END LINE STEP\n");
 	for (i = 0; i < a->n; i++)
-		buf_appendf(&b, "%s %s %ld %lld\n", a->v[i].provider,
-		    skind_name(a->v[i].kind), a->v[i].value, (long long)a->v[i].end);
+		buf_appendf(&b, "%s %s %ld %lld %d %d\n", a->v[i].provider,
+		    skind_name(a->v[i].kind), a->v[i].value, (long long)a->v[i].end,
+		    a->v[i].line, a->v[i].step);
 	ok = write(fd, b.data, b.len) == (ssize_t)b.len;
 	buf_free(&b);
 	return ok ? 0 : -1;
@@ -137,6 +249,31 @@ actions_save(const struct actions *a, const char *path, struct cerr *e)
 	return 0;
 }
 
+/* add_loaded - an action read from the state; linked to its rule later */
+static int
+add_loaded(struct actions *a, const char *prov, enum skind k, long value, time_t end,
+	   int line, int step)
+{
+	struct action *x;
+
+	if (line == 0)
+		return actions_add(a, prov, k, value, end) < 0 ? -1 : 0;
+	if (find_rule(a, prov, line) != NULL)
+		return -1;
+	if ((x = realloc(a->v, (a->n + 1) * sizeof(*x))) == NULL)
+		return -1;
+	a->v = x;
+	x = &a->v[a->n++];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->provider, sizeof(x->provider), "%s", prov);
+	x->kind = k;
+	x->value = value;
+	x->end = end;
+	x->line = line;
+	x->step = step;
+	return 0;
+}
+
 /* load_line - one state line into a; -1 when malformed */
 static int
 load_line(struct actions *a, const char *s, const struct provider_table *t)
@@ -144,15 +281,18 @@ load_line(struct actions *a, const char *s, const struct provider_table *t)
 	char	prov[PROVIDER_NAME_MAX + 2], kind[16];
 	long	value;
 	long long end;
-	int	k, used = 0;
+	int	k, used = 0, used6 = 0, line = 0, step = 0;
 
-	if (sscanf(s, "%33s %15s %ld %lld %n", prov, kind, &value, &end, &used) != 4
-	    || s[used] != 0 || !provider_name_ok(prov, strlen(prov))
-	    || provider_find(t, prov, strlen(prov)) == NULL || value < 0)
+	if (sscanf(s, "%33s %15s %ld %lld %n%d %d %n", prov, kind, &value, &end, &used,
+	    &line, &step, &used6) >= 4 && used6 > 0)
+		used = used6;
+	if (used == 0 || s[used] != 0 || !provider_name_ok(prov, strlen(prov))
+	    || provider_find(t, prov, strlen(prov)) == NULL || value < 0 || line < 0
+	    || step < 0 || step >= SRULE_STEPS_MAX)
 		return -1;
 	for (k = SK_CONCURRENCY; k <= SK_SUSPEND; k++)
 		if (strcmp(kind, skind_name(k)) == 0)
-			return actions_add(a, prov, k, value, (time_t)end) < 0 ? -1 : 0;
+			return add_loaded(a, prov, k, value, (time_t)end, line, step);
 	return -1;
 }
 

@@ -16,10 +16,13 @@
  *	postfix/campaign-NAME), else the recipient's domain in the table's
  *	domains=, else the relay host under a table's mx= suffix.  The
  *	first rule of RULES for that provider (or "*") whose expression
- *	matches the deferral text starts an action for its duration (or
- *	moves the end of the same action later): a lower
+ *	matches the deferral text starts the rule's first action for its
+ *	duration (or moves the end of the rule's action later): a lower
  *	_destination_concurrency_limit, a higher _destination_rate_delay,
- *	or the transport in defer_transports.  Changes reach Postfix
+ *	or the transport in defer_transports.  A rule with several actions
+ *	escalates: once its step is in force (Postfix told, and a tenth of
+ *	the duration passed), its escalate-th further match replaces the
+ *	step by the next one, for the duration again (actions_hit).  Changes reach Postfix
  *	through pfconf.c (postconf -e, postfix reload) at most once per
  *	reload interval (-i, default 60 s): actions started meanwhile go in
  *	the same reload.  When an action ends, the provider's values are
@@ -34,7 +37,7 @@
  *	(the rules are read at start only: restart to change them).
  * DIAGNOSTICS
  *	One notice line per event (facility mail; stderr with -f):
- *	  shape: provider=NAME action=KIND value=V duration=SECS until=TIME
+ *	  shape: provider=NAME action=KIND value=V step=K/N duration=SECS until=TIME
  *	    rule=FILE:LINE qid=QID to=<rcpt> reason="deferral text"
  *	  restore: provider=NAME action=KIND value=V
  *	  reload: changed=N actions=N
@@ -151,6 +154,24 @@ load_config(struct shaper *sh)
 	return bad ? EX_CONFIG : 0;
 }
 
+/* print_rule - "rule FILE:LINE PROV ACTION[,ACTION...] [escalate=N] for Ds" */
+static void
+print_rule(const char *file, const struct srule *r)
+{
+	int	k;
+
+	printf("rule %s:%d %s ", file, r->line, r->provider);
+	for (k = 0; k < r->nsteps; k++)
+		if (r->step[k].kind == SK_SUSPEND)
+			printf("%ssuspend", k ? "," : "");
+		else
+			printf("%s%s=%ld%s", k ? "," : "", skind_name(r->step[k].kind),
+			    r->step[k].value, r->step[k].kind == SK_RATE_DELAY ? "s" : "");
+	if (r->nsteps > 1)
+		printf(" escalate=%ld", r->escalate);
+	printf(" for %lds\n", r->duration);
+}
+
 static void
 print_config(const struct shaper *sh)
 {
@@ -162,9 +183,7 @@ print_config(const struct shaper *sh)
 		    sh->t.v[i].connections, sh->t.v[i].rate_delay, sh->t.v[i].ndomains,
 		    sh->t.v[i].nmx);
 	for (i = 0; i < sh->r.n; i++)
-		printf("rule %s:%d %s %s=%ld for %lds\n", sh->o->rules, sh->r.v[i].line,
-		    sh->r.v[i].provider, skind_name(sh->r.v[i].kind), sh->r.v[i].value,
-		    sh->r.v[i].duration);
+		print_rule(sh->o->rules, &sh->r.v[i]);
 }
 
 /* apply - pf_apply, and the reload line when something changed */
@@ -219,22 +238,24 @@ log_end(const struct action *x, void *arg)
 	nline_emit(&nl);
 }
 
-/* log_start - the notice line of an action that started */
+/* log_start - the notice line of an action that started (step k) */
 static void
-log_start(const struct shaper *sh, const char *prov, const struct srule *r,
+log_start(const struct shaper *sh, const char *prov, const struct srule *r, int k,
 	  const struct cs_event *ev, time_t end)
 {
 	struct nline nl;
 	struct tm tm;
-	char	until[32], where[4200], to[1001];
+	char	until[32], where[4200], to[1001], step[32];
 
 	gmtime_r(&end, &tm);
 	strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(where, sizeof(where), "%s:%d", sh->o->rules, r->line);
+	snprintf(step, sizeof(step), "%d/%d", k + 1, r->nsteps);
 	nline_init(&nl, "shape");
 	nline_str(&nl, "provider", prov);
-	nline_str(&nl, "action", skind_name(r->kind));
-	nline_num(&nl, "value", r->value);
+	nline_str(&nl, "action", skind_name(r->step[k].kind));
+	nline_num(&nl, "value", r->step[k].value);
+	nline_str(&nl, "step", step);
 	nline_num(&nl, "duration", r->duration);
 	nline_str(&nl, "until", until);
 	nline_str(&nl, "rule", where);
@@ -245,7 +266,19 @@ log_start(const struct shaper *sh, const char *prov, const struct srule *r,
 	nline_emit(&nl);
 }
 
-/* deferral - one status=deferred line: start or extend an action */
+/* step_of - the step of rule r in force for provider (after actions_hit) */
+static int
+step_of(const struct actions *a, const char *provider, const struct srule *r)
+{
+	size_t	i;
+
+	for (i = 0; i < a->n; i++)
+		if (a->v[i].line == r->line && strcmp(a->v[i].provider, provider) == 0)
+			return a->v[i].step;
+	return 0;
+}
+
+/* deferral - one status=deferred line: start, extend or escalate an action */
 static void
 deferral(struct shaper *sh, const struct cs_line *l, const struct cs_event *ev)
 {
@@ -264,13 +297,14 @@ deferral(struct shaper *sh, const struct cs_line *l, const struct cs_event *ev)
 	if ((r = srules_match(&sh->r, p->name, text)) == NULL)
 		return;
 	end = time(NULL) + r->duration;
-	if ((got = actions_add(&sh->a, p->name, r->kind, r->value, end)) < 0) {
+	got = actions_hit(&sh->a, p->name, r, end - r->duration, (time_t)(l->t / 1000000));
+	if (got < 0) {
 		clog_warnx("out of memory: action for %s not taken", p->name);
 		return;
 	}
 	sh->state_dirty = 1;
-	if (got == 1) {
-		log_start(sh, p->name, r, ev, end);
+	if (got > 0) {
+		log_start(sh, p->name, r, step_of(&sh->a, p->name, r), ev, end);
 		sh->dirty = 1;
 	}
 }
@@ -327,8 +361,10 @@ tick(struct shaper *sh)
 		save_state(sh);
 	if (sh->dirty && now - sh->last_apply >= sh->o->interval) {
 		sh->last_apply = now;
-		if (apply(sh, &sh->a) == 0)
+		if (apply(sh, &sh->a) == 0) {
 			sh->dirty = 0;
+			actions_in_force(&sh->a, now);
+		}
 	}
 }
 
@@ -356,6 +392,7 @@ run_loop(struct shaper *sh)
 	sh->start_us = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	buf_init(&warns, 64 * 1024);
 	actions_load(&sh->a, sh->o->state, &sh->t, &warns);
+	actions_link(&sh->a, &sh->r, &warns);
 	if (warns.len)
 		clog_warnx("%s", buf_cstr(&warns));
 	buf_free(&warns);

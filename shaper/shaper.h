@@ -5,7 +5,8 @@
  *	#include "shaper.h"
  * DESCRIPTION
  *	campaign-shaper.c	options, the follow loop, signals, exit status
- *	srule.c			the rules file: "PROVIDER|* /REGEX/ ACTION DURATION"
+ *	srule.c			the rules file: "PROVIDER|* /REGEX/ [escalate=N]
+ *				ACTION[,ACTION...] DURATION"
  *	action.c		the active actions, what they make of the table's
  *				values, and the state file
  *	pfconf.c		Postfix: read and write main.cf with postconf(1),
@@ -16,18 +17,35 @@
  *	per malformed rule to errs and return the number of problems (a rule
  *	naming a provider the table lacks is one).  srules_match() returns
  *	the first rule for that provider (or "*") whose expression matches
- *	text, or NULL.
+ *	text, or NULL.  A rule holds one to SRULE_STEPS_MAX steps (its
+ *	actions in order) and escalate, the matches that take it to the next.
  *
  *	actions_add() starts an action or, when the same provider, kind and
  *	value is active, moves its end later: 1 started, 0 extended, -1 out
  *	of memory.  actions_expire() removes every action whose end is not
- *	after now, calling done() for each.  action_effect() gives a
+ *	after now, calling done() for each.  actions_hit() is a deferral
+ *	that rule r matched for provider at now (the log line's time
+ *	line_time): without an action of that rule for the provider, it
+ *	starts the rule's first step (1); while the step is in force and
+ *	counting (see actions_in_force) and the rule has a next step, the
+ *	escalate-th such match replaces the step by the next one, with a
+ *	new end and its count at 0 (2); otherwise it moves the end to now
+ *	plus the duration when later (0); -1 out of memory.
+ *	actions_in_force() marks every rule action not yet in force as in
+ *	force from now (Postfix has just been told): its matches count from
+ *	a tenth of its duration later, once the provider's own window and
+ *	the messages in flight at the reload have passed.  actions_link()
+ *	ties the actions read from the state to the rule and step they name
+ *	(same line, provider and action); one that no longer fits keeps
+ *	running to its end without escalating, with a warning in warns.
+ *	action_effect() gives a
  *	provider's values: the table's, the lowest active concurrency, the
  *	highest active rate delay, suspended when any suspension is active.
  *	actions_save() writes the state file atomically (a temporary file,
  *	fsync, rename); actions_load() reads it (a missing file is empty),
  *	skipping with a warning in warns a line that is malformed or names a
- *	provider the table lacks.
+ *	provider the table lacks; a line may lack the rule's LINE and STEP
+ *	(the state of an older version).
  *
  *	pf_apply() makes Postfix's main.cf (config directory dir) say what
  *	the table and the actions say for every provider's transport
@@ -57,15 +75,24 @@
 #define SRULES_FILE_MAX		(4 * 1024 * 1024)
 #define SRULE_DURATION_MAX	(7 * 86400L)
 #define SRULE_TEXT_MAX		2048	/* deferral text matched */
+#define SRULE_STEPS_MAX		4	/* actions of one rule */
+#define SRULE_ESCALATE_DEFAULT	10	/* matches that take the next step */
+#define SRULE_ESCALATE_MAX	100000
 
 enum skind { SK_CONCURRENCY, SK_RATE_DELAY, SK_SUSPEND };
+
+struct sstep {
+	enum skind kind;
+	long	value;			/* connections, or seconds of rate delay */
+};
 
 struct srule {
 	char	provider[PROVIDER_NAME_MAX + 1];	/* "*": any */
 	regex_t	re;
-	enum skind kind;
-	long	value;			/* connections, or seconds of rate delay */
-	long	duration;		/* seconds */
+	struct sstep step[SRULE_STEPS_MAX];
+	int	nsteps;
+	long	escalate;		/* matches in force that take the next step */
+	long	duration;		/* seconds, of each step */
 	int	line;
 };
 
@@ -88,6 +115,11 @@ struct action {
 	enum skind kind;
 	long	value;
 	time_t	end;
+	int	line;			/* the rule's line; 0: none (no escalation) */
+	int	step;			/* index of the rule's step in force */
+	long	duration;		/* the rule's, for the counting delay */
+	long	hits;			/* counted matches of this step */
+	time_t	count_from;		/* 0: Postfix not yet told */
 };
 
 struct actions {
@@ -103,6 +135,10 @@ struct effect {
 
 int	actions_add(struct actions *a, const char *provider, enum skind kind,
 		    long value, time_t end);
+int	actions_hit(struct actions *a, const char *provider, const struct srule *r,
+		    time_t now, time_t line_time);
+void	actions_in_force(struct actions *a, time_t now);
+void	actions_link(struct actions *a, const struct srules *r, struct buf *warns);
 size_t	actions_expire(struct actions *a, time_t now,
 		       void (*done)(const struct action *, void *), void *arg);
 void	action_effect(const struct actions *a, const struct provider *p,

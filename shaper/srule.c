@@ -2,8 +2,8 @@
  * NAME
  *	srule - campaign-shaper's rules file (see shaper.h)
  * SYNOPSIS
- *	PROVIDER /REGEX/ ACTION DURATION
- *	*        /REGEX/ ACTION DURATION
+ *	PROVIDER /REGEX/ [escalate=N] ACTION[,ACTION...] DURATION
+ *	*        /REGEX/ [escalate=N] ACTION[,ACTION...] DURATION
  * DESCRIPTION
  *	One rule a line; '#' at the start of a line (after blanks) makes a
  *	comment.  PROVIDER names a line of the provider table, or "*" for
@@ -12,9 +12,13 @@
  *	deferral text (the parenthesised text of Postfix's status=deferred
  *	line: "host mx.example[192.0.2.1] said: 421 4.7.28 ... (in reply to
  *	RCPT TO command)"); it may hold slashes itself, since the line ends
- *	with exactly two more words.  ACTION is concurrency=N (1..1000),
- *	rate_delay=DURATION (up to 1d) or suspend; DURATION, how long the
- *	action lasts, is a number with s, m, h or d (1s to 7d).  Regular
+ *	with two more words (three with escalate=N).  ACTION is
+ *	concurrency=N (1..1000), rate_delay=DURATION (up to 1d) or suspend;
+ *	up to SRULE_STEPS_MAX of them, comma-separated, are the rule's steps
+ *	in order, and escalate=N (1..100000, default
+ *	SRULE_ESCALATE_DEFAULT; only with two steps or more) the matches
+ *	that take the next one (shaper.h, actions_hit).  DURATION, how long
+ *	each step lasts, is a number with s, m, h or d (1s to 7d).  Regular
  *	expressions pass lib/classify.c's cost checks.
  * DIAGNOSTICS
  *	"name:line: problem" lines in the caller's buffer.
@@ -52,9 +56,11 @@ last_word(char *s, size_t *n)
 	return s + i;
 }
 
+#define SYNTAX "expected PROVIDER /REGEX/ [escalate=N] ACTION[,ACTION...] DURATION"
+
 /* parse_action - "concurrency=N", "rate_delay=D" or "suspend" */
 static int
-parse_action(const char *w, struct srule *r, struct cerr *e)
+parse_action(const char *w, struct sstep *r, struct cerr *e)
 {
 	char   *end;
 
@@ -81,6 +87,42 @@ parse_action(const char *w, struct srule *r, struct cerr *e)
 	return cerr_set(e, "unknown action \"%.40s\" (concurrency=N, rate_delay=D, suspend)", w);
 }
 
+/* parse_steps - "ACTION[,ACTION...]" into r's steps */
+static int
+parse_steps(char *w, struct srule *r, struct cerr *e)
+{
+	char   *comma;
+
+	for (r->nsteps = 0;; w = comma + 1) {
+		if (r->nsteps == SRULE_STEPS_MAX)
+			return cerr_set(e, "more than %d actions in one rule", SRULE_STEPS_MAX);
+		if ((comma = strchr(w, ',')) != NULL)
+			*comma = 0;
+		if (parse_action(w, &r->step[r->nsteps++], e) < 0)
+			return -1;
+		if (comma == NULL)
+			return 0;
+	}
+}
+
+/* parse_escalate - the optional "escalate=N" before the actions */
+static int
+parse_escalate(const char *w, struct srule *r, struct cerr *e)
+{
+	char   *end;
+
+	if (strncmp(w, "escalate=", 9) != 0)
+		return cerr_set(e, SYNTAX);
+	errno = 0;
+	r->escalate = strtol(w + 9, &end, 10);
+	if (!(w[9] >= '0' && w[9] <= '9') || errno || *end || r->escalate < 1
+	    || r->escalate > SRULE_ESCALATE_MAX)
+		return cerr_set(e, "escalate= needs a number from 1 to %d", SRULE_ESCALATE_MAX);
+	if (r->nsteps < 2)
+		return cerr_set(e, "escalate= needs two actions or more (ACTION,ACTION)");
+	return 0;
+}
+
 /* parse_head - "PROVIDER /REGEX/" (s trimmed, n bytes) into r */
 static int
 parse_head(char *s, size_t n, const struct provider_table *t, struct srule *r,
@@ -98,7 +140,7 @@ parse_head(char *s, size_t n, const struct provider_table *t, struct srule *r,
 	while (i < n && (s[i] == ' ' || s[i] == '\t'))
 		i++;
 	if (i + 2 >= n || s[i] != '/' || s[n - 1] != '/')
-		return cerr_set(e, "expected PROVIDER /REGEX/ ACTION DURATION");
+		return cerr_set(e, SYNTAX);
 	s[n - 1] = 0;
 	return classify_regcomp(&r->re, s + i + 1, e);
 }
@@ -111,11 +153,16 @@ parse_rule(char *s, size_t n, const struct provider_table *t, struct srule *r,
 	char   *dur = last_word(s, &n), *act = last_word(s, &n);
 
 	if (n == 0 || *act == 0)
-		return cerr_set(e, "expected PROVIDER /REGEX/ ACTION DURATION");
+		return cerr_set(e, SYNTAX);
 	if (provider_duration(dur, SRULE_DURATION_MAX, &r->duration) < 0 || r->duration == 0)
 		return cerr_set(e, "bad duration \"%.40s\" (1s to 7d)", dur);
-	if (parse_action(act, r, e) < 0)
+	if (parse_steps(act, r, e) < 0)
 		return -1;
+	r->escalate = SRULE_ESCALATE_DEFAULT;
+	if (s[n - 1] != '/' && parse_escalate(last_word(s, &n), r, e) < 0)
+		return -1;
+	if (n == 0)
+		return cerr_set(e, SYNTAX);
 	return parse_head(s, n, t, r, e);
 }
 

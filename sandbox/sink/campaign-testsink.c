@@ -36,7 +36,12 @@
  *	match ("*@yahoo.test for 30 421 4.7.0 [TSS04] deferred"); other
  *	matches go on to the next rules.  PATTERN may be a comma-separated
  *	list.  After a 421 reply the sink closes the session, as a real
- *	server does.
+ *	server does.  "PATTERN delay MS" plays a provider's time per
+ *	transaction: a command that meets it (at its stage; a recipient by
+ *	default) has its reply, and every reply queued after it, held for
+ *	MS milliseconds (1 to 60000) while other sessions go on; the
+ *	search goes on to the next rules for the reply itself
+ *	("*@gmail.test delay 200" before gmail.test's rate rule).
  *
  *	-d DIR: every message accepted at the end of DATA is written to
  *	DIR/msg.SEQ (written to a temporary name, then renamed, so a listing
@@ -119,6 +124,7 @@ struct conn {
 	char	mail_params[ADDR_MAX];
 	char  **rcpt;			/* accepted recipients */
 	int	nrcpt;
+	long long hold_ms;		/* replies wait until then ("delay") */
 };
 
 struct counters {
@@ -159,6 +165,7 @@ static void usage(FILE *fp)
 	    "             [rcpt:|mail:|data:] PATTERN first N REPLY1 then REPLY2\n"
 	    "             [rcpt:|mail:|data:] PATTERN rate N/SECS REPLY\n"
 	    "             [rcpt:|mail:|data:] PATTERN for SECS REPLY\n"
+	    "             [rcpt:|mail:|data:] PATTERN delay MS\n"
 	    "PATTERN: fnmatch when it has * ? [, else a substring; case ignored.\n"
 	    "-d DIR: accepted messages (DIR/msg.SEQ); -l LOG: one line per recipient\n"
 	    "outcome; -c COUNTFILE: counters (SIGUSR1: also to stderr).\n");
@@ -322,6 +329,24 @@ static int path_arg(const char *arg, char *addr, char *params)
 	return 0;
 }
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* hold - a "delay" rule for addr at that stage holds the replies */
+static void hold(struct conn *c, enum stage stage, const char *addr)
+{
+	long	ms = rules_delay(&rules, stage, addr);
+	long long until = ms ? mono_ms() + ms : 0;
+
+	if (until > c->hold_ms)
+		c->hold_ms = until;
+}
+
 /* close_on_421 - a 421 reply ends the session (RFC 5321 4.2.2) */
 static void close_on_421(struct conn *c, const char *r)
 {
@@ -357,6 +382,7 @@ static void cmd_mail(struct conn *c, const char *arg)
 		reply(c, "501 5.5.4 Syntax: MAIL FROM:<address>");
 		return;
 	}
+	hold(c, STAGE_MAIL, c->from[0] ? c->from : "<>");
 	r = rules_answer(&rules, &attempts, STAGE_MAIL, c->from[0] ? c->from : "<>");
 	if (r == NULL)
 		r = "250 2.1.0 Ok";
@@ -385,6 +411,7 @@ static void cmd_rcpt(struct conn *c, const char *arg)
 		return;
 	}
 	n = attempts_bump(&attempts, 'r', addr);
+	hold(c, STAGE_RCPT, addr);
 	r = rules_answer(&rules, &attempts, STAGE_RCPT, addr);
 	if (r == NULL)
 		r = "250 2.1.5 Ok";
@@ -425,8 +452,10 @@ static const char *data_answer(struct conn *c)
 
 	if (c->msg_too_big)
 		return "552 5.3.4 Error: message too big";
-	for (int i = 0; i < c->nrcpt && r == NULL; i++)
+	for (int i = 0; i < c->nrcpt && r == NULL; i++) {
+		hold(c, STAGE_DATA, c->rcpt[i]);
 		r = rules_answer(&rules, &attempts, STAGE_DATA, c->rcpt[i]);
+	}
 	return r;
 }
 
@@ -606,6 +635,9 @@ static int conn_write(struct conn *c)
 {
 	ssize_t n;
 
+	if (c->hold_ms > 0 && mono_ms() < c->hold_ms)
+		return 0;
+	c->hold_ms = 0;
 	if (c->out.len > 0) {
 		n = write(c->fd, c->out.data, c->out.len);
 		if (n < 0)
@@ -667,8 +699,13 @@ static void expire(struct conn *c, time_t now)
 	}
 }
 
-static void build_pollset(struct server *s)
+/* build_pollset - the descriptors to watch; the poll timeout in ms (a
+ * session whose replies are held wakes the loop when they are due) */
+static int build_pollset(struct server *s)
 {
+	long long now = mono_ms();
+	int	timeout = 1000;
+
 	s->pfd[0].fd = s->nconn < opt.maxconn ? s->lfd : -1;
 	s->pfd[0].events = POLLIN;
 	for (int i = 0; i < s->nconn; i++) {
@@ -678,9 +715,12 @@ static void build_pollset(struct server *s)
 		s->pfd[i + 1].events = 0;
 		if (c->state != S_CLOSING && c->out.len < OUT_MAX / 2)
 			s->pfd[i + 1].events |= POLLIN;
-		if (c->out.len > 0)
+		if (c->hold_ms > now && c->hold_ms - now < timeout)
+			timeout = (int) (c->hold_ms - now);
+		if (c->out.len > 0 && c->hold_ms <= now)
 			s->pfd[i + 1].events |= POLLOUT;
 	}
+	return timeout;
 }
 
 /* serve_conns - I/O for the sessions that poll reported; drop ended ones.
@@ -742,8 +782,9 @@ static int serve(int lfd)
 	if (s.conns == NULL || s.pfd == NULL)
 		return EX_OSERR_;
 	while (!got_stop) {
-		build_pollset(&s);
-		if (poll(s.pfd, s.nconn + 1, 1000) < 0 && errno != EINTR)
+		int	timeout = build_pollset(&s);
+
+		if (poll(s.pfd, s.nconn + 1, timeout) < 0 && errno != EINTR)
 			return EX_OSERR_;
 		if (got_usr1) {
 			got_usr1 = 0;

@@ -6,7 +6,8 @@
  * DESCRIPTION
  *	A rules line is "[STAGE] PATTERN REPLY", "[STAGE] PATTERN first N
  *	REPLY1 then REPLY2", "[STAGE] PATTERN rate N/SECS REPLY" or
- *	"[STAGE] PATTERN for SECS REPLY" (campaign-testsink.c describes the
+ *	"[STAGE] PATTERN for SECS REPLY" or "[STAGE] PATTERN delay MS"
+ *	(campaign-testsink.c describes the
  *	meaning); PATTERN may be a comma-separated list.
  *	Lines are bounded by what buf_getline() accepts (8 KB).
  * SEE ALSO
@@ -115,6 +116,20 @@ parse_timed(char *rest, struct rule *rule, const char **why)
 	return 0;
 }
 
+/* parse_delay - "MS" after "delay ": 1 to 60000 milliseconds, nothing more */
+static int
+parse_delay(char *rest, struct rule *rule, const char **why)
+{
+	char   *end;
+
+	errno = 0;
+	rule->delay_ms = strtol(rest, &end, 10);
+	if (errno || end == rest || *end || rule->delay_ms < 1 || rule->delay_ms > 60000)
+		return (*why = "\"delay\" needs MS from 1 to 60000 and nothing after"), -1;
+	rule->reply1 = end;		/* "": a delay rule has no reply */
+	return 0;
+}
+
 /* parse_rule - one non-blank line into rule (strings point into line) */
 static int parse_rule(char *line, struct rule *rule, const char **why)
 {
@@ -136,7 +151,10 @@ static int parse_rule(char *line, struct rule *rule, const char **why)
 	rule->for_time = 0;
 	rule->t0_ms = -1;
 	rule->seen = 0;
+	rule->delay_ms = 0;
 	rule->reply2 = NULL;
+	if (strncasecmp(rest, "delay ", 6) == 0)
+		return parse_delay(trim(rest + 6), rule, why);
 	if (strncasecmp(rest, "first ", 6) == 0) {
 		rest += 6;
 		if (parse_first(trim(rest), rule, why) < 0)
@@ -241,7 +259,10 @@ void	rules_print(const struct rules *r, FILE *fp)
 	for (int i = 0; i < r->n; i++) {
 		const struct rule *x = &r->v[i];
 
-		if (x->first_n)
+		if (x->delay_ms)
+			fprintf(fp, "%s %s delay %ld\n", stage_name[x->stage], x->pattern,
+				x->delay_ms);
+		else if (x->first_n)
 			fprintf(fp, "%s %s first %lu %s then %s\n", stage_name[x->stage],
 				x->pattern, x->first_n, x->reply1, x->reply2);
 		else if (x->rate_n)
@@ -316,7 +337,7 @@ const char *rules_answer_at(struct rules *r, struct attempts *a,
 	for (int i = 0; i < r->n; i++) {
 		struct rule *x = &r->v[i];
 
-		if (x->stage != stage || !matches(x, addr))
+		if (x->stage != stage || x->delay_ms || !matches(x, addr))
 			continue;
 		if (x->rate_n || x->for_time) {
 			if (timed_hit(x, now_ms))
@@ -330,6 +351,14 @@ const char *rules_answer_at(struct rules *r, struct attempts *a,
 		return n <= x->first_n ? x->reply1 : x->reply2;
 	}
 	return NULL;
+}
+
+long rules_delay(const struct rules *r, enum stage stage, const char *addr)
+{
+	for (int i = 0; i < r->n; i++)
+		if (r->v[i].stage == stage && r->v[i].delay_ms && matches(&r->v[i], addr))
+			return r->v[i].delay_ms;
+	return 0;
 }
 
 /* --- attempt counters ---------------------------------------------------- */

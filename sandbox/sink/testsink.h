@@ -23,7 +23,10 @@
  *	on to the next rules; a "for SECS" rule answers REPLY during SECS
  *	seconds from its first match, then lets everything go on.  Their
  *	counts and clocks are the rule's, shared by every address it
- *	matches (a provider's domains, say).  rules_answer_at() is
+ *	matches (a provider's domains, say).  A "delay MS" rule answers
+ *	nothing itself (rules_answer() passes it by): rules_delay() returns
+ *	the MS of the first delay rule of that stage matching addr, 0 when
+ *	none does, and the caller holds its reply that long.  rules_answer_at() is
  *	rules_answer() at a given time (milliseconds of a monotonic clock).
  *	attempts_bump() adds one to the counter of (kind, addr) and returns
  *	it; attempts_get() returns it (0 for an address never seen).
@@ -50,6 +53,7 @@ struct rule {
 	int	for_time;		/* "for SECS" */
 	long long t0_ms;		/* window start, or first match; -1 none */
 	unsigned long seen;		/* matches in the window */
+	long	delay_ms;		/* "delay MS": 0 when not */
 };
 
 struct rules {
@@ -74,6 +78,7 @@ struct attempts {
 int	rules_load(struct rules *r, const char *path, FILE *errfp);
 int	rules_parse_line(struct rules *r, const char *line, char *why, size_t whylen);
 void	rules_print(const struct rules *r, FILE *fp);
+long	rules_delay(const struct rules *r, enum stage stage, const char *addr);
 const char *rules_answer(struct rules *r, struct attempts *a,
 			 enum stage stage, const char *addr);
 const char *rules_answer_at(struct rules *r, struct attempts *a,

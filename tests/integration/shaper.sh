@@ -10,7 +10,7 @@
 #	campaign-yahoo (syslog_name postfix/campaign-NAME) routed by
 #	transport_maps to campaign-testsink, which plays the providers:
 #	gmail.test and googlemail.test answer 421 4.7.28 past 3 recipients an
-#	hour, yahoo.test answers 421 4.7.0 [TSS04].  A table and rules of the
+#	hour, yahoo.test answers 421 4.7.0 [TSS04], outlook.test 451 4.7.650.  A table and rules of the
 #	test's own:
 #	  google /4\.7\.28/ concurrency=2 30s,  yahoo /\[TSS04\]/ suspend 6s.
 #	Checks: the systemd unit passes systemd-analyze verify (exposure SAFE
@@ -23,7 +23,14 @@
 #	come back; after new deferrals SIGTERM writes the table's values
 #	back and keeps the state; a restart applies the action still
 #	running from the state; after kill -9, --restore writes the
-#	table's values back.
+#	table's values back.  Escalation: outlook.test answers 451 4.7.650
+#	past 1 recipient an hour, and the rule
+#	  microsoft /4\.7\.650/ escalate=2 concurrency=2,rate_delay=1s,suspend 60s
+#	takes its three steps in turn (each in main.cf, its shape: line
+#	step=K/3, the state naming the rule's line and the step); SIGTERM
+#	while suspended gives every value back and keeps step 3 in the
+#	state; a restart suspends again; a second SIGTERM leaves nothing
+#	suspended.
 . "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 SHAPER=$CAMPAIGN_BUILD/shaper/campaign-shaper
 
@@ -62,7 +69,8 @@ cat > "$W/rules" <<'EOF'
 google /4\.7\.28/       concurrency=2 30s
 yahoo  /\[TSS04\]/      suspend       6s
 EOF
-printf 'google /x/ suspend 1h\n\nyahoo /[/ suspend 1h\nyahoo /y/ faster 1h\n' > "$W/bad.rules"
+printf 'google /x/ suspend 1h\n\nyahoo /[/ suspend 1h\nyahoo /y/ faster 1h\n%s\n' \
+	'google /x/ escalate=3 suspend 1h' > "$W/bad.rules"
 printf 'google domains=gmail.test connections=5\nyahoo domains=gmail.test connections=5\n' \
 	> "$W/bad.providers"
 
@@ -71,6 +79,7 @@ err=$("$SHAPER" -n -p "$W/providers" -r "$W/bad.rules" 2>&1); st=$?
 check_eq "a malformed rule: exit 78" "$st" 78
 check "...named with its line" grep -q "bad.rules:3: bad regular expression" <<< "$err"
 check "...and every other one" grep -q "bad.rules:4: unknown action" <<< "$err"
+check "...escalate= without a second action" grep -q "bad.rules:5: escalate= needs two actions" <<< "$err"
 err=$("$SHAPER" -n -p "$W/bad.providers" -r "$W/rules" 2>&1); st=$?
 check_eq "a malformed table line: exit 78" "$st" 78
 check "...named with its line" grep -q "bad.providers:2: domain gmail.test belongs to another provider" <<< "$err"
@@ -80,15 +89,16 @@ if [ -f "$CAMPAIGN_SRC/postfix-conf/providers" ]; then
 	"$SHAPER" -n -p "$CAMPAIGN_SRC/postfix-conf/providers" \
 		-r "$CAMPAIGN_SRC/postfix-conf/shaper-rules" > "$W/n.out" 2>&1
 	check_eq "the shipped table and rules pass -n" "$?" 0 || cat "$W/n.out"
-	check "...Google's 4.7.28 first gets a concurrency step below the table's 5" \
+	check "...Google's 4.7.28 first gets a concurrency step below the table's 5, then a rate delay" \
 		grep -qE "^rule $CAMPAIGN_SRC/postfix-conf/shaper-rules:$(grep -n '^google  */4\\\.7\\\.28/' \
-			"$CAMPAIGN_SRC/postfix-conf/shaper-rules" | cut -d: -f1) google concurrency=[1-4] for " "$W/n.out"
+			"$CAMPAIGN_SRC/postfix-conf/shaper-rules" | cut -d: -f1) google concurrency=[1-4],rate_delay=[0-9]+s[, ]" "$W/n.out"
 fi
 
 # the providers: a test sink playing them, one smtp(8) clone each
 cat > "$W/sink.rules" <<'EOF'
 *@gmail.test,*@googlemail.test rate 3/3600 421 4.7.28 [127.0.0.1] Our system has detected an unusual rate of unsolicited mail
 *@yahoo.test for 3600 421 4.7.0 [TSS04] Messages from 127.0.0.1 temporarily deferred due to unexpected volume or user complaints
+*@outlook.test rate 1/3600 451 4.7.650 The mail server [127.0.0.1] has exceeded the rate limit
 EOF
 check "the test sink starts" testsink_start -r "$W/sink.rules" || done_testing
 tm=
@@ -138,7 +148,7 @@ check "yahoo: suspended in defer_transports" wait_for 10 "defer_transports" \
 	pc_has defer_transports campaign-yahoo
 line=$(grep -m1 'campaign-shaper\[[0-9]*\]: shape: provider=google ' "$SB_LOG")
 check "the line names action, rule, queue id, recipient and text" grep -qE \
-	"action=concurrency value=2 duration=30 until=[-0-9T:]+Z rule=$W/rules:2 qid=[0-9A-F]+ to=<g[1-6]@gmail.test> reason=\".*4\.7\.28" <<< "$line"
+	"action=concurrency value=2 step=1/1 duration=30 until=[-0-9T:]+Z rule=$W/rules:2 qid=[0-9A-F]+ to=<g[1-6]@gmail.test> reason=\".*4\.7\.28" <<< "$line"
 
 # nothing more to send: the actions end and the table's values come back
 postsuper -c "$SB_CONF" -h ALL 2> /dev/null
@@ -160,12 +170,13 @@ wait "$SHAPER_PID"
 check_eq "...with exit status 0" "$?" 0
 check_eq "...and concurrency 5" "$(pc "$G")" 5
 check "...and yahoo not suspended" pc_lacks defer_transports campaign-yahoo
-check "the state keeps google's action" grep -q '^google concurrency 2 [0-9]*$' "$W/state"
+check "the state keeps google's action (rule line 2, step 1)" \
+	grep -q '^google concurrency 2 [0-9]* 2 0$' "$W/state"
 
 # a restart applies what is still running (its end moved ten minutes
 # ahead, so that a slow machine cannot let it run out meanwhile); after
 # kill -9, --restore
-sed -i "s/^google concurrency 2 [0-9]*\$/google concurrency 2 $(( $(date +%s) + 600 ))/" "$W/state"
+sed -i "s/^google concurrency 2 [0-9]* 2 0\$/google concurrency 2 $(( $(date +%s) + 600 )) 2 0/" "$W/state"
 shaper_start
 check "a restart applies the state: concurrency 2" wait_for 10 "$G = 2" pc_is "$G" 2
 kill -KILL "$SHAPER_PID"
@@ -177,6 +188,52 @@ check_eq "...and writes concurrency 5 back" "$(pc "$G")" 5
 "$SHAPER" --restore -f -c "$SB_CONF" -p "$W/providers" > "$W/restore2.out" 2>&1
 check_eq "a second --restore exits 0" "$?" 0
 check_eq "...and changes nothing (no reload line)" "$(grep -c 'reload:' "$W/restore2.out")" 0
+postsuper -c "$SB_CONF" -d ALL 2> /dev/null
+
+# escalation: microsoft's 4.7.650 keeps coming while a step is in force,
+# so the rule takes its next step (escalate=2: two matches), up to the
+# suspension; SIGTERM then gives every value back, the state keeps the
+# step, and a restart applies it again
+cat >> "$W/rules" <<'EOF'
+microsoft /4\.7\.650/ escalate=2 concurrency=2,rate_delay=1s,suspend 60s
+EOF
+M=campaign-microsoft_destination_concurrency_limit MR=campaign-microsoft_destination_rate_delay
+steps() { sandbox_log_count "campaign-shaper\[[0-9]+\]: shape: provider=microsoft .*step=$1/3 "; }
+steps_ge() { [ "$(steps "$1")" -ge 1 ]; }
+L=$(grep -n '^microsoft' "$W/rules" | cut -d: -f1)
+mstate() { grep -qE "^microsoft $1 $L $2\$" "$W/state"; }
+shaper_start
+for i in 1 2 3 4; do
+	printf 'Subject: m%s\n\nhello\n' "$i" |
+		sandbox_smtp "$SB_SMTP_PORT" sender@campaign.test "m$i@outlook.test" > /dev/null
+done
+check "microsoft: step 1, concurrency 2" wait_for 30 "$M = 2" pc_is "$M" 2
+check "...its line says step=1/3" steps_ge 1
+check "4.7.650 goes on: step 2, a rate delay" wait_for 60 "step 2 line" steps_ge 2
+check "...rate delay 1s in main.cf" wait_for 10 "$MR = 1s" pc_is "$MR" 1s
+check "...the concurrency step replaced (table's 5)" pc_is "$M" 5
+check "...the state names the rule's line and step 2" mstate "rate_delay 1 [0-9]+" 1
+check "4.7.650 goes on: step 3, suspended" wait_for 60 "step 3 line" steps_ge 3
+check "...campaign-microsoft in defer_transports" wait_for 10 "defer_transports" \
+	pc_has defer_transports campaign-microsoft
+check "...the rate delay given back" pc_is "$MR" 0s
+check "...the state names step 3" mstate "suspend 0 [0-9]+" 2
+kill -TERM "$SHAPER_PID"
+check "SIGTERM while suspended stops the shaper" wait_for 20 "shaper exits" sb_dead "$SHAPER_PID"
+wait "$SHAPER_PID"
+check_eq "...exit status 0" "$?" 0
+check "...campaign-microsoft out of defer_transports" pc_lacks defer_transports campaign-microsoft
+check_eq "...concurrency and rate delay the table's" "$(pc "$M") $(pc "$MR")" "5 0s"
+check "...the state keeps step 3" mstate "suspend 0 [0-9]+" 2
+sed -i -E "s/^(microsoft suspend 0) [0-9]+ ($L 2)\$/\1 $(( $(date +%s) + 600 )) \2/" "$W/state"
+postsuper -c "$SB_CONF" -h ALL 2> /dev/null
+shaper_start
+check "a restart applies step 3: suspended" wait_for 10 "defer_transports" \
+	pc_has defer_transports campaign-microsoft
+kill -TERM "$SHAPER_PID"
+check "SIGTERM again" wait_for 20 "shaper exits" sb_dead "$SHAPER_PID"
+wait "$SHAPER_PID"
+check "...and nothing stays suspended" pc_lacks defer_transports campaign-microsoft
 postsuper -c "$SB_CONF" -d ALL 2> /dev/null
 
 sb=$SB

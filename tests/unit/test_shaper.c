@@ -42,8 +42,8 @@ test_parse(const struct provider_table *t)
 		{ "google /x/ rate_delay=5s 7d", "" },
 		{ "hotmail /x/ suspend 1h", "r:1: provider hotmail is not in the provider table\n" },
 		{ "Google /x/ suspend 1h", "r:1: bad provider \"Google\" (a name of the table, or *)\n" },
-		{ "google x suspend 1h", "r:1: expected PROVIDER /REGEX/ ACTION DURATION\n" },
-		{ "google // suspend 1h", "r:1: expected PROVIDER /REGEX/ ACTION DURATION\n" },
+		{ "google x suspend 1h", "r:1: expected PROVIDER /REGEX/ [escalate=N] ACTION[,ACTION...] DURATION\n" },
+		{ "google // suspend 1h", "r:1: expected PROVIDER /REGEX/ [escalate=N] ACTION[,ACTION...] DURATION\n" },
 		{ "google /x/ suspend", "r:1: bad duration \"suspend\" (1s to 7d)\n" },
 		{ "google /x/ suspend 8d", "r:1: bad duration \"8d\" (1s to 7d)\n" },
 		{ "google /x/ suspend 0", "r:1: bad duration \"0\" (1s to 7d)\n" },
@@ -55,7 +55,23 @@ test_parse(const struct provider_table *t)
 		  "r:1: bad regular expression: Unmatched ( or \\(\n" },
 		{ "google /a++/ suspend 1h",
 		  "r:1: regular expression too costly: a repetition of a repetition\n" },
-		{ "suspend 1h", "r:1: expected PROVIDER /REGEX/ ACTION DURATION\n" },
+		{ "google /x/ concurrency=2,rate_delay=1s,suspend 10m", "" },
+		{ "google /x y/ escalate=3 concurrency=2,suspend 10m", "" },
+		{ "google /x/ concurrency=2,,suspend 10m",
+		  "r:1: unknown action \"\" (concurrency=N, rate_delay=D, suspend)\n" },
+		{ "google /x/ concurrency=2,rate_delay=0 10m",
+		  "r:1: rate_delay= needs a duration from 1s to 1d\n" },
+		{ "google /x/ suspend,suspend,suspend,suspend,suspend 10m",
+		  "r:1: more than 4 actions in one rule\n" },
+		{ "google /x/ escalate=0 concurrency=2,suspend 10m",
+		  "r:1: escalate= needs a number from 1 to 100000\n" },
+		{ "google /x/ escalate=3 suspend 10m",
+		  "r:1: escalate= needs two actions or more (ACTION,ACTION)\n" },
+		{ "google /x/ often=3 concurrency=2,suspend 10m",
+		  "r:1: expected PROVIDER /REGEX/ [escalate=N] ACTION[,ACTION...] DURATION\n" },
+		{ "escalate=3 concurrency=2,suspend 10m",
+		  "r:1: expected PROVIDER /REGEX/ [escalate=N] ACTION[,ACTION...] DURATION\n" },
+		{ "suspend 1h", "r:1: expected PROVIDER /REGEX/ [escalate=N] ACTION[,ACTION...] DURATION\n" },
 	};
 	struct srules r = {0};
 	struct buf errs;
@@ -93,7 +109,7 @@ test_match(const struct provider_table *t)
 
 	buf_init(&errs, 4096);
 	CHECK_INT(srules_parse(&r, rules, strlen(rules), "rules", t, &errs), 1, "one bad rule");
-	CHECK_STR(buf_cstr(&errs), "rules:5: expected PROVIDER /REGEX/ ACTION DURATION\n",
+	CHECK_STR(buf_cstr(&errs), "rules:5: expected PROVIDER /REGEX/ [escalate=N] ACTION[,ACTION...] DURATION\n",
 	    "named with its line");
 	CHECK_INT(r.n, 3, "three rules kept");
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
@@ -101,8 +117,9 @@ test_match(const struct provider_table *t)
 		CHECK_INT(m ? m->line : 0, c[i].line, "%s: \"%s\"", c[i].prov, c[i].text);
 	}
 	m = srules_match(&r, "google", "421 4.7.28 x");
-	CHECK_INT(m ? (long)m->kind : -1, SK_CONCURRENCY, "kind");
-	CHECK_INT(m ? m->value : -1, 2, "value");
+	CHECK_INT(m ? (long)m->step[0].kind : -1, SK_CONCURRENCY, "kind");
+	CHECK_INT(m ? m->step[0].value : -1, 2, "value");
+	CHECK_INT(m ? m->nsteps : -1, 1, "one step");
 	CHECK_INT(m ? m->duration : -1, 600, "duration");
 	srules_free(&r);
 	buf_free(&errs);
@@ -138,6 +155,122 @@ test_actions(const struct provider_table *t)
 	action_effect(&a, y, &ef);
 	CHECK_INT(ef.connections * 100 + ef.rate_delay * 10 + ef.suspended, 1010, "table again");
 	actions_free(&a);
+}
+
+/* test_escalate - a rule of three steps, escalate=2, duration 100 s */
+static void
+test_escalate(const struct provider_table *t)
+{
+	static const char rules[] =
+		"google /4\\.7\\.28/ escalate=2 concurrency=2,rate_delay=1s,suspend 100s\n"
+		"google /other/ concurrency=3 100s\n";
+	const struct provider *g = provider_find(t, "google", 6);
+	struct srules r = {0};
+	struct actions a = {0};
+	struct effect ef;
+	struct buf errs;
+	const struct srule *x, *o;
+
+	buf_init(&errs, 4096);
+	CHECK_INT(srules_parse(&r, rules, strlen(rules), "r", t, &errs), 0, "parsed: %s",
+	    buf_cstr(&errs));
+	x = srules_match(&r, "google", "421 4.7.28");
+	o = srules_match(&r, "google", "other");
+	if (x == NULL || o == NULL || x->nsteps != 3 || x->escalate != 2) {
+		CHECK(0, "the escalating rule");
+		goto out;
+	}
+	CHECK_INT(actions_hit(&a, "google", x, 1000, 1000), 1, "first match: step 1");
+	CHECK_INT(actions_hit(&a, "google", x, 1001, 1001), 0, "not in force: extended");
+	CHECK_INT(actions_hit(&a, "google", x, 1002, 1002), 0, "still not in force");
+	CHECK_INT(a.n ? a.v[0].end : 0, 1102, "end moved later");
+	actions_in_force(&a, 1010);
+	CHECK_INT(a.n ? a.v[0].count_from : 0, 1020, "counts a tenth of the duration later");
+	CHECK_INT(actions_hit(&a, "google", x, 1015, 1015), 0, "before the count: extended");
+	CHECK_INT(actions_hit(&a, "google", x, 1015, 1015), 0, "...again, no escalation");
+	CHECK_INT(actions_hit(&a, "google", x, 1030, 1019), 0, "a line older than the count");
+	CHECK_INT(actions_hit(&a, "google", x, 1030, 1020), 0, "first counted match");
+	CHECK_INT(actions_hit(&a, "google", x, 1031, 1031), 2, "second: escalated");
+	CHECK_INT(a.n, 1, "one action for the rule");
+	action_effect(&a, g, &ef);
+	CHECK_INT(ef.connections * 10 + ef.rate_delay, 51, "step 2: rate delay, table connections");
+	CHECK_INT(a.n ? a.v[0].end : 0, 1131, "step 2 ends a duration later");
+	CHECK_INT(actions_hit(&a, "google", x, 1040, 1040), 0, "step 2 not in force yet");
+	CHECK_INT(actions_hit(&a, "google", o, 1040, 1040), 1, "another rule: its own action");
+	actions_in_force(&a, 1050);
+	CHECK_INT(actions_hit(&a, "google", x, 1060, 1060), 0, "step 2, first counted");
+	CHECK_INT(actions_hit(&a, "google", x, 1061, 1061), 2, "step 3");
+	action_effect(&a, g, &ef);
+	CHECK_INT(ef.suspended * 100 + ef.connections * 10 + ef.rate_delay, 130,
+	    "suspended; the other rule's concurrency 3");
+	actions_in_force(&a, 1070);
+	CHECK_INT(actions_hit(&a, "google", x, 1090, 1090), 0, "the last step: extended");
+	CHECK_INT(actions_hit(&a, "google", x, 1091, 1091), 0, "...never beyond it");
+	CHECK_INT(a.n ? a.v[0].end : 0, 1191, "...its end moved later");
+	CHECK_INT(actions_expire(&a, 1191, NULL, NULL), 2, "both end");
+	action_effect(&a, g, &ef);
+	CHECK_INT(ef.suspended * 100 + ef.connections * 10 + ef.rate_delay, 50, "table again");
+	CHECK_INT(actions_hit(&a, "google", x, 1200, 1200), 1, "after the end: step 1 again");
+	CHECK_INT(a.n ? a.v[0].step : -1, 0, "...the first step");
+out:
+	actions_free(&a);
+	srules_free(&r);
+	buf_free(&errs);
+}
+
+/* test_state_steps - the step in force survives a restart and is tied to
+ * its rule again, unless the rule changed */
+static void
+test_state_steps(const struct provider_table *t)
+{
+	static const char rules[] =
+		"# line 1\n"
+		"google /4\\.7\\.28/ concurrency=2,rate_delay=1s 100s\n";
+	static const char changed[] =
+		"# line 1\n"
+		"google /4\\.7\\.28/ concurrency=2,rate_delay=2s 100s\n";
+	char	path[] = "/tmp/test_shaper.XXXXXX";
+	struct srules r = {0}, r2 = {0};
+	struct actions a = {0}, b = {0};
+	struct buf warns;
+	struct cerr e;
+	int	fd = mkstemp(path);
+
+	CHECK(fd >= 0, "temporary file");
+	close(fd);
+	buf_init(&warns, 4096);
+	srules_parse(&r, rules, strlen(rules), "r", t, &warns);
+	srules_parse(&r2, changed, strlen(changed), "r", t, &warns);
+	if (r.n != 1 || r2.n != 1) {
+		CHECK(0, "rules: %s", buf_cstr(&warns));
+		goto out;
+	}
+	actions_hit(&a, "google", &r.v[0], 1000, 1000);
+	actions_in_force(&a, 1000);
+	r.v[0].escalate = 1;
+	CHECK_INT(actions_hit(&a, "google", &r.v[0], 1020, 1020), 2, "escalated");
+	CHECK_INT(actions_save(&a, path, &e), 0, "saved");
+	CHECK_INT(actions_load(&b, path, t, &warns), 0, "loaded");
+	CHECK_INT(b.n == 1 ? b.v[0].line * 10 + b.v[0].step : -1, 21, "rule line 2, step 2");
+	actions_link(&b, &r, &warns);
+	CHECK_STR(buf_cstr(&warns), "", "tied to its rule");
+	CHECK_INT(b.n == 1 ? b.v[0].duration : -1, 100, "...with its duration");
+	CHECK_INT(actions_hit(&b, "google", &r.v[0], 1030, 1030), 0, "the same action extended");
+	CHECK_INT(b.n, 1, "...not a new one");
+	actions_free(&b);
+	actions_load(&b, path, t, &warns);
+	actions_link(&b, &r2, &warns);
+	CHECK(strstr(buf_cstr(&warns), "names rule line 2 step 2, which the rules no longer have"),
+	    "a changed rule is said: %s", buf_cstr(&warns));
+	CHECK_INT(b.n == 1 ? b.v[0].line : -1, 0, "...and the action runs on unlinked");
+	CHECK_INT(b.n == 1 ? b.v[0].end : -1, 1120, "...to its end");
+out:
+	unlink(path);
+	actions_free(&a);
+	actions_free(&b);
+	srules_free(&r);
+	srules_free(&r2);
+	buf_free(&warns);
 }
 
 static void
@@ -186,6 +319,8 @@ main(void)
 	test_match(&t);
 	test_actions(&t);
 	test_state(&t);
+	test_escalate(&t);
+	test_state_steps(&t);
 	provider_free(&t);
 	return TEST_DONE("test_shaper");
 }

@@ -159,11 +159,51 @@ static void test_timed(void)
 	attempts_free(&a);
 }
 
+/* test_delay - "delay MS": rules_delay() gives it, rules_answer() passes it by */
+static void test_delay(void)
+{
+	static const char *lines[] = {
+		"*@gmail.test,*@googlemail.test delay 200",
+		"*@gmail.test rate 1/10 421 4.7.28 unusual rate",
+		"data: *@yahoo.test delay 50",
+	};
+	static const struct { const char *line; const char *why; } bad[] = {
+		{ "x delay 0", "\"delay\" needs MS from 1 to 60000 and nothing after" },
+		{ "x delay 60001", "\"delay\" needs MS from 1 to 60000 and nothing after" },
+		{ "x delay 200 250 ok", "\"delay\" needs MS from 1 to 60000 and nothing after" },
+		{ "x delay", "a reply must start with a code from 200 to 599" },
+	};
+	struct rules r = { 0 };
+	struct attempts a = { 0 };
+	char	why[256];
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		CHECK_INT(rules_parse_line(&r, lines[i], why, sizeof(why)), 0, "%s", lines[i]);
+	CHECK_INT(rules_delay(&r, STAGE_RCPT, "a@GMAIL.test"), 200, "gmail delayed");
+	CHECK_INT(rules_delay(&r, STAGE_RCPT, "a@googlemail.test"), 200, "googlemail too");
+	CHECK_INT(rules_delay(&r, STAGE_RCPT, "a@other.test"), 0, "other not");
+	CHECK_INT(rules_delay(&r, STAGE_RCPT, "a@yahoo.test"), 0, "yahoo not at RCPT");
+	CHECK_INT(rules_delay(&r, STAGE_DATA, "a@yahoo.test"), 50, "yahoo at DATA");
+	CHECK_STR(or_none(rules_answer_at(&r, &a, STAGE_RCPT, "a@gmail.test", 1000)),
+		  "(none)", "the delay rule gives no reply, the rate rule's first passes");
+	CHECK_STR(or_none(rules_answer_at(&r, &a, STAGE_RCPT, "b@gmail.test", 1001)),
+		  "421 4.7.28 unusual rate", "the rate rule answers past its count");
+	rules_free(&r);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = 0;
+		CHECK_INT(rules_parse_line(&r, bad[i].line, why, sizeof(why)), -1, "%s", bad[i].line);
+		CHECK_STR(why, bad[i].why, "problem of \"%s\"", bad[i].line);
+	}
+	rules_free(&r);
+	attempts_free(&a);
+}
+
 int	main(void)
 {
 	test_parse();
 	test_answer();
 	test_first_then();
 	test_timed();
+	test_delay();
 	return TEST_DONE("test_rules");
 }
