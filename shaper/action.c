@@ -5,12 +5,15 @@
  *	#include "shaper.h"
  * DESCRIPTION
  *	The state file holds one active action a line:
- *		PROVIDER KIND VALUE END LINE STEP
+ *		PROVIDER KIND VALUE END LINE STEP QUIET
  *	KIND concurrency, rate_delay or suspend; VALUE connections or
  *	seconds (0 for suspend); END the epoch second the action ends; LINE
  *	the rules file's line of the rule (0: none) and STEP the index of
  *	its step in force (a line of four words, an older state, is read as
- *	LINE 0).  The matches counted towards the next step are not kept:
+ *	LINE 0); QUIET the epoch second the quiet spell started (the last
+ *	match; a line of six words is read as 0: the spell then counts from
+ *	the restart's reload).  VALUE is the value in force, above the
+ *	step's while a probe has given connections back.  The matches counted towards the next step are not kept:
  *	after a restart they count from 0 again.  It
  *	is rewritten whole after every change: a temporary file beside it,
  *	fsync(2), rename(2), so a crash leaves the old or the new state,
@@ -52,13 +55,11 @@ actions_add(struct actions *a, const char *provider, enum skind kind, long value
 		return -1;
 	a->v = v;
 	v = &a->v[a->n++];
+	memset(v, 0, sizeof(*v));
 	snprintf(v->provider, sizeof(v->provider), "%s", provider);
 	v->kind = kind;
 	v->value = value;
 	v->end = end;
-	v->line = v->step = 0;
-	v->duration = v->hits = 0;
-	v->count_from = 0;
 	return 1;
 }
 
@@ -78,6 +79,9 @@ find_rule(struct actions *a, const char *provider, int line)
 static void
 set_step(struct action *x, const struct srule *r, int k, time_t end)
 {
+	x->probe = r->probe;
+	x->quiet = end - r->duration;
+	x->told = 0;
 	x->kind = r->step[k].kind;
 	x->value = r->step[k].value;
 	x->step = k;
@@ -99,9 +103,20 @@ actions_hit(struct actions *a, const char *provider, const struct srule *r,
 			return -1;
 		a->v = x;
 		x = &a->v[a->n++];
+		memset(x, 0, sizeof(*x));
 		snprintf(x->provider, sizeof(x->provider), "%s", provider);
 		set_step(x, r, 0, now + r->duration);
 		return 1;
+	}
+	x->quiet = now;
+	if (x->kind == SK_CONCURRENCY && x->value > r->step[x->step].value) {
+		if (now + r->duration > x->end)
+			x->end = now + r->duration;
+		if (x->count_from == 0 || line_time < x->told)
+			return 0;
+		x->value--;
+		x->count_from = 0;
+		return 3;
 	}
 	if (x->count_from != 0 && line_time >= x->count_from && x->step + 1 < r->nsteps
 	    && ++x->hits >= r->escalate) {
@@ -119,8 +134,44 @@ actions_in_force(struct actions *a, time_t now)
 	size_t	i;
 
 	for (i = 0; i < a->n; i++)
-		if (a->v[i].line != 0 && a->v[i].count_from == 0)
+		if (a->v[i].line != 0 && a->v[i].count_from == 0) {
 			a->v[i].count_from = now + a->v[i].duration / 10;
+			a->v[i].told = now;
+		}
+}
+
+/* probe_due - is x a concurrency step in force, quiet for its probe? */
+static int
+probe_due(const struct action *x, time_t now)
+{
+	return x->line != 0 && x->kind == SK_CONCURRENCY && x->probe > 0
+	    && x->count_from != 0 && now - x->told >= x->probe
+	    && now - x->quiet >= x->probe && x->end > now;
+}
+
+size_t
+actions_probe(struct actions *a, const struct provider_table *t, time_t now,
+	      void (*raised)(const struct action *, void *), void *arg)
+{
+	const struct provider *p;
+	size_t	i, n = 0;
+
+	for (i = 0; i < a->n; i++) {
+		struct action *x = &a->v[i];
+
+		if (!probe_due(x, now)
+		    || (p = provider_find(t, x->provider, strlen(x->provider))) == NULL)
+			continue;
+		x->value++;
+		x->quiet = now;
+		x->count_from = 0;
+		if (x->value >= p->connections)
+			x->end = now;
+		if (raised != NULL)
+			raised(x, arg);
+		n++;
+	}
+	return n;
 }
 
 /* rule_at - the rule of that line, when it can hold x's step */
@@ -136,7 +187,8 @@ rule_at(const struct srules *r, const struct action *x)
 			continue;
 		if ((strcmp(y->provider, "*") == 0 || strcmp(y->provider, x->provider) == 0)
 		    && x->step < y->nsteps && y->step[x->step].kind == x->kind
-		    && y->step[x->step].value == x->value)
+		    && (y->step[x->step].value == x->value || (x->kind == SK_CONCURRENCY
+		    && x->value > y->step[x->step].value)))
 			return y;
 		return NULL;
 	}
@@ -156,6 +208,7 @@ actions_link(struct actions *a, const struct srules *r, struct buf *warns)
 			continue;
 		if ((y = rule_at(r, x)) != NULL) {
 			x->duration = y->duration;
+			x->probe = y->probe;
 			continue;
 		}
 		buf_appendf(warns, "state: %s %s=%ld names rule line %d step %d, which the"
@@ -215,11 +268,11 @@ write_all(int fd, const struct actions *a)
 	int	ok;
 
 	buf_init(&b, 16 * 1024 * 1024);
-	buf_puts(&b, "# campaign-shaper state: PROVIDER KIND VALUE END LINE STEP\n");
+	buf_puts(&b, "# campaign-shaper state: PROVIDER KIND VALUE END LINE STEP QUIET\n");
 	for (i = 0; i < a->n; i++)
-		buf_appendf(&b, "%s %s %ld %lld %d %d\n", a->v[i].provider,
+		buf_appendf(&b, "%s %s %ld %lld %d %d %lld\n", a->v[i].provider,
 		    skind_name(a->v[i].kind), a->v[i].value, (long long)a->v[i].end,
-		    a->v[i].line, a->v[i].step);
+		    a->v[i].line, a->v[i].step, (long long)a->v[i].quiet);
 	ok = write(fd, b.data, b.len) == (ssize_t)b.len;
 	buf_free(&b);
 	return ok ? 0 : -1;
@@ -252,7 +305,7 @@ actions_save(const struct actions *a, const char *path, struct cerr *e)
 /* add_loaded - an action read from the state; linked to its rule later */
 static int
 add_loaded(struct actions *a, const char *prov, enum skind k, long value, time_t end,
-	   int line, int step)
+	   int line, int step, time_t quiet)
 {
 	struct action *x;
 
@@ -271,6 +324,7 @@ add_loaded(struct actions *a, const char *prov, enum skind k, long value, time_t
 	x->end = end;
 	x->line = line;
 	x->step = step;
+	x->quiet = quiet;
 	return 0;
 }
 
@@ -280,19 +334,20 @@ load_line(struct actions *a, const char *s, const struct provider_table *t)
 {
 	char	prov[PROVIDER_NAME_MAX + 2], kind[16];
 	long	value;
-	long long end;
-	int	k, used = 0, used6 = 0, line = 0, step = 0;
+	long long end, quiet = 0;
+	int	k, used = 0, used6 = 0, used7 = 0, line = 0, step = 0;
 
-	if (sscanf(s, "%33s %15s %ld %lld %n%d %d %n", prov, kind, &value, &end, &used,
-	    &line, &step, &used6) >= 4 && used6 > 0)
-		used = used6;
+	if (sscanf(s, "%33s %15s %ld %lld %n%d %d %n%lld %n", prov, kind, &value, &end,
+	    &used, &line, &step, &used6, &quiet, &used7) >= 4 && used6 > 0)
+		used = used7 > 0 ? used7 : used6;
 	if (used == 0 || s[used] != 0 || !provider_name_ok(prov, strlen(prov))
 	    || provider_find(t, prov, strlen(prov)) == NULL || value < 0 || line < 0
-	    || step < 0 || step >= SRULE_STEPS_MAX)
+	    || step < 0 || step >= SRULE_STEPS_MAX || quiet < 0)
 		return -1;
 	for (k = SK_CONCURRENCY; k <= SK_SUSPEND; k++)
 		if (strcmp(kind, skind_name(k)) == 0)
-			return add_loaded(a, prov, k, value, (time_t)end, line, step);
+			return add_loaded(a, prov, k, value, (time_t)end, line, step,
+			    (time_t)quiet);
 	return -1;
 }
 

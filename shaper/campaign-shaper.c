@@ -22,7 +22,11 @@
  *	or the transport in defer_transports.  A rule with several actions
  *	escalates: once its step is in force (Postfix told, and a tenth of
  *	the duration passed), its escalate-th further match replaces the
- *	step by the next one, for the duration again (actions_hit).  Changes reach Postfix
+ *	step by the next one, for the duration again (actions_hit).  A
+ *	concurrency step gives one connection back after the rule's probe
+ *	seconds without a match (actions_probe), up to the table's value,
+ *	where it ends; a match while that is in force takes the connection
+ *	away again.  Changes reach Postfix
  *	through pfconf.c (postconf -e, postfix reload) at most once per
  *	reload interval (-i, default 60 s): actions started meanwhile go in
  *	the same reload.  When an action ends, the provider's values are
@@ -39,6 +43,8 @@
  *	One notice line per event (facility mail; stderr with -f):
  *	  shape: provider=NAME action=KIND value=V step=K/N duration=SECS until=TIME
  *	    rule=FILE:LINE qid=QID to=<rcpt> reason="deferral text"
+ *	  shape: ... rule=FILE:LINE probe=SECS reason="probe: no matching
+ *	    deferral for SECSs"		(a connection given back)
  *	  restore: provider=NAME action=KIND value=V
  *	  reload: changed=N actions=N
  *	Exit status: 0 stopped by a signal (table values restored), or
@@ -169,6 +175,10 @@ print_rule(const char *file, const struct srule *r)
 			    r->step[k].value, r->step[k].kind == SK_RATE_DELAY ? "s" : "");
 	if (r->nsteps > 1)
 		printf(" escalate=%ld", r->escalate);
+	for (k = 0; k < r->nsteps && r->step[k].kind != SK_CONCURRENCY; k++)
+		;
+	if (k < r->nsteps)
+		printf(" probe=%lds", r->probe);
 	printf(" for %lds\n", r->duration);
 }
 
@@ -238,27 +248,38 @@ log_end(const struct action *x, void *arg)
 	nline_emit(&nl);
 }
 
-/* log_start - the notice line of an action that started (step k) */
+/* shape_head - the fields a shape: line starts with, for action x of rule r */
 static void
-log_start(const struct shaper *sh, const char *prov, const struct srule *r, int k,
-	  const struct cs_event *ev, time_t end)
+shape_head(struct nline *nl, const struct shaper *sh, const struct action *x,
+	   const struct srule *r)
 {
-	struct nline nl;
 	struct tm tm;
-	char	until[32], where[4200], to[1001], step[32];
+	char	until[32], where[4200], step[32];
 
-	gmtime_r(&end, &tm);
+	gmtime_r(&x->end, &tm);
 	strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(where, sizeof(where), "%s:%d", sh->o->rules, r->line);
-	snprintf(step, sizeof(step), "%d/%d", k + 1, r->nsteps);
-	nline_init(&nl, "shape");
-	nline_str(&nl, "provider", prov);
-	nline_str(&nl, "action", skind_name(r->step[k].kind));
-	nline_num(&nl, "value", r->step[k].value);
-	nline_str(&nl, "step", step);
-	nline_num(&nl, "duration", r->duration);
-	nline_str(&nl, "until", until);
-	nline_str(&nl, "rule", where);
+	snprintf(step, sizeof(step), "%d/%d", x->step + 1, r->nsteps);
+	nline_init(nl, "shape");
+	nline_str(nl, "provider", x->provider);
+	nline_str(nl, "action", skind_name(x->kind));
+	nline_num(nl, "value", x->value);
+	nline_str(nl, "step", step);
+	nline_num(nl, "duration", r->duration);
+	nline_str(nl, "until", until);
+	nline_str(nl, "rule", where);
+}
+
+/* log_start - the notice line of an action that started, escalated or
+ * (a probe that met a deferral) went back one connection */
+static void
+log_start(const struct shaper *sh, const struct action *x, const struct srule *r,
+	  const struct cs_event *ev)
+{
+	struct nline nl;
+	char	to[1001];
+
+	shape_head(&nl, sh, x, r);
 	nline_strn(&nl, "qid", ev->qid.p, ev->qid.n);
 	snprintf(to, sizeof(to), "%.*s", (int)(ev->rcpt.n < 1000 ? ev->rcpt.n : 1000), ev->rcpt.p);
 	nline_addr(&nl, "to", to);
@@ -266,16 +287,36 @@ log_start(const struct shaper *sh, const char *prov, const struct srule *r, int 
 	nline_emit(&nl);
 }
 
-/* step_of - the step of rule r in force for provider (after actions_hit) */
-static int
-step_of(const struct actions *a, const char *provider, const struct srule *r)
+/* log_probe - the notice line of a probe: one connection given back */
+static void
+log_probe(const struct action *x, void *arg)
+{
+	const struct shaper *sh = arg;
+	struct nline nl;
+	char	why[96];
+	size_t	i;
+
+	for (i = 0; i < sh->r.n && sh->r.v[i].line != x->line; i++)
+		;
+	if (i == sh->r.n)
+		return;
+	shape_head(&nl, sh, x, &sh->r.v[i]);
+	nline_num(&nl, "probe", x->probe);
+	snprintf(why, sizeof(why), "probe: no matching deferral for %lds", x->probe);
+	nline_str(&nl, "reason", why);
+	nline_emit(&nl);
+}
+
+/* action_of - the action of rule r for provider (after actions_hit) */
+static const struct action *
+action_of(const struct actions *a, const char *provider, const struct srule *r)
 {
 	size_t	i;
 
 	for (i = 0; i < a->n; i++)
 		if (a->v[i].line == r->line && strcmp(a->v[i].provider, provider) == 0)
-			return a->v[i].step;
-	return 0;
+			return &a->v[i];
+	return NULL;
 }
 
 /* deferral - one status=deferred line: start, extend or escalate an action */
@@ -287,7 +328,8 @@ deferral(struct shaper *sh, const struct cs_line *l, const struct cs_event *ev)
 	const struct srule *r;
 	char	text[SRULE_TEXT_MAX + 1];
 	size_t	n = ev->reason.n < SRULE_TEXT_MAX ? ev->reason.n : SRULE_TEXT_MAX;
-	time_t	end;
+	const struct action *x;
+	time_t	now;
 	int	got;
 
 	if (p == NULL)
@@ -296,15 +338,15 @@ deferral(struct shaper *sh, const struct cs_line *l, const struct cs_event *ev)
 	text[n] = 0;
 	if ((r = srules_match(&sh->r, p->name, text)) == NULL)
 		return;
-	end = time(NULL) + r->duration;
-	got = actions_hit(&sh->a, p->name, r, end - r->duration, (time_t)(l->t / 1000000));
+	now = time(NULL);
+	got = actions_hit(&sh->a, p->name, r, now, (time_t)(l->t / 1000000));
 	if (got < 0) {
 		clog_warnx("out of memory: action for %s not taken", p->name);
 		return;
 	}
 	sh->state_dirty = 1;
-	if (got > 0) {
-		log_start(sh, p->name, r, step_of(&sh->a, p->name, r), ev, end);
+	if (got > 0 && (x = action_of(&sh->a, p->name, r)) != NULL) {
+		log_start(sh, x, r, ev);
 		sh->dirty = 1;
 	}
 }
@@ -355,6 +397,8 @@ tick(struct shaper *sh)
 	if (open_logs(sh) == 0 && sh->mg.n > 0)
 		read_lines(sh);
 	now = time(NULL);
+	if (actions_probe(&sh->a, &sh->t, now, log_probe, sh) > 0)
+		sh->dirty = sh->state_dirty = 1;
 	if (actions_expire(&sh->a, now, log_end, NULL) > 0)
 		sh->dirty = sh->state_dirty = 1;
 	if (sh->state_dirty)

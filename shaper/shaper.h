@@ -36,7 +36,8 @@
  *	a tenth of its duration later, once the provider's own window and
  *	the messages in flight at the reload have passed.  actions_link()
  *	ties the actions read from the state to the rule and step they name
- *	(same line, provider and action); one that no longer fits keeps
+ *	(same line, provider and action, a concurrency at or above the
+ *	step's: a probe's); one that no longer fits keeps
  *	running to its end without escalating, with a warning in warns.
  *	action_effect() gives a
  *	provider's values: the table's, the lowest active concurrency, the
@@ -44,8 +45,8 @@
  *	actions_save() writes the state file atomically (a temporary file,
  *	fsync, rename); actions_load() reads it (a missing file is empty),
  *	skipping with a warning in warns a line that is malformed or names a
- *	provider the table lacks; a line may lack the rule's LINE and STEP
- *	(the state of an older version).
+ *	provider the table lacks; a line may lack the rule's LINE and STEP,
+ *	or QUIET (the state of an older version).
  *
  *	pf_apply() makes Postfix's main.cf (config directory dir) say what
  *	the table and the actions say for every provider's transport
@@ -78,6 +79,8 @@
 #define SRULE_STEPS_MAX		4	/* actions of one rule */
 #define SRULE_ESCALATE_DEFAULT	10	/* matches that take the next step */
 #define SRULE_ESCALATE_MAX	100000
+#define SRULE_PROBE_DEFAULT	60	/* quiet seconds that give a connection back */
+#define SRULE_PROBE_MAX		86400
 
 enum skind { SK_CONCURRENCY, SK_RATE_DELAY, SK_SUSPEND };
 
@@ -92,6 +95,7 @@ struct srule {
 	struct sstep step[SRULE_STEPS_MAX];
 	int	nsteps;
 	long	escalate;		/* matches in force that take the next step */
+	long	probe;			/* quiet seconds before concurrency+1; 0: never */
 	long	duration;		/* seconds, of each step */
 	int	line;
 };
@@ -120,6 +124,9 @@ struct action {
 	long	duration;		/* the rule's, for the counting delay */
 	long	hits;			/* counted matches of this step */
 	time_t	count_from;		/* 0: Postfix not yet told */
+	time_t	told;			/* when Postfix was last told */
+	time_t	quiet;			/* the quiet spell's start: last match */
+	long	probe;			/* the rule's; 0: no probe */
 };
 
 struct actions {
@@ -138,6 +145,8 @@ int	actions_add(struct actions *a, const char *provider, enum skind kind,
 int	actions_hit(struct actions *a, const char *provider, const struct srule *r,
 		    time_t now, time_t line_time);
 void	actions_in_force(struct actions *a, time_t now);
+size_t	actions_probe(struct actions *a, const struct provider_table *t, time_t now,
+		      void (*raised)(const struct action *, void *), void *arg);
 void	actions_link(struct actions *a, const struct srules *r, struct buf *warns);
 size_t	actions_expire(struct actions *a, time_t now,
 		       void (*done)(const struct action *, void *), void *arg);

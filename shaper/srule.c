@@ -2,8 +2,8 @@
  * NAME
  *	srule - campaign-shaper's rules file (see shaper.h)
  * SYNOPSIS
- *	PROVIDER /REGEX/ [escalate=N] ACTION[,ACTION...] DURATION
- *	*        /REGEX/ [escalate=N] ACTION[,ACTION...] DURATION
+ *	PROVIDER /REGEX/ [escalate=N] [probe=D] ACTION[,ACTION...] DURATION
+ *	*        /REGEX/ [escalate=N] [probe=D] ACTION[,ACTION...] DURATION
  * DESCRIPTION
  *	One rule a line; '#' at the start of a line (after blanks) makes a
  *	comment.  PROVIDER names a line of the provider table, or "*" for
@@ -12,12 +12,15 @@
  *	deferral text (the parenthesised text of Postfix's status=deferred
  *	line: "host mx.example[192.0.2.1] said: 421 4.7.28 ... (in reply to
  *	RCPT TO command)"); it may hold slashes itself, since the line ends
- *	with two more words (three with escalate=N).  ACTION is
+ *	with two more words (and escalate=N, probe=D).  ACTION is
  *	concurrency=N (1..1000), rate_delay=DURATION (up to 1d) or suspend;
  *	up to SRULE_STEPS_MAX of them, comma-separated, are the rule's steps
  *	in order, and escalate=N (1..100000, default
  *	SRULE_ESCALATE_DEFAULT; only with two steps or more) the matches
- *	that take the next one (shaper.h, actions_hit).  DURATION, how long
+ *	that take the next one (shaper.h, actions_hit); probe=D (up to 1d,
+ *	default SRULE_PROBE_DEFAULT seconds, 0 none) the quiet spell after
+ *	which a concurrency step gives one connection back (actions_probe).
+ *	DURATION, how long
  *	each step lasts, is a number with s, m, h or d (1s to 7d).  Regular
  *	expressions pass lib/classify.c's cost checks.
  * DIAGNOSTICS
@@ -56,7 +59,7 @@ last_word(char *s, size_t *n)
 	return s + i;
 }
 
-#define SYNTAX "expected PROVIDER /REGEX/ [escalate=N] ACTION[,ACTION...] DURATION"
+#define SYNTAX "expected PROVIDER /REGEX/ [escalate=N] [probe=D] ACTION[,ACTION...] DURATION"
 
 /* parse_action - "concurrency=N", "rate_delay=D" or "suspend" */
 static int
@@ -123,6 +126,36 @@ parse_escalate(const char *w, struct srule *r, struct cerr *e)
 	return 0;
 }
 
+/* parse_probe - the optional "probe=D" before the actions (0: no probe) */
+static int
+parse_probe(const char *w, struct srule *r, struct cerr *e)
+{
+	if (provider_duration(w + 6, SRULE_PROBE_MAX, &r->probe) < 0)
+		return cerr_set(e, "probe= needs a duration up to 1d (0: no probe)");
+	return 0;
+}
+
+/* parse_options - the optional words between /REGEX/ and the actions */
+static int
+parse_options(char *s, size_t *n, struct srule *r, struct cerr *e)
+{
+	const char *w;
+	int	k;
+
+	for (k = 0; *n > 0 && s[*n - 1] != '/'; k++) {
+		if (k == 2)
+			return cerr_set(e, SYNTAX);
+		w = last_word(s, n);
+		if (strncmp(w, "probe=", 6) == 0) {
+			if (parse_probe(w, r, e) < 0)
+				return -1;
+		} else if (parse_escalate(w, r, e) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* parse_head - "PROVIDER /REGEX/" (s trimmed, n bytes) into r */
 static int
 parse_head(char *s, size_t n, const struct provider_table *t, struct srule *r,
@@ -159,7 +192,8 @@ parse_rule(char *s, size_t n, const struct provider_table *t, struct srule *r,
 	if (parse_steps(act, r, e) < 0)
 		return -1;
 	r->escalate = SRULE_ESCALATE_DEFAULT;
-	if (s[n - 1] != '/' && parse_escalate(last_word(s, &n), r, e) < 0)
+	r->probe = SRULE_PROBE_DEFAULT;
+	if (parse_options(s, &n, r, e) < 0)
 		return -1;
 	if (n == 0)
 		return cerr_set(e, SYNTAX);

@@ -30,7 +30,12 @@
 #	step=K/3, the state naming the rule's line and the step); SIGTERM
 #	while suspended gives every value back and keeps step 3 in the
 #	state; a restart suspends again; a second SIGTERM leaves nothing
-#	suspended.
+#	suspended.  Giving connections back: with
+#	  google /4\.7\.28/ probe=3s concurrency=2 120s
+#	a deferral gives 2, a quiet spell 3 (main.cf, a shape: line with
+#	probe=3, the state), a deferral during that probe 2 again (its
+#	shape: line with the queue id), and quiet spells 4 and 5, where the
+#	step ends (a restore: line).
 . "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 SHAPER=$CAMPAIGN_BUILD/shaper/campaign-shaper
 
@@ -171,12 +176,12 @@ check_eq "...with exit status 0" "$?" 0
 check_eq "...and concurrency 5" "$(pc "$G")" 5
 check "...and yahoo not suspended" pc_lacks defer_transports campaign-yahoo
 check "the state keeps google's action (rule line 2, step 1)" \
-	grep -q '^google concurrency 2 [0-9]* 2 0$' "$W/state"
+	grep -q '^google concurrency 2 [0-9]* 2 0 [0-9]*$' "$W/state"
 
 # a restart applies what is still running (its end moved ten minutes
 # ahead, so that a slow machine cannot let it run out meanwhile); after
 # kill -9, --restore
-sed -i "s/^google concurrency 2 [0-9]* 2 0\$/google concurrency 2 $(( $(date +%s) + 600 )) 2 0/" "$W/state"
+sed -i -E "s/^google concurrency 2 [0-9]+ 2 0 ([0-9]+)\$/google concurrency 2 $(( $(date +%s) + 600 )) 2 0 \1/" "$W/state"
 shaper_start
 check "a restart applies the state: concurrency 2" wait_for 10 "$G = 2" pc_is "$G" 2
 kill -KILL "$SHAPER_PID"
@@ -201,7 +206,7 @@ M=campaign-microsoft_destination_concurrency_limit MR=campaign-microsoft_destina
 steps() { sandbox_log_count "campaign-shaper\[[0-9]+\]: shape: provider=microsoft .*step=$1/3 "; }
 steps_ge() { [ "$(steps "$1")" -ge 1 ]; }
 L=$(grep -n '^microsoft' "$W/rules" | cut -d: -f1)
-mstate() { grep -qE "^microsoft $1 $L $2\$" "$W/state"; }
+mstate() { grep -qE "^microsoft $1 $L $2 [0-9]+\$" "$W/state"; }
 shaper_start
 for i in 1 2 3 4; do
 	printf 'Subject: m%s\n\nhello\n' "$i" |
@@ -225,7 +230,7 @@ check_eq "...exit status 0" "$?" 0
 check "...campaign-microsoft out of defer_transports" pc_lacks defer_transports campaign-microsoft
 check_eq "...concurrency and rate delay the table's" "$(pc "$M") $(pc "$MR")" "5 0s"
 check "...the state keeps step 3" mstate "suspend 0 [0-9]+" 2
-sed -i -E "s/^(microsoft suspend 0) [0-9]+ ($L 2)\$/\1 $(( $(date +%s) + 600 )) \2/" "$W/state"
+sed -i -E "s/^(microsoft suspend 0) [0-9]+ ($L 2 [0-9]+)\$/\1 $(( $(date +%s) + 600 )) \2/" "$W/state"
 postsuper -c "$SB_CONF" -h ALL 2> /dev/null
 shaper_start
 check "a restart applies step 3: suspended" wait_for 10 "defer_transports" \
@@ -234,6 +239,40 @@ kill -TERM "$SHAPER_PID"
 check "SIGTERM again" wait_for 20 "shaper exits" sb_dead "$SHAPER_PID"
 wait "$SHAPER_PID"
 check "...and nothing stays suspended" pc_lacks defer_transports campaign-microsoft
+postsuper -c "$SB_CONF" -d ALL 2> /dev/null
+
+# the probe: after a quiet spell (probe=3s) a concurrency step gives one
+# connection back; a deferral while that is in force takes it back; quiet
+# spells then give connections back up to the table's 5, where the step ends
+printf '# the probe\ngoogle /4\\.7\\.28/ probe=3s concurrency=2 120s\n' > "$W/rules.probe"
+sb_bg "$W/shaper.probe.out" "$SHAPER" -c "$SB_CONF" -p "$W/providers" -r "$W/rules.probe" \
+	-s "$W/state.probe" -i 1 "$DLOG"
+SHAPER_PID=$SB_BG
+probes() { sandbox_log_count "campaign-shaper\[[0-9]+\]: shape: provider=google action=concurrency value=$1 .*probe=3 reason=\"probe: "; }
+probes_ge() { [ "$(probes "$1")" -ge "$2" ]; }
+drops() { sandbox_log_count "campaign-shaper\[[0-9]+\]: shape: provider=google action=concurrency value=2 step=1/1 .*rule=$W/rules.probe:2 qid="; }
+drops_ge() { [ "$(drops)" -ge "$1" ]; }
+check "probe rule: the start writes concurrency 5" wait_for 20 "$G = 5" pc_is "$G" 5
+printf 'Subject: p\n\nhello\n' | sandbox_smtp "$SB_SMTP_PORT" sender@campaign.test p1@gmail.test > /dev/null
+check "a deferral: concurrency 2" wait_for 30 "$G = 2" pc_is "$G" 2
+postsuper -c "$SB_CONF" -h ALL 2> /dev/null
+check "a quiet spell: the probe gives one back, concurrency 3" wait_for 30 "$G = 3" pc_is "$G" 3
+check "...its shape: line value=3 probe=3" probes_ge 3 1
+check "...the state holds concurrency 3" grep -qE '^google concurrency 3 [0-9]+ 2 0 [0-9]+$' "$W/state.probe"
+n=$(drops)
+postsuper -c "$SB_CONF" -H ALL 2> /dev/null
+postqueue -c "$SB_CONF" -f
+check "a deferral during the probe: concurrency 2 again" wait_for 30 "$G = 2" pc_is "$G" 2
+check "...its shape: line value=2 with the deferral's queue id" drops_ge $((n + 1))
+postsuper -c "$SB_CONF" -h ALL 2> /dev/null
+n=$(sandbox_log_count "campaign-shaper\[[0-9]+\]: restore: provider=google ")
+check "quiet spells: probes up to the table's 5, the step ends" wait_for 60 \
+	"restore line for google" restores_ge google $((n + 1))
+check "...concurrency 5" wait_for 10 "$G = 5" pc_is "$G" 5
+check "...the probes said 4 and 5" probes_ge 5 1
+kill -TERM "$SHAPER_PID"
+check "SIGTERM stops the probing shaper" wait_for 20 "shaper exits" sb_dead "$SHAPER_PID"
+wait "$SHAPER_PID"
 postsuper -c "$SB_CONF" -d ALL 2> /dev/null
 
 sb=$SB

@@ -42,8 +42,8 @@ test_parse(const struct provider_table *t)
 		{ "google /x/ rate_delay=5s 7d", "" },
 		{ "hotmail /x/ suspend 1h", "r:1: provider hotmail is not in the provider table\n" },
 		{ "Google /x/ suspend 1h", "r:1: bad provider \"Google\" (a name of the table, or *)\n" },
-		{ "google x suspend 1h", "r:1: expected PROVIDER /REGEX/ [escalate=N] ACTION[,ACTION...] DURATION\n" },
-		{ "google // suspend 1h", "r:1: expected PROVIDER /REGEX/ [escalate=N] ACTION[,ACTION...] DURATION\n" },
+		{ "google x suspend 1h", "r:1: expected PROVIDER /REGEX/ [escalate=N] [probe=D] ACTION[,ACTION...] DURATION\n" },
+		{ "google // suspend 1h", "r:1: expected PROVIDER /REGEX/ [escalate=N] [probe=D] ACTION[,ACTION...] DURATION\n" },
 		{ "google /x/ suspend", "r:1: bad duration \"suspend\" (1s to 7d)\n" },
 		{ "google /x/ suspend 8d", "r:1: bad duration \"8d\" (1s to 7d)\n" },
 		{ "google /x/ suspend 0", "r:1: bad duration \"0\" (1s to 7d)\n" },
@@ -68,10 +68,19 @@ test_parse(const struct provider_table *t)
 		{ "google /x/ escalate=3 suspend 10m",
 		  "r:1: escalate= needs two actions or more (ACTION,ACTION)\n" },
 		{ "google /x/ often=3 concurrency=2,suspend 10m",
-		  "r:1: expected PROVIDER /REGEX/ [escalate=N] ACTION[,ACTION...] DURATION\n" },
+		  "r:1: expected PROVIDER /REGEX/ [escalate=N] [probe=D] ACTION[,ACTION...] DURATION\n" },
 		{ "escalate=3 concurrency=2,suspend 10m",
-		  "r:1: expected PROVIDER /REGEX/ [escalate=N] ACTION[,ACTION...] DURATION\n" },
-		{ "suspend 1h", "r:1: expected PROVIDER /REGEX/ [escalate=N] ACTION[,ACTION...] DURATION\n" },
+		  "r:1: expected PROVIDER /REGEX/ [escalate=N] [probe=D] ACTION[,ACTION...] DURATION\n" },
+		{ "google /x/ probe=30s concurrency=2 10m", "" },
+		{ "google /x/ escalate=3 probe=0 concurrency=2,suspend 10m", "" },
+		{ "google /x/ probe=2m escalate=3 concurrency=2,suspend 10m", "" },
+		{ "google /x/ probe=2d concurrency=2 10m",
+		  "r:1: probe= needs a duration up to 1d (0: no probe)\n" },
+		{ "google /x/ probe=soon concurrency=2 10m",
+		  "r:1: probe= needs a duration up to 1d (0: no probe)\n" },
+		{ "google /x/ probe=1s escalate=2 probe=1s concurrency=2,suspend 10m",
+		  "r:1: expected PROVIDER /REGEX/ [escalate=N] [probe=D] ACTION[,ACTION...] DURATION\n" },
+		{ "suspend 1h", "r:1: expected PROVIDER /REGEX/ [escalate=N] [probe=D] ACTION[,ACTION...] DURATION\n" },
 	};
 	struct srules r = {0};
 	struct buf errs;
@@ -109,7 +118,7 @@ test_match(const struct provider_table *t)
 
 	buf_init(&errs, 4096);
 	CHECK_INT(srules_parse(&r, rules, strlen(rules), "rules", t, &errs), 1, "one bad rule");
-	CHECK_STR(buf_cstr(&errs), "rules:5: expected PROVIDER /REGEX/ [escalate=N] ACTION[,ACTION...] DURATION\n",
+	CHECK_STR(buf_cstr(&errs), "rules:5: expected PROVIDER /REGEX/ [escalate=N] [probe=D] ACTION[,ACTION...] DURATION\n",
 	    "named with its line");
 	CHECK_INT(r.n, 3, "three rules kept");
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
@@ -218,6 +227,126 @@ out:
 	buf_free(&errs);
 }
 
+/* test_probe - concurrency=2 for 1000 s, probe=50s: connections given
+ * back one at a time after quiet spells, taken back by a match during a
+ * probe, up to the table's 5, where the step ends */
+static void
+test_probe(const struct provider_table *t)
+{
+	static const char rules[] =
+		"google /4\\.7\\.28/ escalate=2 probe=50s concurrency=2,suspend 1000s\n"
+		"google /plain/ concurrency=3 1000s\n"
+		"google /quiet/ probe=0 concurrency=1 1000s\n";
+	const struct provider *g = provider_find(t, "google", 6);
+	struct srules r = {0};
+	struct actions a = {0};
+	struct effect ef;
+	struct buf errs;
+
+	buf_init(&errs, 4096);
+	CHECK_INT(srules_parse(&r, rules, strlen(rules), "r", t, &errs), 0, "parsed: %s",
+	    buf_cstr(&errs));
+	if (r.n != 3 || r.v[0].probe != 50 || r.v[1].probe != SRULE_PROBE_DEFAULT
+	    || r.v[2].probe != 0) {
+		CHECK(0, "the probing rules");
+		goto out;
+	}
+	actions_hit(&a, "google", &r.v[0], 1000, 1000);
+	CHECK_INT(actions_probe(&a, t, 1100, NULL, NULL), 0, "not in force: no probe");
+	actions_in_force(&a, 1010);
+	CHECK_INT(actions_probe(&a, t, 1059, NULL, NULL), 0, "49 s quiet: no probe yet");
+	CHECK_INT(actions_hit(&a, "google", &r.v[0], 1055, 1055), 0, "a match (not counted)");
+	CHECK_INT(actions_probe(&a, t, 1100, NULL, NULL), 0, "45 s since the match: none");
+	CHECK_INT(actions_probe(&a, t, 1105, NULL, NULL), 1, "50 s quiet: one back");
+	action_effect(&a, g, &ef);
+	CHECK_INT(ef.connections, 3, "concurrency 2+1");
+	CHECK_INT(a.n ? a.v[0].step : -1, 0, "still the first step");
+	CHECK_INT(actions_probe(&a, t, 1200, NULL, NULL), 0, "no second probe before the reload");
+	CHECK_INT(actions_hit(&a, "google", &r.v[0], 1201, 1104), 0, "a match before the probe's reload");
+	actions_in_force(&a, 1202);
+	CHECK_INT(actions_hit(&a, "google", &r.v[0], 1203, 1201), 0, "a line older than the reload");
+	CHECK_INT(actions_hit(&a, "google", &r.v[0], 1204, 1203), 3, "a match in the probe: back");
+	action_effect(&a, g, &ef);
+	CHECK_INT(ef.connections, 2, "concurrency 3-1");
+	CHECK_INT(a.n ? a.v[0].end : 0, 2204, "end moved later");
+	CHECK_INT(actions_hit(&a, "google", &r.v[0], 1205, 1205), 0, "in flight: no escalation");
+	CHECK_INT(a.n ? (long)a.v[0].hits : -1, 0, "...nothing counted");
+	actions_in_force(&a, 1206);
+	CHECK_INT(actions_hit(&a, "google", &r.v[0], 1230, 1230), 0, "a match at 1230");
+	CHECK_INT(actions_probe(&a, t, 1279, NULL, NULL), 0, "...restarted the quiet clock");
+	CHECK_INT(actions_probe(&a, t, 1280, NULL, NULL), 1, "then 3 again");
+	actions_in_force(&a, 1282);
+	CHECK_INT(actions_probe(&a, t, 1332, NULL, NULL), 1, "then 4");
+	actions_in_force(&a, 1333);
+	CHECK_INT(actions_probe(&a, t, 1383, NULL, NULL), 1, "then 5, the table's");
+	action_effect(&a, g, &ef);
+	CHECK_INT(ef.connections, 5, "the table's concurrency");
+	CHECK_INT(actions_expire(&a, 1383, NULL, NULL), 1, "...and the step ends");
+	actions_hit(&a, "google", &r.v[1], 1400, 1400);
+	actions_hit(&a, "google", &r.v[2], 1400, 1400);
+	actions_in_force(&a, 1400);
+	CHECK_INT(actions_probe(&a, t, 1400 + SRULE_PROBE_DEFAULT - 1, NULL, NULL), 0,
+	    "default probe: not before its time");
+	CHECK_INT(actions_probe(&a, t, 1400 + SRULE_PROBE_DEFAULT, NULL, NULL), 1,
+	    "default probe; probe=0 never");
+	action_effect(&a, g, &ef);
+	CHECK_INT(ef.connections, 1, "probe=0 holds its concurrency 1");
+out:
+	actions_free(&a);
+	srules_free(&r);
+	buf_free(&errs);
+}
+
+/* test_state_probe - a probed value and its quiet clock survive a restart;
+ * an older six-word line still loads */
+static void
+test_state_probe(const struct provider_table *t)
+{
+	static const char rules[] = "google /4\\.7\\.28/ probe=50s concurrency=2 1000s\n";
+	char	path[] = "/tmp/test_shaper.XXXXXX";
+	struct srules r = {0};
+	struct actions a = {0}, b = {0};
+	struct buf warns;
+	struct cerr e;
+	FILE   *fp;
+	int	fd = mkstemp(path);
+
+	CHECK(fd >= 0, "temporary file");
+	close(fd);
+	buf_init(&warns, 4096);
+	srules_parse(&r, rules, strlen(rules), "r", t, &warns);
+	if (r.n != 1) {
+		CHECK(0, "rule: %s", buf_cstr(&warns));
+		goto out;
+	}
+	actions_hit(&a, "google", &r.v[0], 1000, 1000);
+	actions_in_force(&a, 1000);
+	actions_probe(&a, t, 1050, NULL, NULL);
+	CHECK_INT(actions_save(&a, path, &e), 0, "saved");
+	CHECK_INT(actions_load(&b, path, t, &warns), 0, "loaded");
+	actions_link(&b, &r, &warns);
+	CHECK_STR(buf_cstr(&warns), "", "the probed action is tied to its rule");
+	CHECK_INT(b.n == 1 ? b.v[0].value * 10000 + b.v[0].quiet : -1, 31050,
+	    "concurrency 3, quiet since 1050");
+	CHECK_INT(b.n == 1 ? b.v[0].probe : -1, 50, "...the rule's probe");
+	actions_in_force(&b, 1060);
+	CHECK_INT(actions_probe(&b, t, 1109, NULL, NULL), 0, "a spell from the restart's reload");
+	CHECK_INT(actions_probe(&b, t, 1110, NULL, NULL), 1, "...then 4");
+	actions_free(&b);
+	fp = fopen(path, "w");
+	fputs("google concurrency 2 2000 1 0\n", fp);
+	fclose(fp);
+	CHECK_INT(actions_load(&b, path, t, &warns), 0, "an older line loaded");
+	CHECK_INT(b.n == 1 ? b.v[0].quiet : -1, 0, "...quiet 0");
+	CHECK_STR(buf_cstr(&warns), "", "...without a warning");
+out:
+	unlink(path);
+	actions_free(&a);
+	actions_free(&b);
+	srules_free(&r);
+	buf_free(&warns);
+}
+
 /* test_state_steps - the step in force survives a restart and is tied to
  * its rule again, unless the rule changed */
 static void
@@ -321,6 +450,8 @@ main(void)
 	test_state(&t);
 	test_escalate(&t);
 	test_state_steps(&t);
+	test_probe(&t);
+	test_state_probe(&t);
 	provider_free(&t);
 	return TEST_DONE("test_shaper");
 }
