@@ -7,15 +7,41 @@
  *	The input is parsed twice: as a provider table, then as a rules
  *	file checked against that table; every lookup runs on the result and
  *	a few deferral texts are matched; a matched rule is hit through all
- *	its steps (actions_hit, actions_in_force).  Every outcome is fine except a
+ *	its steps (actions_hit, actions_in_force).  The input is also read
+ *	as campaign-shaper's state file (actions_load: a file a crash or a
+ *	full disk may have cut or damaged).  Every outcome is fine except a
  *	crash, a leak or undefined behaviour.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "provider.h"
 #include "shaper.h"
+
+/* load_state - the input as the shaper's state file */
+static void
+load_state(const uint8_t *data, size_t size, const struct provider_table *t,
+	   struct buf *warns)
+{
+	static char path[64];
+	struct actions a = {0};
+	FILE   *fp;
+
+	if (path[0] == '\0')
+		snprintf(path, sizeof(path), "/tmp/fuzz_provider.state.%ld", (long)getpid());
+	if ((fp = fopen(path, "w")) == NULL)
+		return;
+	if (fwrite(data, 1, size, fp) != size) {
+		fclose(fp);
+		return;
+	}
+	fclose(fp);
+	(void)actions_load(&a, path, t, warns);
+	actions_free(&a);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -51,6 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	actions_free(&a);
+	load_state(data, size, &t, &errs);
 	srules_free(&r);
 	provider_free(&t);
 	buf_free(&errs);
