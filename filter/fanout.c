@@ -215,7 +215,11 @@ on_done(void *ctx, long idx, int code, const char *reply, const char *qid)
 	struct fan *f = ctx;
 	const char *addr = f->slot[idx % SLOTS].addr;
 
-	if (code / 100 == 4) {
+	/*
+	 * only a 5xx is the recipient's verdict; a 4xx, or a reply that has
+	 * no place here (1xx, 3xx), is tried again with the batch
+	 */
+	if (code != 250 && code / 100 != 5) {
 		f->deferred++;
 		snprintf(f->why, sizeof(f->why), "to=<%s>: %s", addr, reply);
 		return 0;

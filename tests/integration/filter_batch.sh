@@ -178,10 +178,13 @@ check "milter: batch tagged once, plain return path" sb_log_match \
 
 # --- a listener without CHUNKING that defers one copy and refuses one -------------
 # reinject_to points at campaign-testsink (DATA only): r7010 is deferred the
-# first time, r7020 refused for good; the retry sends only what is missing
+# first time, r7020 refused for good, r7030 answered with a reply that has no
+# place there (354 to RCPT: tried again, not refused); the retry sends only
+# what is missing
 cat > "$SB/listener.rules" <<'RULES'
 r7010@sink.test first 1 451 4.3.0 busy then 250 2.1.5 ok
 r7020@sink.test 550 5.1.1 no such user
+r7030@sink.test first 1 354 out of place then 250 2.1.5 ok
 RULES
 if testsink_start "$SB/listener.rules"; then
 	cp "$CM_CONF" "$SB/campaign.conf.orig"
@@ -191,7 +194,7 @@ if testsink_start "$SB/listener.rules"; then
 	Q=$(send "$B")
 	check "listener faults: batch accepted" test -n "$Q"
 	check "listener faults: deferred for the 451" wait_for 60 "deferral" sb_log_match \
-		"$Q: deferred: batch b000010: 1 of 50 recipients not done \(to=<r7010@sink.test>: RCPT TO: 451"
+		"$Q: deferred: batch b000010: 2 of 50 recipients not done \(to=<r70[13]0@sink.test>: RCPT TO: (451|354) "
 	check "listener faults: summary line after the retry" wait_for 180 "summary" has_batch_line "$Q"
 	# a 5xx for one copy is that recipient's verdict (doc/DESIGN.md
 	# "Batches"): logged with the reply, counted as rejected, not retried,
