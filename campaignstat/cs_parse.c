@@ -432,6 +432,10 @@ notice_field(struct cs_str key, struct cs_str val, struct cs_event *ev)
 		ev->rejected = parse_num(val);
 	else if (is_eq(key, LIT("copies")))
 		ev->copies = val;
+	else if (is_eq(key, LIT("to")))
+		ev->rcpt = val;
+	else if (is_eq(key, LIT("reply")))
+		ev->reason = val;
 	else
 		signal_field(key, val, ev);
 }
@@ -485,6 +489,36 @@ batch_kind(struct cs_event *ev, int cut, int last)
 		return CS_BAD;
 	}
 	return CS_BATCH;
+}
+
+/*
+ * copy_reject_kind - a batch's line without campaign=: a copy the
+ * reinjection listener refused ("rejected line=L to=<a> reply="CMD: CODE
+ * X.Y.Z text""; ev->code and ev->dsn from the reply) or, without reply=,
+ * a bad record (CS_OTHER: the CS_BATCH line counts both)
+ */
+static enum cs_kind
+copy_reject_kind(struct cs_event *ev, int cut)
+{
+	const char *p = ev->reason.p, *end = p + ev->reason.n, *q;
+
+	if (ev->reason.n == 0)
+		return CS_OTHER;
+	if (cut || ev->rcpt.n == 0) {
+		ev->why = "rejected copy line cut short or without to=";
+		return CS_BAD;
+	}
+	if ((q = memmem(p, ev->reason.n, ": ", 2)) != NULL)
+		p = q + 2;		/* past "RCPT TO: " */
+	if (end - p >= 4 && p[0] >= '4' && p[0] <= '5' && isdigit((unsigned char) p[1])
+	    && isdigit((unsigned char) p[2]) && p[3] == ' ') {
+		ev->code = (struct cs_str) {p, 3};
+		for (q = p += 4; q < end && *q != ' '; q++)
+			;
+		if (q - p >= 5 && q - p <= 16 && p[0] == ev->code.p[0] && p[1] == '.')
+			ev->dsn = (struct cs_str) {p, (size_t) (q - p)};
+	}
+	return CS_COPY_REJECT;
 }
 
 /* word_ok - 1..max bytes of a-z, 0-9 and '-' (a category, kind, action) */
@@ -561,7 +595,7 @@ parse_notice(const char *p, const char *end, enum cs_kind kind,
 		last |= last_key(kind, key);
 	}
 	if (ev->campaign.n == 0 && ev->batch.n > 0)
-		return CS_OTHER;	/* a batch's bad record: counted by CS_BATCH */
+		return copy_reject_kind(ev, cut);
 	if (ev->campaign.n == 0) {
 		ev->why = "notice line without campaign=";
 		return CS_BAD;

@@ -51,9 +51,14 @@
  *			(ev->copies: the list; each item 1..CS_QID_MAX
  *			letters and digits, else CS_BAD).  A batch's bad
  *			record lines ("QID: batch=BID bad record line=L
- *			...") and refused copies ("QID: batch=BID rejected
- *			line=L to=<a> reply=...") are CS_OTHER: the CS_BATCH
- *			line counts them.
+ *			...") are CS_OTHER: the CS_BATCH line counts them.
+ *	CS_COPY_REJECT	campaign-filter, a copy of a batch the reinjection
+ *			listener refused with 5xx: "QID: batch=BID rejected
+ *			line=L to=<a> reply="CMD: CODE X.Y.Z text"" (ev->rcpt,
+ *			ev->reason the reply, ev->code and ev->dsn from it
+ *			when it has them; the CS_BATCH line counts the copy,
+ *			this line gives its reason; cut short or without to=:
+ *			CS_BAD)
  *	CS_SIGNAL	campaign-bounce, the verdict on a message to the
  *			return path: "QID: campaign=ID|unknown recipient=<a>
  *			kind=dsn|arf|autoreply|other category=CAT
@@ -125,6 +130,7 @@ enum cs_kind {
 	CS_FILTER,
 	CS_BATCH,
 	CS_COPIES,
+	CS_COPY_REJECT,			/* a batch copy refused by the listener */
 	CS_SIGNAL,
 	CS_UNSUB,
 	CS_SHAPE,			/* campaign-shaper's shape: line */

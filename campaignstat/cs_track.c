@@ -1150,6 +1150,26 @@ on_reject(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 	count_reason(tr, c, ev, CS_ST_NONE);
 }
 
+/*
+ * on_copy_reject - a batch copy the reinjection listener refused: its
+ * reason and category (the batch line's rejected= counts it, once,
+ * however often the batch is retried; this line is logged once a copy)
+ */
+static void
+on_copy_reject(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
+{
+	struct cs_msg *m = find(tr, host, ev->qid);
+	struct cs_campaign *c = m ? m->camp : NULL;
+	const char *cat;
+
+	if (c == NULL)
+		return;
+	touch(c, t, host);
+	cat = category_of(tr, ev);
+	count_category(tr, c, cat, strlen(cat), CS_K_REJECTED);
+	count_reason(tr, c, ev, CS_ST_NONE);
+}
+
 /* on_shape - remember one of campaign-shaper's actions (for every
  * campaign whose time it falls in: the shaper acts per provider) */
 static void
@@ -1443,6 +1463,9 @@ cs_track_event(struct cs_track *tr, const struct cs_line *l,
 	case CS_COPIES:
 		on_copies(tr, ev, host, l->t);
 		release_copies(tr, host, ev->copies);
+		break;
+	case CS_COPY_REJECT:
+		on_copy_reject(tr, ev, host, l->t);
 		break;
 	case CS_SIGNAL:
 		on_signal(tr, ev, host, l->t);

@@ -212,6 +212,9 @@ if testsink_start "$SB/listener.rules"; then
 	cs_count() { python3 -c "import json; d=json.load(open('$SB/listener.json')); print([c['$1'] for c in d['campaigns'] if c['campaign'] == 'spring-2026'][0])"; }
 	check_eq "listener faults: campaignstat counts the copy as rejected" "$(cs_count rejected)" 1
 	check_eq "listener faults: campaignstat counts no bad record" "$(cs_count batch_bad_records)" 0
+	check_eq "listener faults: campaignstat gives the refused copy's reply as its reason" \
+		"$(python3 -c "import json; d=json.load(open('$SB/listener.json')); c=[c for c in d['campaigns'] if c['campaign'] == 'spring-2026'][0]; print(';'.join('%d %s %s %s' % (r['count'], r['dsn'], r['status'], r['reason']) for r in c['reasons'] if r['status'] == 'rejected'))")" \
+		"1 5.1.1 rejected RCPT TO: 550 5.1.1 no such user"
 	got=$(cat "$TESTSINK_DIR"/msg/msg.* 2>/dev/null | sed -n 's/^RCPT TO:<\(r70[0-9]*@sink.test\)>.*/\1/p' | sort | uniq -c)
 	check_eq "listener faults: 49 recipients at the listener" "$(grep -c . <<<"$got")" 49
 	check_eq "listener faults: each exactly once" "$(awk '$1 != 1' <<<"$got" | wc -l)" 0

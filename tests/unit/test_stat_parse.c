@@ -249,9 +249,14 @@ static const struct {
 	{H "campaign-filter[7]: ABC: batch=b1 bad record line=4 to=<a@@b> reason=\"bad address\"",
 	 CS_OTHER, NULL, NULL, NULL, -1, -1, -1, -1},
 	/* a copy the reinjection listener refused: counted by the batch
-	 * line's rejected=, not here */
+	 * line's rejected=; this line gives its reason */
 	{H "campaign-filter[7]: ABC: batch=b1 rejected line=4 to=<a@b.example> reply=\"RCPT TO: 550 5.1.1 no\"",
-	 CS_OTHER, NULL, NULL, NULL, -1, -1, -1, -1},
+	 CS_COPY_REJECT, "", "b1", "", -1, -1, -1, -1},
+	/* ... cut short inside the reply, or without to= */
+	{H "campaign-filter[7]: ABC: batch=b1 rejected line=4 to=<a@b.example> reply=\"RCPT TO: 550 5.1",
+	 CS_BAD, NULL, NULL, NULL, -1, -1, -1, -1},
+	{H "campaign-filter[7]: ABC: batch=b1 rejected line=4 reply=\"RCPT TO: 550 5.1.1 no\"",
+	 CS_BAD, NULL, NULL, NULL, -1, -1, -1, -1},
 	{H "campaign-filter[7]: ABC: campaign=c1 batch=b1 nrcpt=3 sent=1 suppressed=0 bad=0 rejected=2 size=9 ms=8",
 	 CS_BATCH, "c1", "b1", "", 3, 1, 0, 0},
 	/* the per-recipient filter line stays CS_FILTER */
@@ -293,6 +298,25 @@ test_batch_lines(void)
 			CHECK_INT(ev.rejected, strstr(brows[i].line, " rejected=2 ") ? 2 : -1,
 				  "batch row %zu: rejected", i);
 		}
+		free(copy);
+	}
+	/* the refused copy's recipient, reply, code and status */
+	for (i = 0; brows[i].kind != CS_COPY_REJECT; i++)
+		;
+	parse(brows[i].line, strlen(brows[i].line), &copy, &ev);
+	str_is(ev.rcpt, "a@b.example", i, "rcpt");
+	str_is(ev.reason, "RCPT TO: 550 5.1.1 no", i, "reason");
+	str_is(ev.code, "550", i, "code");
+	str_is(ev.dsn, "5.1.1", i, "dsn");
+	free(copy);
+	/* a reply without an enhanced status code */
+	{
+		static const char l[] = H "campaign-filter[7]: ABC: batch=b1 rejected line=4 "
+		    "to=<a@b.example> reply=\"DATA: 554 no thanks\"";
+
+		CHECK_INT(parse(l, sizeof(l) - 1, &copy, &ev), CS_COPY_REJECT, "reply without x.y.z");
+		str_is(ev.code, "554", 0, "code without x.y.z");
+		str_is(ev.dsn, "", 0, "no dsn");
 		free(copy);
 	}
 	/* the copies list, one queue id at a time */

@@ -603,6 +603,46 @@ test_categories(void)
 	classify_free(cl);
 }
 
+/* test_copy_rejected - a batch copy the reinjection listener refused:
+ * the batch line counts it (once, over a retry), its own line gives the
+ * reasons table the listener's reply and the category */
+static void
+test_copy_rejected(void)
+{
+	static const char rules[] = "bad-mailbox ^... 5\\.1\\.1\n";
+	static const char *const lines[MAXL] = {
+		MILTERB("00.000000", "AAA1", "r1", "b000001"),
+		T("00.100000") "campaign-filter[2]: AAA1: batch=b000001 rejected line=3 "
+		    "to=<x@d.example> reply=\"RCPT TO: 550 5.1.1 <x@d.example>: no such user\"",
+		BATCH_R("00.200000", "AAA1", "r1", "b000001", "4", "2", "1"),
+		BATCH_R("00.300000", "AAA1", "r1", "b000001", "4", "3", "1")};
+	struct cs_track tr;
+	struct cerr e;
+	struct classify *cl = classify_parse(rules, sizeof(rules) - 1, "rules", &e);
+	const struct cs_campaign *c;
+	struct cs_cent *ce;
+	const char key[] = "5.1.1\trejected\tRCPT TO: 550 5.1.1 <>: no such user";
+
+	cs_track_init(&tr);
+	cs_pattern_init(&tr.pat, CS_PATTERN_DEFAULT, &e);
+	tr.rules = cl;
+	feed(&tr, lines, "copy rejected");
+	cs_track_finish(&tr);
+	c = camp_named(&tr, "r1", 2);
+	CHECK(c != NULL, "campaign r1");
+	CHECK(c && c->c.rejected == 1, "copy rejected: counted once, got %ld",
+	      c ? (long) c->c.rejected : -1L);
+	ce = c ? cs_cmap_get((struct cs_cmap *) &c->reasons, key, sizeof(key) - 1) : NULL;
+	CHECK(ce && ce->v[0] == 1, "copy rejected: the listener's reply in the reasons table");
+	CHECK(c && c->reasons.tab.used == 1, "copy rejected: one reason, got %zu",
+	      c ? c->reasons.tab.used : 0);
+	ce = c ? cs_cmap_get((struct cs_cmap *) &c->categories, "bad-mailbox", 11) : NULL;
+	CHECK(ce && ce->v[CS_K_REJECTED] == 1, "copy rejected: category bad-mailbox, refused 1");
+	CHECK_INT(tr.unclassified, 0, "copy rejected: classified");
+	cs_track_free(&tr);
+	classify_free(cl);
+}
+
 /* test_expiry_category - Postfix's expiry (qmgr: "status=expired, returned
  * to sender") is message-expired under the shipped rules, once for each
  * recipient it returns */
@@ -832,6 +872,7 @@ main(void)
 	test_bounced_rules();
 	test_categories();
 	test_expiry_category();
+	test_copy_rejected();
 	test_complaint_flag();
 	test_returns();
 	test_host_table_full();
