@@ -509,15 +509,7 @@ copy_reject_kind(struct cs_event *ev, int cut)
 		return CS_BAD;
 	}
 	if ((q = memmem(p, ev->reason.n, ": ", 2)) != NULL)
-		p = q + 2;		/* past "RCPT TO: " */
-	if (end - p >= 4 && p[0] >= '4' && p[0] <= '5' && isdigit((unsigned char) p[1])
-	    && isdigit((unsigned char) p[2]) && p[3] == ' ') {
-		ev->code = (struct cs_str) {p, 3};
-		for (q = p += 4; q < end && *q != ' '; q++)
-			;
-		if (q - p >= 5 && q - p <= 16 && p[0] == ev->code.p[0] && p[1] == '.')
-			ev->dsn = (struct cs_str) {p, (size_t) (q - p)};
-	}
+		(void) reply_code(q + 2, end, ev);	/* past "RCPT TO: " */
 	return CS_COPY_REJECT;
 }
 
