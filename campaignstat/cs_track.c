@@ -212,6 +212,15 @@ find(const struct cs_track *tr, int host, struct cs_str qid)
 	return tr->msgs.slot[lookup(tr, msg_hash(host, qid), host, qid)];
 }
 
+/* camp_named - the campaign a line names by queue id, NULL when none yet */
+static struct cs_campaign *
+camp_named(const struct cs_track *tr, int host, struct cs_str qid)
+{
+	struct cs_msg *m = find(tr, host, qid);
+
+	return m ? m->camp : NULL;
+}
+
 /* make - find or make the entry for (host, qid); NULL when out of memory */
 static struct cs_msg *
 make(struct cs_track *tr, int host, struct cs_str qid)
@@ -1158,8 +1167,7 @@ on_reject(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 static void
 on_copy_reject(struct cs_track *tr, const struct cs_event *ev, int host, long long t)
 {
-	struct cs_msg *m = find(tr, host, ev->qid);
-	struct cs_campaign *c = m ? m->camp : NULL;
+	struct cs_campaign *c = camp_named(tr, host, ev->qid);
 	const char *cat;
 
 	if (c == NULL)
@@ -1362,15 +1370,6 @@ add_bytes(struct cs_track *tr, struct cs_campaign *c, size_t n)
 		c->c.log_bytes += n;
 	else
 		tr->log_other += n;
-}
-
-/* camp_named - the campaign a line names by queue id, NULL when none yet */
-static struct cs_campaign *
-camp_named(const struct cs_track *tr, int host, struct cs_str qid)
-{
-	struct cs_msg *m = find(tr, host, qid);
-
-	return m ? m->camp : NULL;
 }
 
 void
