@@ -215,11 +215,8 @@ on_done(void *ctx, long idx, int code, const char *reply, const char *qid)
 	struct fan *f = ctx;
 	const char *addr = f->slot[idx % SLOTS].addr;
 
-	/*
-	 * only a 5xx is the recipient's verdict; a 4xx, or a reply that has
-	 * no place here (1xx, 3xx), is tried again with the batch
-	 */
-	if (code != 250 && code / 100 != 5) {
+	/* a 4xx (lib/smtp_txn: also a reply out of place) is tried again */
+	if (code / 100 == 4) {
 		f->deferred++;
 		snprintf(f->why, sizeof(f->why), "to=<%s>: %s", addr, reply);
 		return 0;

@@ -37,8 +37,10 @@ set(struct smtp_txn *t, int kind, int code, const char *text)
 }
 
 /*
- * fail - the first failure decides; a 5xx to RSET (and with
- * SMTP_TXN_MAIL_TEMP to MAIL) is not the recipients': 451
+ * fail - the first failure decides; only a 4xx or 5xx is a verdict as
+ * it stands: a reply out of place (1xx, 3xx, 2xx where it cannot be)
+ * is 451, tried again, and so is a 5xx to RSET (and with
+ * SMTP_TXN_MAIL_TEMP to MAIL), which is not the recipients'
  */
 static void
 fail(struct smtp_txn *t, int kind, int code, const char *text)
@@ -48,7 +50,9 @@ fail(struct smtp_txn *t, int kind, int code, const char *text)
 
 	if (smtp_txn_failed(t))
 		return;
-	set(t, kind, soft && code / 100 == 5 ? 451 : code, text);
+	if (code / 100 != 4 && (code / 100 != 5 || soft))
+		code = 451;
+	set(t, kind, code, text);
 }
 
 /* discarded - nobody is left for the content's verdict */
@@ -76,7 +80,7 @@ on_mail(struct smtp_txn *t, int code, const char *text)
 		return SMTP_TXN_WAIT;
 	fail(t, SMTP_CMD_MAIL, code, text);
 	t->mail_failed = 1;
-	t->retire = code / 100 == 4;
+	t->retire = code / 100 != 5;	/* a 4xx, or a reply out of place */
 	return SMTP_TXN_FAIL_ALL;
 }
 

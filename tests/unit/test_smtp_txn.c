@@ -10,7 +10,8 @@
  *	retire: success with DATA and with BDAT; a refused recipient
  *	(its own with SMTP_TXN_PER_RCPT, the transaction's without); every
  *	recipient refused (354 asks for "." alone); MAIL 4xx (retire) and
- *	5xx (451 with SMTP_TXN_MAIL_TEMP); RSET 5xx as 451; the first
+ *	5xx (451 with SMTP_TXN_MAIL_TEMP); RSET 5xx as 451; a reply out
+ *	of place (1xx, 3xx, 2xx to DATA) as 451; the first
  *	failure decides; replies after a failed MAIL ignored; DATA refused
  *	(RSET needed, or not after a failed MAIL); a failed end of data;
  *	replies after the end; smtp_txn_want_data(); long text cut.
@@ -98,6 +99,21 @@ static const struct tcase cases[] = {
 	 {{SMTP_CMD_RSET, 250, W}, {SMTP_CMD_MAIL, 503, FA}, {SMTP_CMD_RCPT, 550, W},
 	  {SMTP_CMD_BDAT, 554, END}},
 	 451, SMTP_CMD_MAIL, 1, 0, 0},
+	{"filter: RCPT 354 out of place counts as 451, tried again", MT, 1,
+	 {{SMTP_CMD_RSET, 250, W}, {SMTP_CMD_MAIL, 250, W}, {SMTP_CMD_RCPT, 354, RF},
+	  {SMTP_CMD_DATA, 354, DOT}, {SMTP_CMD_DOT, 250, END}},
+	 451, SMTP_CMD_RCPT, 1, 0, 0},
+	{"filter: MAIL 354 out of place counts as 451, retire set", MT, 1,
+	 {{SMTP_CMD_RSET, 250, W}, {SMTP_CMD_MAIL, 354, FA}},
+	 451, SMTP_CMD_MAIL, 0, 0, 1},
+	{"feed: DATA 250 out of place counts as 451, RSET", PR, 1,
+	 {{SMTP_CMD_MAIL, 250, W}, {SMTP_CMD_RCPT, 250, OK},
+	  {SMTP_CMD_DATA, 250, END}},
+	 451, SMTP_CMD_DATA, 0, 1, 0},
+	{"feed: end of data 123 out of place counts as 451", PR, 1,
+	 {{SMTP_CMD_MAIL, 250, W}, {SMTP_CMD_RCPT, 250, OK},
+	  {SMTP_CMD_DATA, 354, BODY}, {SMTP_CMD_DOT, 123, END}},
+	 451, SMTP_CMD_DOT, 0, 0, 0},
 	{"filter: MAIL 4xx kept, retire set", MT, 1,
 	 {{SMTP_CMD_RSET, 250, W}, {SMTP_CMD_MAIL, 421, FA}},
 	 421, SMTP_CMD_MAIL, 0, 0, 1},
