@@ -212,9 +212,9 @@ file_open(struct map_db *m, struct cerr *e)
 	return 0;
 }
 
-/* handle_close - close the database, environment and lock descriptor */
+/* db_close - close the database and environment; the lock stays */
 static void
-handle_close(struct map_db *m)
+db_close(struct map_db *m)
 {
 	struct dbop op = {0};
 
@@ -224,12 +224,20 @@ handle_close(struct map_db *m)
 		(void)map_call(m, &op);	/* after a fault, abandon() cleared m */
 	if (m->env != NULL)
 		(void)m->env->close(m->env, 0);
-	if (m->lock_fd >= 0)
-		(void)close(m->lock_fd);
 	m->db = NULL;
 	m->env = NULL;
-	m->lock_fd = m->dbfd = -1;
+	m->dbfd = -1;
 	m->form = FORM_UNKNOWN;
+}
+
+/* handle_close - close the database, environment and lock descriptor */
+static void
+handle_close(struct map_db *m)
+{
+	db_close(m);
+	if (m->lock_fd >= 0)
+		(void)close(m->lock_fd);
+	m->lock_fd = -1;
 }
 
 /* same_file - do the Berkeley DB descriptor and ours name one file? */
@@ -346,13 +354,40 @@ changed(const struct map_db *m)
 }
 
 /*
+ * reopen_locked - the file we hold the lock of was written in place by
+ * another writer: reopen the database under that lock, so that our view
+ * is the file as it now is.  A busy table (many writers, each write
+ * moving the mtime) cannot then starve a writer, as reopening unlocked
+ * and locking again could.  1 done, 0 the path names another file now
+ * (replaced by postmap: the caller reopens by name), -1 error.
+ */
+static int
+reopen_locked(struct map_db *m, struct cerr *e)
+{
+	struct stat st;
+	int	r;
+
+	if (stat(m->path, &st) < 0 || st.st_ino != m->id.st_ino
+	    || st.st_dev != m->id.st_dev)
+		return 0;
+	db_close(m);
+	if (env_open(m, e) < 0 || file_open(m, e) < 0)
+		return -1;
+	if (fstat(m->lock_fd, &m->id) < 0)
+		return cerr_set(e, "fstat %s: %s", m->path, strerror(errno));
+	if ((r = same_file(m, e)) < 0)
+		return -1;
+	return r;
+}
+
+/*
  * map_lock - take the lock for one operation, reopening first when the
  * file changed or an earlier error left the handle suspect.
  */
 int
 map_lock(struct map_db *m, int op, struct cerr *e)
 {
-	int	tries;
+	int	tries, r;
 
 	if (m->batch)
 		return m->db ? 0 : map_fail(m, e, "batch on", DB_RUNRECOVERY);
@@ -370,10 +405,12 @@ map_lock(struct map_db *m, int op, struct cerr *e)
 		}
 		if (flock_retry(m->lock_fd, op) < 0)
 			return cerr_set(e, "lock %s: %s", m->path, strerror(errno));
-		if (!changed(m))
+		if (!changed(m) || (r = reopen_locked(m, e)) == 1)
 			return 0;
 		(void)flock_retry(m->lock_fd, LOCK_UN);
 		m->broken = 1;
+		if (r < 0)
+			return -1;
 	}
 	return cerr_set(e, "%s: file keeps changing", m->path);
 }

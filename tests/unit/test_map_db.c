@@ -590,6 +590,76 @@ test_publish_not_owner(void)
 	      "waited for the next second (%d times)", early);
 }
 
+#define BUSY_WRITERS	16
+#define BUSY_WRITES	150
+
+/* busy_writer - one of several processes writing its own keys at once */
+static void
+busy_writer(const char *name, int w)
+{
+	struct cerr e;
+	struct map_db *m;
+	char	key[64];
+	int	i;
+
+	cerr_clear(&e);
+	if ((m = map_db_open(name, MAP_RDWR, &e)) == NULL) {
+		fprintf(stderr, "writer %d: %s\n", w, e.msg);
+		_exit(1);
+	}
+	for (i = 0; i < BUSY_WRITES; i++) {
+		snprintf(key, sizeof(key), "w%d-%d@example.com", w, i);
+		if (map_db_update(m, key, "OK", &e) < 0) {
+			fprintf(stderr, "writer %d, write %d: %s\n", w, i, e.msg);
+			_exit(1);
+		}
+	}
+	map_db_close(m);
+	_exit(0);
+}
+
+/*
+ * test_busy_writers - several writers at once, each write moving the
+ * file's mtime: none gives up ("file keeps changing"), none loses a write
+ */
+static void
+test_busy_writers(void)
+{
+	char	name[512], key[64];
+	struct cerr e;
+	struct map_db *m;
+	struct buf val;
+	pid_t	pid[BUSY_WRITERS];
+	int	w, i, status, ok = 0, found = 0;
+
+	snprintf(name, sizeof(name), "hash:%s/busy", dir);
+	cerr_clear(&e);
+	m = map_db_open(name, MAP_RDWR | MAP_CREATE, &e);
+	CHECK(m != NULL, "busy: create: %s", e.msg);
+	if (m == NULL)
+		return;
+	map_db_close(m);
+	for (w = 0; w < BUSY_WRITERS; w++)
+		if ((pid[w] = fork()) == 0)
+			busy_writer(name, w);
+	for (w = 0; w < BUSY_WRITERS; w++)
+		if (pid[w] > 0 && waitpid(pid[w], &status, 0) == pid[w]
+		    && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			ok++;
+	CHECK_INT(ok, BUSY_WRITERS, "busy: writers that wrote all their keys");
+	buf_init(&val, MAP_VALUE_MAX);
+	if ((m = map_db_open(name, 0, &e)) != NULL) {
+		for (w = 0; w < BUSY_WRITERS; w++)
+			for (i = 0; i < BUSY_WRITES; i++) {
+				snprintf(key, sizeof(key), "w%d-%d@example.com", w, i);
+				found += map_db_lookup(m, key, &val, &e) == 1;
+			}
+		map_db_close(m);
+	}
+	buf_free(&val);
+	CHECK_INT(found, BUSY_WRITERS * BUSY_WRITES, "busy: keys in the table");
+}
+
 int
 main(void)
 {
@@ -610,6 +680,7 @@ main(void)
 	test_corrupt();
 	test_publish();
 	test_publish_not_owner();
+	test_busy_writers();
 #ifndef __SANITIZE_ADDRESS__
 	test_garbage_pages();
 #else
