@@ -155,6 +155,10 @@ SB_PORTS_GIVEN=" "
 
 sb_err() { echo "sandbox: $*" >&2; }
 
+# sb_lo_mtu - the loopback's MTU in this network namespace (from ip(8):
+# /sys shows the namespace that mounted it, not this one)
+sb_lo_mtu() { ip -o link show lo 2>/dev/null | sed -n 's/.* mtu \([0-9]*\) .*/\1/p'; }
+
 # sb_now_ms - milliseconds since the epoch
 # (bash's EPOCHREALTIME, "SECONDS.MICROSECONDS": no date process per poll)
 sb_now_ms() { local t=${EPOCHREALTIME//[.,]/}; echo $(( 10#$t / 1000 )); }
