@@ -25,8 +25,19 @@ check "campaign-setup again, with filter_state_dir" fl_setup_again
 check_eq "campaign-setup: state dir owned by the filter user" "$(stat -c '%U %a' "$STATE" 2>&1)" "nobody 700"
 check_eq "campaign-setup: campaign_time_limit = filter_deadline + 60 s" \
 	"$(postconf -c "$SB_CONF" -h campaign_time_limit)" 90s
+check_eq "campaign-setup: one filter per CPU at once" \
+	"$(postconf -c "$SB_CONF" -h campaign_destination_concurrency_limit)" "$(getconf _NPROCESSORS_ONLN)"
+check_eq "campaign-setup: long queue ids (campaignstat joins copies by id)" \
+	"$(postconf -c "$SB_CONF" -h enable_long_queue_ids)" yes
 check "campaign-setup a third time changes nothing" fl_setup_again
 check "campaign-setup: 0 changes" grep -q '^0 change(s) made' "$SB/setup.out"
+check "campaign-setup --filter-concurrency 0 is a usage error" \
+	test "$(fl_setup_again --filter-concurrency 0; echo $?)" = 64
+check "campaign-setup says which option" grep -q -- '--filter-concurrency: not a number from 1: 0' "$SB/setup.out"
+check "campaign-setup --filter-concurrency 3" fl_setup_again --filter-concurrency 3
+check_eq "campaign-setup: concurrency 3 set" \
+	"$(postconf -c "$SB_CONF" -h campaign_destination_concurrency_limit)" 3
+check "campaign-setup: back to the default" fl_setup_again
 echo "batch_max_recipients = 5000" >> "$CM_CONF"
 check "campaign-setup refuses batch_max_recipients that does not fit" \
 	test "$(fl_setup_again; echo $?)" = 78

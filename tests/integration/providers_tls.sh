@@ -109,7 +109,7 @@ check_eq "compact log: no other info noise" "$(grep -vcE 'TLS connection establi
 postconf -c "$SB_CONF" -e "smtp_connection_cache_destinations = [127.0.0.1]:$RX" &&
 	sandbox_reload || fail "connection cache for the receiver"
 for k in 1 2 3 4 5 6; do cm_send "$FL_PORT" sender@campaign.test "r$k@yahoo.com" < "$SB/m"; done
-burst_sent() { [ "$(grep -cE "/smtp\[[0-9]+\]: [0-9A-F]+: to=<r[1-6]@yahoo.com>, relay=127.0.0.1\[127.0.0.1\]:$RX,.*status=sent" "$SB_LOG")" -eq 6 ]; }
+burst_sent() { [ "$(grep -cE "/smtp\[[0-9]+\]: [0-9A-Za-z]+: to=<r[1-6]@yahoo.com>, relay=127.0.0.1\[127.0.0.1\]:$RX,.*status=sent" "$SB_LOG")" -eq 6 ]; }
 check "burst: six yahoo.com copies sent over TLS" wait_for 60 "six copies sent" burst_sent
 echo "# over a cached connection: $(grep -cE "to=<r[1-6]@yahoo.com>, relay=127.0.0.1\[127.0.0.1\]:$RX, conn_use=" "$SB_LOG") of 6"
 postconf -c "$SB_CONF" -e "smtp_connection_cache_destinations =" && sandbox_reload ||

@@ -153,7 +153,7 @@ check "yahoo: suspended in defer_transports" wait_for 10 "defer_transports" \
 	pc_has defer_transports campaign-yahoo
 line=$(grep -m1 'campaign-shaper\[[0-9]*\]: shape: provider=google ' "$SB_LOG")
 check "the line names action, rule, queue id, recipient and text" grep -qE \
-	"action=concurrency value=2 step=1/1 duration=30 until=[-0-9T:]+Z rule=$W/rules:2 qid=[0-9A-F]+ to=<g[1-6]@gmail.test> reason=\".*4\.7\.28" <<< "$line"
+	"action=concurrency value=2 step=1/1 duration=30 until=[-0-9T:]+Z rule=$W/rules:2 qid=[0-9A-Za-z]+ to=<g[1-6]@gmail.test> reason=\".*4\.7\.28" <<< "$line"
 
 # nothing more to send: the actions end and the table's values come back
 postsuper -c "$SB_CONF" -h ALL 2> /dev/null
