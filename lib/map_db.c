@@ -264,6 +264,24 @@ flock_retry(int fd, int op)
 }
 
 /*
+ * db_open_locked - open the environment and the database while lock_fd's
+ * lock is held (lock_fd is opened here when the file was only now
+ * created); m->id becomes lock_fd's file.  1 the database is that file,
+ * 0 another (replaced meanwhile), -1 error.
+ */
+static int
+db_open_locked(struct map_db *m, struct cerr *e)
+{
+	if (env_open(m, e) < 0 || file_open(m, e) < 0)
+		return -1;
+	if (m->lock_fd < 0 && (m->lock_fd = open(m->path, O_RDONLY | O_CLOEXEC)) < 0)
+		return cerr_set(e, "open %s: %s", m->path, strerror(errno));
+	if (fstat(m->lock_fd, &m->id) < 0)
+		return cerr_set(e, "fstat %s: %s", m->path, strerror(errno));
+	return same_file(m, e);
+}
+
+/*
  * handle_open - open lock descriptor and database; the shared lock held
  * while Berkeley DB reads the file keeps a rebuild by postmap out.
  */
@@ -280,13 +298,7 @@ handle_open_try(struct map_db *m, struct cerr *e)
 			return cerr_set(e, "open %s: %s", m->path, strerror(errno));
 		if (m->lock_fd >= 0 && flock_retry(m->lock_fd, LOCK_SH) < 0)
 			return cerr_set(e, "lock %s: %s", m->path, strerror(errno));
-		if (env_open(m, e) < 0 || file_open(m, e) < 0)
-			return -1;
-		if (m->lock_fd < 0 && (m->lock_fd = open(m->path, O_RDONLY | O_CLOEXEC)) < 0)
-			return cerr_set(e, "open %s: %s", m->path, strerror(errno));
-		if (fstat(m->lock_fd, &m->id) < 0)
-			return cerr_set(e, "fstat %s: %s", m->path, strerror(errno));
-		if ((r = same_file(m, e)) < 0)
+		if ((r = db_open_locked(m, e)) < 0)
 			return -1;
 		(void)flock_retry(m->lock_fd, LOCK_UN);
 		if (r == 1)
@@ -339,18 +351,26 @@ map_db_open(const char *name, int flags, struct cerr *e)
 	return m;
 }
 
-/* changed - has the file at our path changed since we opened or wrote it? */
-static int
-changed(const struct map_db *m)
+/* what the path names now, against the file we opened or wrote */
+enum file_state {
+	FILE_SAME,			/* unchanged */
+	FILE_WRITTEN,			/* the same file, written in place */
+	FILE_REPLACED			/* another file (postmap), or none */
+};
+
+static enum file_state
+file_state(const struct map_db *m)
 {
 	struct stat st;
 
-	if (stat(m->path, &st) < 0)
-		return 1;
-	return st.st_ino != m->id.st_ino || st.st_dev != m->id.st_dev
-	    || st.st_mtim.tv_sec != m->id.st_mtim.tv_sec
+	if (stat(m->path, &st) < 0 || st.st_ino != m->id.st_ino
+	    || st.st_dev != m->id.st_dev)
+		return FILE_REPLACED;
+	if (st.st_mtim.tv_sec != m->id.st_mtim.tv_sec
 	    || st.st_mtim.tv_nsec != m->id.st_mtim.tv_nsec
-	    || st.st_size != m->id.st_size || st.st_nlink != m->id.st_nlink;
+	    || st.st_size != m->id.st_size || st.st_nlink != m->id.st_nlink)
+		return FILE_WRITTEN;
+	return FILE_SAME;
 }
 
 /*
@@ -359,25 +379,13 @@ changed(const struct map_db *m)
  * is the file as it now is.  A busy table (many writers, each write
  * moving the mtime) cannot then starve a writer, as reopening unlocked
  * and locking again could.  1 done, 0 the path names another file now
- * (replaced by postmap: the caller reopens by name), -1 error.
+ * (the caller reopens by name), -1 error.
  */
 static int
 reopen_locked(struct map_db *m, struct cerr *e)
 {
-	struct stat st;
-	int	r;
-
-	if (stat(m->path, &st) < 0 || st.st_ino != m->id.st_ino
-	    || st.st_dev != m->id.st_dev)
-		return 0;
 	db_close(m);
-	if (env_open(m, e) < 0 || file_open(m, e) < 0)
-		return -1;
-	if (fstat(m->lock_fd, &m->id) < 0)
-		return cerr_set(e, "fstat %s: %s", m->path, strerror(errno));
-	if ((r = same_file(m, e)) < 0)
-		return -1;
-	return r;
+	return db_open_locked(m, e);
 }
 
 /*
@@ -387,12 +395,13 @@ reopen_locked(struct map_db *m, struct cerr *e)
 int
 map_lock(struct map_db *m, int op, struct cerr *e)
 {
+	enum file_state fs;
 	int	tries, r;
 
 	if (m->batch)
 		return m->db ? 0 : map_fail(m, e, "batch on", DB_RUNRECOVERY);
 	/* the file that faulted, unchanged: reopening would fault and leak again */
-	if (m->faulted && !changed(m))
+	if (m->faulted && file_state(m) == FILE_SAME)
 		return cerr_set(e, "%s: memory fault inside Berkeley DB: the file is "
 				"corrupt (waiting for it to be rebuilt)", m->path);
 	m->faulted = 0;
@@ -405,7 +414,9 @@ map_lock(struct map_db *m, int op, struct cerr *e)
 		}
 		if (flock_retry(m->lock_fd, op) < 0)
 			return cerr_set(e, "lock %s: %s", m->path, strerror(errno));
-		if (!changed(m) || (r = reopen_locked(m, e)) == 1)
+		if ((fs = file_state(m)) == FILE_SAME)
+			return 0;
+		if ((r = fs == FILE_WRITTEN ? reopen_locked(m, e) : 0) == 1)
 			return 0;
 		(void)flock_retry(m->lock_fd, LOCK_UN);
 		m->broken = 1;
@@ -480,7 +491,7 @@ touch_late(struct map_db *m, time_t before)
 		m->broken = 1;
 		return;
 	}
-	ours = !changed(m);
+	ours = file_state(m) == FILE_SAME;
 	if (fstat(m->lock_fd, &st) == 0 && st.st_mtim.tv_sec <= before)
 		(void)futimens(m->lock_fd, NULL);	/* both now: write access will do */
 	if (ours && fstat(m->lock_fd, &m->id) < 0)
