@@ -30,7 +30,10 @@
  *	through pfconf.c (postconf -e, postfix reload) at most once per
  *	reload interval (-i, default 60 s): actions started meanwhile go in
  *	the same reload.  When an action ends, the provider's values are
- *	what the table and the remaining actions say.
+ *	what the table and the remaining actions say.  From 61 s after a
+ *	reload until 61 s after the last one, qmgr gets an incoming scan
+ *	every 5 s (pf_kick): a reload leaves the queue files of deliveries in
+ *	flight in the incoming queue 60 s ahead.
  *
  *	The active actions are kept in STATE (rewritten atomically at every
  *	change).  On SIGTERM or SIGINT the shaper writes the table's values
@@ -86,8 +89,19 @@ struct shaper {
 	struct cs_merge mg;
 	long long start_us;
 	time_t	last_apply;
+	time_t	kick_next, kick_until;	/* incoming scans after reloads */
 	int	dirty, state_dirty;
 };
+
+/*
+ * A reload restarts qmgr, and the new qmgr puts the queue file of a
+ * delivery still in flight back in the incoming queue 60 s ahead, where
+ * only an incoming scan brings it back: without new mail, qmgr's wake-up
+ * comes every 300 s.  So from 61 s after a reload until 61 s after the
+ * last one, qmgr gets an incoming scan every KICK_EVERY seconds.
+ */
+#define KICK_AFTER	61
+#define KICK_EVERY	5
 
 static volatile sig_atomic_t stop;
 static char *default_logs[] = { (char *)"/var/log/maillog-delivery" };
@@ -196,6 +210,30 @@ print_config(const struct shaper *sh)
 		print_rule(sh->o->rules, &sh->r.v[i]);
 }
 
+/* plan_kicks - a reload at now: incoming scans from now + KICK_AFTER */
+static void
+plan_kicks(struct shaper *sh, time_t now)
+{
+	if (sh->kick_until == 0)
+		sh->kick_next = now + KICK_AFTER;
+	sh->kick_until = now + KICK_AFTER;
+}
+
+/* kick - an incoming scan when one is due */
+static void
+kick(struct shaper *sh, time_t now)
+{
+	struct cerr e;
+
+	if (sh->kick_until == 0 || now < sh->kick_next)
+		return;
+	if (pf_kick(sh->o->dir, &e) < 0)
+		clog_warnx("cannot ask qmgr for an incoming scan: %s", e.msg);
+	sh->kick_next = now + KICK_EVERY;
+	if (now >= sh->kick_until)
+		sh->kick_until = 0;
+}
+
 /* apply - pf_apply, and the reload line when something changed */
 static int
 apply(struct shaper *sh, const struct actions *a)
@@ -212,6 +250,7 @@ apply(struct shaper *sh, const struct actions *a)
 		nline_num(&nl, "changed", changed);
 		nline_num(&nl, "actions", a ? (long long)a->n : 0);
 		nline_emit(&nl);
+		plan_kicks(sh, time(NULL));
 	}
 	return r;
 }
@@ -410,6 +449,7 @@ tick(struct shaper *sh)
 			actions_in_force(&sh->a, now);
 		}
 	}
+	kick(sh, now);
 }
 
 static void

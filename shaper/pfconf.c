@@ -5,6 +5,7 @@
  *	#include "shaper.h"
  *
  *	pf_apply("/etc/postfix", &table, &actions, &changed, &e);
+ *	pf_kick("/etc/postfix", &e);
  * DESCRIPTION
  *	Postfix's own commands do every change, as an administrator would:
  *	"postconf -c DIR NAME..." reads the values in effect, "postconf -c
@@ -18,10 +19,16 @@
  *	any other entry is kept as it is, in its order.  With a rate delay
  *	the transport's _destination_concurrency_failed_cohort_limit is 10
  *	(as campaign-setup --providers sets it), else Postfix's default 1.
+ *
+ *	pf_kick() asks qmgr(8) for a scan of the incoming queue ("postkick
+ *	-c DIR public qmgr I") when "postfix status" says Postfix runs: a
+ *	reload restarts qmgr, which puts the queue file of a delivery still in
+ *	flight back in the incoming queue 60 s ahead, and only an incoming
+ *	scan after that brings it back (campaign-shaper.c plans the kicks).
  * DIAGNOSTICS
  *	pf_apply() fills e with the command that failed and how.
  * SEE ALSO
- *	shaper.h, postconf(1), postfix(1), qmgr(8)
+ *	shaper.h, postconf(1), postfix(1), postkick(1), qmgr(8)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -256,4 +263,17 @@ pf_apply(const char *dir, const struct provider_table *t, const struct actions *
 	}
 	free(s);
 	return r;
+}
+
+int
+pf_kick(const char *dir, struct cerr *e)
+{
+	char   *status[] = { (char *)"postfix", (char *)"-c", (char *)dir,
+		(char *)"status", NULL }, *kick[] = { (char *)"postkick",
+		(char *)"-c", (char *)dir, (char *)"public", (char *)"qmgr",
+		(char *)"I", NULL };
+
+	if (run(status, NULL, 1, NULL) != 0)
+		return 0;		/* stopped: its start scans every queue */
+	return run(kick, NULL, 0, e);
 }

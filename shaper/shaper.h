@@ -56,7 +56,8 @@
  *	it reads the values with postconf, writes the ones that differ with
  *	postconf -e and then runs postfix reload.  0 with *changed set (0:
  *	nothing differed, nothing run), or -1 with e set (*changed tells
- *	whether main.cf was written).
+ *	whether main.cf was written).  pf_kick() asks a running Postfix's
+ *	qmgr for an incoming scan (postkick ... I): 0, or -1 with e set.
  * SEE ALSO
  *	campaign-shaper(8), lib/provider.h
  */
@@ -159,5 +160,6 @@ void	actions_free(struct actions *a);
 
 int	pf_apply(const char *dir, const struct provider_table *t,
 		 const struct actions *a, int *changed, struct cerr *e);
+int	pf_kick(const char *dir, struct cerr *e);
 
 #endif
