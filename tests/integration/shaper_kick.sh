@@ -42,7 +42,7 @@ check "reload" sandbox_reload
 
 sb_bg "$W/shaper.out" "$SHAPER" -c "$SB_CONF" -p "$W/providers" -r "$W/rules" \
 	-s "$W/state" -i 1 "$SB_LOGDIR/maillog-delivery"
-SHAPER_PID=$SB_BG
+FL_SHAPER_PID=$SB_BG
 reloads() { sandbox_log_count 'campaign-shaper\[[0-9]+\]: reload: changed='; }
 reloads_ge() { [ "$(reloads)" -ge "$1" ]; }
 check "the shaper's start reloads once" wait_for 20 "start reload" reloads_ge 1
@@ -74,10 +74,7 @@ check "the shaper's incoming scan takes its file out of the queue" \
 check "...and Postfix logs its delivery" \
 	sb_log_match "$QB: to=<slow@googlemail.test>.*status=sent"
 
-kill -TERM "$SHAPER_PID"
-check "SIGTERM stops the shaper" wait_for 20 "shaper exits" sb_dead "$SHAPER_PID"
-wait "$SHAPER_PID"
-postsuper -c "$SB_CONF" -d ALL 2> /dev/null
+check "SIGTERM stops the shaper" fl_shaper_stop
 sb=$SB
 check "sandbox_stop succeeds" sandbox_stop
 check_eq "nothing left running" "$(sb_pids_under "$sb")" ""
