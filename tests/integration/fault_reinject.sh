@@ -102,7 +102,7 @@ phase() {
 	ft_list "$name" $N
 	ft_feed "$name" --rate 100
 	check_eq "$mode: feeder exit status" "$FT_FEED_ST" 0
-	check "$mode: pipe(8) defers every message" wait_for 60 "$N deferrals" defer_ge "$name" $N
+	check "$mode: pipe(8) defers every message" wait_for 240 "$N deferrals" defer_ge "$name" $N
 	check "$mode: the reason is the filter's" sandbox_wait_log \
 		"to=<$name[0-9]+@sink.test>, relay=campaign, .*status=deferred \(.*campaign-filter: .*$reason" 5
 	check_eq "$mode: none bounced" "$(ft_bounced)" 0
