@@ -40,6 +40,7 @@
 #	sandbox_reload			postfix reload, waits for master's log line
 #	sandbox_fast_retry		short queue_run_delay and backoff times, qmgr wake-up 10 s
 #					(1s..2s) so deferred mail is retried soon
+#	sb_stranded [QID]		incoming files more than 2 s ahead
 #	sb_unstrand			incoming files qmgr put 60 s ahead (it
 #					found them locked: "still being
 #					delivered") and left there made due
@@ -545,6 +546,13 @@ sandbox_fast_retry() {
 		postconf -c "$SB_CONF" -F "qmgr/unix/wakeup = 10" && sandbox_reload
 }
 
+# sb_stranded [NAME] - the files of the incoming queue whose time is more
+# than 2 s ahead (named NAME, a queue id, when given): see sb_unstrand
+sb_stranded() {
+	find "$SB_QUEUE/incoming" -type f ${1:+-name "$1"} \
+		-newermt "@$(( $(date +%s) + 2 ))" 2>/dev/null
+}
+
 # sb_unstrand - qmgr(8) puts a queue file it finds locked back in the
 # incoming queue with its time 60 s ahead (qmgr_active.c: after a qmgr
 # restart, i.e. a reload, or when a deferred file is rescanned before
@@ -557,7 +565,7 @@ sandbox_fast_retry() {
 # qmgr an incoming scan (postkick I).
 sb_unstrand() {
 	local f n=0
-	for f in $(find "$SB_QUEUE/incoming" -type f -newermt "@$(( $(date +%s) + 2 ))" 2>/dev/null); do
+	for f in $(sb_stranded); do
 		touch "$f" && n=$(( n + 1 ))
 	done
 	[ "$n" -eq 0 ] || postkick -c "$SB_CONF" public qmgr I 2>/dev/null

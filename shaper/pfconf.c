@@ -210,13 +210,22 @@ same(const struct setting *s)
 	return strcmp(have, s->want) == 0;
 }
 
+/* running - does "postfix -c dir status" say Postfix runs? */
+static int
+running(const char *dir)
+{
+	char   *status[] = { (char *)"postfix", (char *)"-c", (char *)dir,
+		(char *)"status", NULL };
+
+	return run(status, NULL, 1, NULL) == 0;
+}
+
 /* write_changes - postconf -e for what differs, then postfix reload */
 static int
 write_changes(const char *dir, struct setting *s, size_t n, int *changed, struct cerr *e)
 {
 	char   *argv[ARGS_MAX + 1], *reload[] = { (char *)"postfix", (char *)"-c",
-		(char *)dir, (char *)"reload", NULL }, *status[] = { (char *)"postfix",
-		(char *)"-c", (char *)dir, (char *)"status", NULL };
+		(char *)dir, (char *)"reload", NULL };
 	struct buf kv[ARGS_MAX];
 	size_t	i, k = 0, m = 0;
 	int	r = 0;
@@ -234,7 +243,7 @@ write_changes(const char *dir, struct setting *s, size_t n, int *changed, struct
 	}
 	argv[k] = NULL;
 	*changed = (int)m;
-	if (m > 0 && (r = run(argv, NULL, 0, e)) == 0 && run(status, NULL, 1, NULL) == 0)
+	if (m > 0 && (r = run(argv, NULL, 0, e)) == 0 && running(dir))
 		r = run(reload, NULL, 0, e);
 	while (m > 0)
 		buf_free(&kv[--m]);
@@ -268,12 +277,10 @@ pf_apply(const char *dir, const struct provider_table *t, const struct actions *
 int
 pf_kick(const char *dir, struct cerr *e)
 {
-	char   *status[] = { (char *)"postfix", (char *)"-c", (char *)dir,
-		(char *)"status", NULL }, *kick[] = { (char *)"postkick",
-		(char *)"-c", (char *)dir, (char *)"public", (char *)"qmgr",
-		(char *)"I", NULL };
+	char   *kick[] = { (char *)"postkick", (char *)"-c", (char *)dir,
+		(char *)"public", (char *)"qmgr", (char *)"I", NULL };
 
-	if (run(status, NULL, 1, NULL) != 0)
+	if (!running(dir))
 		return 0;		/* stopped: its start scans every queue */
 	return run(kick, NULL, 0, e);
 }

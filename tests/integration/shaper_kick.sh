@@ -50,11 +50,8 @@ check "the shaper's start reloads once" wait_for 20 "start reload" reloads_ge 1
 # in_queue DIR QID - QID's file is in queue directory DIR (or any: "")
 in_queue() { [ -n "$(find "$SB_QUEUE/${1:-}" -type f -name "$2" 2>/dev/null)" ]; }
 gone() { ! in_queue "" "$1"; }
-# ahead QID - QID's file is in the incoming queue, its time 2 s or more ahead
-ahead() {
-	[ -n "$(find "$SB_QUEUE/incoming" -type f -name "$1" \
-		-newermt "@$(( $(date +%s) + 2 ))" 2>/dev/null)" ]
-}
+# ahead QID - QID's file is in the incoming queue, its time ahead
+ahead() { [ -n "$(sb_stranded "$1")" ]; }
 
 r=$(printf 'Subject: slow\n\nhello\n' |
 	sandbox_smtp "$SB_SMTP_PORT" sender@campaign.test slow@googlemail.test)
