@@ -100,7 +100,8 @@ parse_args(int argc, char **argv, struct cm_main *m)
 	int	c;
 
 	m->opt.conf_path = CAMPAIGN_CONF_DEFAULT;
-	while ((c = getopt(argc, argv, "c:p:u:P:fno:VT")) != -1) {
+	/* "+": options end at the first operand, since a token may begin with '-' */
+	while ((c = getopt(argc, argv, "+c:p:u:P:fno:VT")) != -1) {
 		switch (c) {
 		case 'c': m->opt.conf_path = optarg; break;
 		case 'p': m->opt.socket = optarg; break;

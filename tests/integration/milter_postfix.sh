@@ -64,6 +64,9 @@ check_eq "single: token verifies" \
 	"$("$CM_PROG" -c "$CM_CONF" -V spring-2026 user1@sink.test "$TOKEN")" valid
 check_eq "single: token is per recipient" \
 	"$("$CM_PROG" -c "$CM_CONF" -V spring-2026 user2@sink.test "$TOKEN")" invalid
+# a token is URL-safe base64, so one in 64 begins with '-': read as a token, not an option
+check_eq "single: a token beginning with - is a token" \
+	"$("$CM_PROG" -c "$CM_CONF" -V spring-2026 user1@sink.test "-vX$TOKEN" 2>&1)" invalid
 wait_for 10 "notice line" notice_for "$Q1" >/dev/null
 check_eq "single: notice line exactly" "$(notice_for "$Q1" | sed 's/.*campaign-milter\[[0-9]*\]: //')" \
 	"$Q1: campaign=spring-2026 from=<sender@campaign.test> return=<bounces+user1=sink.test@bounce.campaign.test> nrcpt=1 tags=Precedence,Feedback-ID,List-Unsubscribe,List-Unsubscribe-Post"
