@@ -170,6 +170,7 @@ struct feed_counts {
 	long	writes, reads;
 	long	wakeups;		/* epoll_wait(2) calls */
 	long	pauses;			/* nanosleep(2) calls gathering replies */
+	double	paused;			/* their total length asked, s */
 	int	interrupted, gave_up, fatal;
 };
 

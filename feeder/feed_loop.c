@@ -223,6 +223,7 @@ pause_for(struct feed *f, double s)
 	ts.tv_nsec = (long)(s * 1e9);
 	nanosleep(&ts, NULL);
 	f->c->pauses++;
+	f->c->paused += s;
 }
 
 /* loop - run until done */

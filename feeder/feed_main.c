@@ -430,8 +430,9 @@ probe_cost(void)
  * inside the interval and one outside.  Both are measurement, not the
  * feeder's work: they are taken out and printed apart as probes=.
  * wakeups= counts epoll_wait(2) calls, pauses= the nanosleep(2) calls
- * that let replies gather (--coalesce), sleeps= the times the process
- * actually went to sleep (voluntary context switches, ru_nvcsw).
+ * that let replies gather (--coalesce), paused= their total length,
+ * sleeps= the times the process actually went to sleep (voluntary
+ * context switches, ru_nvcsw).
  */
 static void
 print_stats(const struct feed_counts *c)
@@ -453,10 +454,10 @@ print_stats(const struct feed_counts *c)
 	fprintf(stderr, "campaign-feed: cpu user=%.3fs sys=%.3fs total=%.3fs "
 		"probes=%.3fs net=%.3fs per_message=%.2fus socket_write=%.3fs "
 		"socket_read=%.3fs outside_write=%.1f%% outside_socket_io=%.1f%% "
-		"writes=%ld reads=%ld wakeups=%ld pauses=%ld sleeps=%ld\n", u, s, tot,
-		2 * (pw + pr), net, per, w, r, net > 0 ? 100.0 * (net - w) / net : 0.0,
+		"writes=%ld reads=%ld wakeups=%ld pauses=%ld paused=%.3fs sleeps=%ld\n",
+		u, s, tot, 2 * (pw + pr), net, per, w, r, net > 0 ? 100.0 * (net - w) / net : 0.0,
 		net > 0 ? 100.0 * (net - w - r) / net : 0.0, c->writes, c->reads,
-		c->wakeups, c->pauses, ru.ru_nvcsw);
+		c->wakeups, c->pauses, c->paused, ru.ru_nvcsw);
 }
 
 /* exit_status - what the run's counts mean */
