@@ -152,6 +152,10 @@ echo "# postmap -q lookups during the load: $lookups"
 check_eq "1,000 POSTs: all 200" "$(grep -c '^200$' "$US_DIR/codes")" $N
 check_eq "1,000 replays: all 200" "$(grep -c '^200$' "$US_DIR/codes2")" $N
 check_eq "every address in the table" "$(us_entries '^u[0-9]+@load\.example$')" $N
+# the log is written asynchronously (syslog-ng's flush-lines): wait,
+# bounded, for the replays' lines before counting; a lost line still fails
+kept_lines() { [ "$(grep -cE 'rcpt=<u[0-9]+@load\.example> via=http status=kept' "$SB_LOG")" -ge $N ]; }
+wait_for 30 "$N status=kept lines in the log" kept_lines
 check_eq "each written once (one 'added' line per address)" \
 	"$(grep -oE 'rcpt=<u[0-9]+@load\.example> via=http status=added' "$SB_LOG" | sort | uniq -c | awk '$1 == 1' | wc -l)" $N
 check_eq "replays kept the entries" "$(grep -cE 'rcpt=<u[0-9]+@load\.example> via=http status=kept' "$SB_LOG")" $N
