@@ -27,7 +27,9 @@
 #include "progress.h"
 
 #define IDS_PER_LINE	100
-#define SLOTS		64	/* > PL_WINDOW_MAX: line and address of a copy in flight */
+/* a copy in flight, by its sequence number: more than the copies that can be
+ * in flight at once (FANOUT_CONNS_MAX * FANOUT_WINDOW, see next_conn()) */
+#define SLOTS		(2 * FANOUT_CONNS_MAX * FANOUT_WINDOW)
 
 struct src {
 	struct spool *sp;
@@ -43,12 +45,16 @@ struct fan {
 	struct progress pg;
 	struct map_db *sup;
 	struct buf secret, out, rp, val, ids;
-	struct pipeline pl;
-	int	b_open, pl_open, nids, stop;
+	struct pipeline pl[FANOUT_CONNS_MAX];
+	int	npl;			/* connections wanted (reinject_connections) */
+	int	is_open[FANOUT_CONNS_MAX];
+	long	seq;			/* copies handed to the connections */
+	int	b_open, nids, stop;
 	char	campaign[BATCH_ID_MAX + 1], id[BATCH_ID_MAX + 1];
 	long	nrcpt, sent, suppressed, bad, rejected, deferred;
 	long long soft;			/* no new copy after this (ms) */
 	struct {
+		long	idx;
 		unsigned long line;
 		char	addr[ADDR_KEY_MAX + 2];
 	} slot[SLOTS];
@@ -208,12 +214,13 @@ log_record(struct fan *f, const char *verdict, unsigned long line,
 	nline_emit(&nl);
 }
 
-/* on_done - pipeline.h's callback: record the outcome of one copy */
+/* on_done - pipeline.h's callback: record the outcome of copy number seq */
 static int
-on_done(void *ctx, long idx, int code, const char *reply, const char *qid)
+on_done(void *ctx, long seq, int code, const char *reply, const char *qid)
 {
 	struct fan *f = ctx;
-	const char *addr = f->slot[idx % SLOTS].addr;
+	const char *addr = f->slot[seq % SLOTS].addr;
+	long	idx = f->slot[seq % SLOTS].idx;
 
 	/* a 4xx (lib/smtp_txn: also a reply out of place) is tried again */
 	if (code / 100 == 4) {
@@ -225,7 +232,7 @@ on_done(void *ctx, long idx, int code, const char *reply, const char *qid)
 		return -1;
 	if (code != 250) {	/* a 5xx: the recipient's verdict, no retry */
 		f->rejected++;
-		log_record(f, "rejected", f->slot[idx % SLOTS].line, addr, "reply", reply);
+		log_record(f, "rejected", f->slot[seq % SLOTS].line, addr, "reply", reply);
 		return 0;
 	}
 	f->sent++;
@@ -256,23 +263,81 @@ record_bad(struct fan *f, long idx, unsigned long line, const char *addr,
 	return progress_add(&f->pg, idx, PG_BAD, NULL, e);
 }
 
-/* send_copy - build the copy and hand it to the pipeline */
+/*
+ * broke - connection j failed (e says why): the others' replies in
+ * flight are still read and recorded, so that only j's copies in flight
+ * (at most FANOUT_WINDOW) are unknown to the retry; -1
+ */
+static int
+broke(struct fan *f, int j, struct cerr *e)
+{
+	struct cerr ignore;
+	int	i;
+
+	if (f->err.msg[0])
+		cerr_set(e, "%s", f->err.msg);
+	if (f->is_open[j])
+		pl_close(&f->pl[j]);
+	f->is_open[j] = 0;
+	for (i = 0; i < f->npl; i++)
+		if (f->is_open[i] && pl_drain(&f->pl[i], &ignore) < 0) {
+			pl_close(&f->pl[i]);
+			f->is_open[i] = 0;
+		}
+	return -1;
+}
+
+/*
+ * next_conn - the connection for the next copy, opened when first used:
+ * copy number seq goes to connection seq % npl, in turn, so each of them
+ * has at most FANOUT_WINDOW in flight and the copies in flight span at most
+ * npl * FANOUT_WINDOW + 1 sequence numbers (SLOTS); -1 when it cannot open
+ */
+static int
+next_conn(struct fan *f, struct cerr *e)
+{
+	int	j = (int)(f->seq % f->npl);
+
+	if (!f->is_open[j]) {
+		if (pl_open(&f->pl[j], f->in->cf->reinject_to, "localhost", f->in->deadline,
+			    FANOUT_WINDOW, on_done, f, e) < 0)
+			return broke(f, j, e);
+		f->is_open[j] = 1;
+	}
+	return j;
+}
+
+/* send_copy - build the copy and hand it to the next connection */
 static int
 send_copy(struct fan *f, long idx, const struct rrec *rec, const struct addr *a,
 	  const char *key, struct cerr *e)
 {
 	struct cerr pe;
+	long	s;
+	int	j;
 
 	if (copy_build(&f->cp, idx, rec, a, key, &f->rp, &f->out, &pe) < 0)
 		return record_bad(f, idx, rec->line, rec->addr, pe.msg, e);
-	if (!f->pl_open && pl_open(&f->pl, f->in->cf->reinject_to, "localhost",
-				   f->in->deadline, FANOUT_WINDOW, on_done, f, e) < 0)
+	if ((j = next_conn(f, e)) < 0)
 		return -1;
-	f->pl_open = 1;
-	f->slot[idx % SLOTS].line = rec->line;
-	snprintf(f->slot[idx % SLOTS].addr, sizeof(f->slot[0].addr), "%s", rec->addr);
-	if (pl_send(&f->pl, idx, f->rp.data, rec->addr, f->cp.tmpl.has8bit, &f->out, e) < 0)
-		return f->err.msg[0] ? cerr_set(e, "%s", f->err.msg) : -1;
+	s = f->seq++;
+	f->slot[s % SLOTS].idx = idx;
+	f->slot[s % SLOTS].line = rec->line;
+	snprintf(f->slot[s % SLOTS].addr, sizeof(f->slot[0].addr), "%s", rec->addr);
+	if (pl_send(&f->pl[j], s, f->rp.data, rec->addr, f->cp.tmpl.has8bit, &f->out, e) < 0)
+		return broke(f, j, e);
+	return 0;
+}
+
+/* drain_all - every connection's replies in flight; -1 when one broke */
+static int
+drain_all(struct fan *f, struct cerr *e)
+{
+	int	j;
+
+	for (j = 0; j < f->npl; j++)
+		if (f->is_open[j] && pl_drain(&f->pl[j], e) < 0)
+			return broke(f, j, e);
 	return 0;
 }
 
@@ -317,9 +382,7 @@ send_pass(struct fan *f, struct cerr *e)
 			return -1;
 	if (!f->stop && rc == RL_ERR)
 		return cerr_set(e, "malformed batch: %s", pe.msg);
-	if (f->pl_open && pl_drain(&f->pl, e) < 0)
-		return f->err.msg[0] ? cerr_set(e, "%s", f->err.msg) : -1;
-	return 0;
+	return drain_all(f, e);
 }
 
 /* log_done - the batch's summary line */
@@ -396,6 +459,9 @@ fanout_run(const struct fanout_in *in, struct cerr *e)
 	f->lim = (struct batch_limits) {in->cf->batch_max_recipients,
 	(size_t)in->cf->batch_max_bytes};
 	f->pg.fd = -1;
+	f->npl = in->cf->reinject_connections < 1 ? 1
+	    : in->cf->reinject_connections > FANOUT_CONNS_MAX ? FANOUT_CONNS_MAX
+	    : (int)in->cf->reinject_connections;
 	buf_init(&f->secret, 4096);
 	buf_init(&f->out, (size_t)in->cf->batch_max_bytes + 65536);
 	buf_init(&f->rp, 2048);
@@ -404,8 +470,9 @@ fanout_run(const struct fanout_in *in, struct cerr *e)
 	r = check_pass(f, e) < 0 || resources(f, e) < 0 || send_pass(f, e) < 0 ? -1 : 0;
 	if (f->campaign[0])
 		r = finish(f, r, e);
-	if (f->pl_open)
-		pl_close(&f->pl);
+	for (int j = 0; j < f->npl; j++)
+		if (f->is_open[j])
+			pl_close(&f->pl[j]);
 	if (f->sup)
 		map_db_close(f->sup);
 	if (f->b_open)

@@ -1,7 +1,8 @@
 /*
  * NAME
  *	fanout - campaign-filter's batch mode: one copy per recipient of a
- *	batch, reinjected over one pipelined connection, exactly once
+ *	batch, reinjected over reinject_connections pipelined connections,
+ *	exactly once
  * SYNOPSIS
  *	#include "fanout.h"
  *
@@ -15,12 +16,15 @@
  *	malformed batch sends nothing; the second sends.  For each record:
  *	a bad one (address, field count) is counted, recorded and logged once
  *	with its line; a suppressed one is counted and recorded; the others
- *	get their copy (copy.h), sent with pipeline.h.  Progress (progress.h,
- *	in filter_state_dir) makes a retry skip every record an earlier run
- *	recorded.  Sending stops at the soft deadline (deadline less a
- *	reserve for the replies in flight); then, or when a copy was
- *	deferred by the listener, or the session broke, fanout_run() returns
- *	-1 after recording what was accepted: the retry resumes.
+ *	get their copy (copy.h), sent with pipeline.h over
+ *	reinject_connections connections in turn, each with FANOUT_WINDOW
+ *	transactions in flight and opened when first used.  Progress
+ *	(progress.h, in filter_state_dir) makes a retry skip every record an
+ *	earlier run recorded.  Sending stops at the soft deadline (deadline
+ *	less a reserve for the replies in flight); then, or when a copy was
+ *	deferred by the listener, or a connection broke (the others' replies
+ *	in flight are still read and recorded), fanout_run() returns -1 after
+ *	recording what was accepted: the retry resumes.
  * DIAGNOSTICS
  *	Log lines (doc/DESIGN.md "Log lines"): "QID: campaign=ID batch=BID
  *	copies=Q1,Q2,..." (at most 100 ids a line, as accepted), "QID:
@@ -39,7 +43,8 @@
 #include "conf.h"
 #include "spool.h"
 
-#define FANOUT_WINDOW	8		/* BDAT transactions in flight */
+#define FANOUT_WINDOW	8		/* BDAT transactions in flight, per connection */
+#define FANOUT_CONNS_MAX 8		/* reinject_connections' upper bound */
 #define FANOUT_SYNC	100		/* fdatasync the progress every N records */
 #define FANOUT_RESERVE	10000		/* ms kept after the soft deadline */
 

@@ -61,6 +61,7 @@ struct campaign_conf {
 	/* campaign-filter, campaign-suppress */
 	char   *suppression_table;
 	char   *reinject_to;
+	long	reinject_connections;	/* a batch's copies over this many */
 	long	filter_deadline;
 	long	filter_memory_limit;
 	/* campaign-bounce: classifier rules and suppression policy */

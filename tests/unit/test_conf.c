@@ -42,6 +42,7 @@ test_problems(void)
 		{"filter_deadline = 0\n", 1, ":1: filter_deadline: 0 is out of range 1..86400\n"},
 		{"return_path = nobody\n", 1, ":1: return_path: must be an address local@domain (may use %c and %r)\n"},
 		{"reinject_to = host:99999\n", 1, ":1: reinject_to: port must be a number from 1 to 65535\n"},
+		{"reinject_connections = 9\n", 1, ":1: reinject_connections: 9 is out of range 1..8\n"},
 		{"x = 1\n\ny = 2\n", 2, ":1: x: unknown setting\n"},
 		{"syslog_facility = nope\n", 1, ":1: syslog_facility: unknown syslog facility\n"},
 		{"feedback_id = a\x01z\n", 1, ":1: NUL or control character in line\n"},
@@ -85,6 +86,7 @@ test_values(void)
 	CHECK_INT(cf.filter_memory_limit, 2 * 1024 * 1024, "size with suffix");
 	CHECK_STR(cf.default_campaign, "default", "default value");
 	CHECK_STR(cf.reinject_to, "127.0.0.1:10026", "default reinject_to");
+	CHECK_INT(cf.reinject_connections, 2, "default reinject_connections");
 	CHECK_INT(conf_override(&cf, "default_campaign=spring", &errs), 0, "override");
 	CHECK_STR(cf.default_campaign, "spring", "override value");
 	CHECK_INT(conf_override(&cf, "nosuch=1", &errs), 1, "override of unknown name");
