@@ -82,7 +82,7 @@ check "the count check saw one personal copy per recipient" \
 	grep -qE 'personal copies: distinct List-Unsubscribe +487 +want +487 +ok' "$W/out"
 check_eq "json: delivered" "$(jget "c['delivered']")" $(( N - SUPPRESSED - BOUNCED ))
 check_eq "json: bounced" "$(jget "c['bounced']")" "$BOUNCED"
-echo "# reasons (dsn, count, text): $(jget "[(r['dsn'], r['count'], r.get('reason', r.get('text', ''))[:80]) for r in c['reasons']]")"
+echo "# reasons (dsn, status, count, reason): $(jget "[(r['dsn'], r['status'], r['count'], r['reason'][:80]) for r in c['reasons']]")"
 check_eq "json: deferral events = the 451s and the 421 4.7.28s" "$(jget "c['deferral_events']")" \
 	"$(jget "sum(r['count'] for r in c['reasons'] if r['dsn'] in ('4.2.2', '4.7.28'))")"
 check "json: 451 once for each slow recipient not first throttled (10 to 15)" \

@@ -154,11 +154,12 @@ check_eq "1,000 replays: all 200" "$(grep -c '^200$' "$US_DIR/codes2")" $N
 check_eq "every address in the table" "$(us_entries '^u[0-9]+@load\.example$')" $N
 # the log is written asynchronously (syslog-ng's flush-lines): wait,
 # bounded, for the replays' lines before counting; a lost line still fails
-kept_lines() { [ "$(grep -cE 'rcpt=<u[0-9]+@load\.example> via=http status=kept' "$SB_LOG")" -ge $N ]; }
+kept_count() { grep -cE 'rcpt=<u[0-9]+@load\.example> via=http status=kept' "$SB_LOG"; }
+kept_lines() { [ "$(kept_count)" -ge $N ]; }
 wait_for 30 "$N status=kept lines in the log" kept_lines
 check_eq "each written once (one 'added' line per address)" \
 	"$(grep -oE 'rcpt=<u[0-9]+@load\.example> via=http status=added' "$SB_LOG" | sort | uniq -c | awk '$1 == 1' | wc -l)" $N
-check_eq "replays kept the entries" "$(grep -cE 'rcpt=<u[0-9]+@load\.example> via=http status=kept' "$SB_LOG")" $N
+check_eq "replays kept the entries" "$(kept_count)" $N
 check_eq "entries name their campaign" "$(postmap -c "$SB_CONF" -s "hash:$US_TABLE" | grep -c 'category=unsubscribe campaign=load-[0-6] ')" $N
 check_eq "second writer: no failure" "$(cat "$US_DIR/writer2.out")" ""
 check_eq "second writer: no lost write" "$(us_entries '^w[0-9]+@other\.example$')" 100
