@@ -56,7 +56,7 @@ static const struct setting settings[] = {
 	{"suppression_table", T_STR, "hash:/etc/postfix/campaign/suppression", 0, 0,
 	 F(suppression_table), check_table},
 	{"reinject_to", T_STR, "127.0.0.1:10026", 0, 0, F(reinject_to), check_hostport},
-	{"reinject_connections", T_INT, "2", 1, 8, F(reinject_connections), NULL},
+	{"reinject_connections", T_INT, "1", 1, 8, F(reinject_connections), NULL},
 	{"filter_deadline", T_TIME, "300s", 1, 86400, F(filter_deadline), NULL},
 	{"filter_memory_limit", T_SIZE, "1m", 4096, 1L << 30, F(filter_memory_limit), NULL},
 	{"filter_state_dir", T_STR, "/var/lib/campaign-filter", 0, 0, F(filter_state_dir),

@@ -20,7 +20,9 @@ BATCH_RCPT=batch@batch.campaign.invalid
 ft_begin
 pass "campaign-setup configures the sandbox"
 STATE=$SB/filter-state
-echo "filter_state_dir = $STATE" >> "$CM_CONF"
+# two reinjection connections (the default is one): the copies in turn
+# over both, and a kill's bound is twice the window
+printf 'filter_state_dir = %s\nreinject_connections = 2\n' "$STATE" >> "$CM_CONF"
 check "campaign-setup again, with filter_state_dir" fl_setup_again
 check_eq "campaign-setup: state dir owned by the filter user" "$(stat -c '%U %a' "$STATE" 2>&1)" "nobody 700"
 check_eq "campaign-setup: campaign_time_limit = filter_deadline + 60 s" \
@@ -107,7 +109,7 @@ check_eq "batch of 200: 199 distinct recipients" "$(wc -l <<<"$at_sink")" 199
 check_eq "batch of 200: each exactly once" "$(awk '$1 != 1' <<<"$at_sink" | wc -l)" 0
 check_eq "batch of 200: suppressed one absent" "$(grep -c ' r1007@' <<<"$at_sink")" 0
 check_eq "batch of 200: bad records absent" "$(grep -c ' r1300@' <<<"$at_sink")" 0
-# the copies go over reinject_connections (default 2) connections at once:
+# the copies go over reinject_connections (2 here) connections at once:
 # the reinjection smtpd processes that logged the copies' queue ids
 conns=$(grep -E "campaign-filter\[[0-9]+\]: $Q: campaign=spring-2026 batch=b000002 copies=" "$SB_LOG" |
 	sed 's/.* copies=//' | tr ',' '\n' | awk 'NR == FNR { id[$1] = 1; next }

@@ -86,7 +86,7 @@ test_values(void)
 	CHECK_INT(cf.filter_memory_limit, 2 * 1024 * 1024, "size with suffix");
 	CHECK_STR(cf.default_campaign, "default", "default value");
 	CHECK_STR(cf.reinject_to, "127.0.0.1:10026", "default reinject_to");
-	CHECK_INT(cf.reinject_connections, 2, "default reinject_connections");
+	CHECK_INT(cf.reinject_connections, 1, "default reinject_connections");
 	CHECK_INT(conf_override(&cf, "default_campaign=spring", &errs), 0, "override");
 	CHECK_STR(cf.default_campaign, "spring", "override value");
 	CHECK_INT(conf_override(&cf, "nosuch=1", &errs), 1, "override of unknown name");
