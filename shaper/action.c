@@ -5,15 +5,17 @@
  *	#include "shaper.h"
  * DESCRIPTION
  *	The state file holds one active action a line:
- *		PROVIDER KIND VALUE END LINE STEP QUIET
+ *		PROVIDER KIND VALUE END LINE STEP QUIET CEILING
  *	KIND concurrency, rate_delay or suspend; VALUE connections or
  *	seconds (0 for suspend); END the epoch second the action ends; LINE
  *	the rules file's line of the rule (0: none) and STEP the index of
  *	its step in force (a line of four words, an older state, is read as
  *	LINE 0); QUIET the epoch second the quiet spell started (the last
  *	match; a line of six words is read as 0: the spell then counts from
- *	the restart's reload).  VALUE is the value in force, above the
- *	step's while a probe has given connections back.  The matches counted towards the next step are not kept:
+ *	the restart's reload); CEILING the concurrency at which a probe
+ *	met a match (0: none; a line of seven words is read as 0).  VALUE is
+ *	the value in force, above the step's while a probe has given
+ *	connections back.  The matches counted towards the next step are not kept:
  *	after a restart they count from 0 again.  It
  *	is rewritten whole after every change: a temporary file beside it,
  *	fsync(2), rename(2), so a crash leaves the old or the new state,
@@ -90,6 +92,7 @@ set_step(struct action *x, const struct srule *r, int k, time_t end)
 	x->duration = r->duration;
 	x->hits = 0;
 	x->count_from = 0;
+	x->ceiling = 0;
 }
 
 int
@@ -114,6 +117,7 @@ actions_hit(struct actions *a, const char *provider, const struct srule *r,
 			x->end = now + r->duration;
 		if (x->count_from == 0 || line_time < x->told)
 			return 0;
+		x->ceiling = x->value;
 		x->value--;
 		x->count_from = 0;
 		return 3;
@@ -140,13 +144,17 @@ actions_in_force(struct actions *a, time_t now)
 		}
 }
 
-/* probe_due - is x a concurrency step in force, quiet for its probe? */
+/*
+ * probe_due - is x a concurrency step in force, quiet for its probe, and
+ * below the ceiling (the level at which a probe met a match)?
+ */
 static int
 probe_due(const struct action *x, time_t now)
 {
 	return x->line != 0 && x->kind == SK_CONCURRENCY && x->probe > 0
 	    && x->count_from != 0 && now - x->told >= x->probe
-	    && now - x->quiet >= x->probe && x->end > now;
+	    && now - x->quiet >= x->probe && x->end > now
+	    && (x->ceiling == 0 || x->value < x->ceiling);
 }
 
 size_t
@@ -268,11 +276,11 @@ write_all(int fd, const struct actions *a)
 	int	ok;
 
 	buf_init(&b, 16 * 1024 * 1024);
-	buf_puts(&b, "# campaign-shaper state: PROVIDER KIND VALUE END LINE STEP QUIET\n");
+	buf_puts(&b, "# campaign-shaper state: PROVIDER KIND VALUE END LINE STEP QUIET CEILING\n");
 	for (i = 0; i < a->n; i++)
-		buf_appendf(&b, "%s %s %ld %lld %d %d %lld\n", a->v[i].provider,
+		buf_appendf(&b, "%s %s %ld %lld %d %d %lld %ld\n", a->v[i].provider,
 		    skind_name(a->v[i].kind), a->v[i].value, (long long)a->v[i].end,
-		    a->v[i].line, a->v[i].step, (long long)a->v[i].quiet);
+		    a->v[i].line, a->v[i].step, (long long)a->v[i].quiet, a->v[i].ceiling);
 	ok = write(fd, b.data, b.len) == (ssize_t)b.len;
 	buf_free(&b);
 	return ok ? 0 : -1;
@@ -305,7 +313,7 @@ actions_save(const struct actions *a, const char *path, struct cerr *e)
 /* add_loaded - an action read from the state; linked to its rule later */
 static int
 add_loaded(struct actions *a, const char *prov, enum skind k, long value, time_t end,
-	   int line, int step, time_t quiet)
+	   int line, int step, time_t quiet, long ceiling)
 {
 	struct action *x;
 
@@ -325,6 +333,7 @@ add_loaded(struct actions *a, const char *prov, enum skind k, long value, time_t
 	x->line = line;
 	x->step = step;
 	x->quiet = quiet;
+	x->ceiling = ceiling;
 	return 0;
 }
 
@@ -333,21 +342,22 @@ static int
 load_line(struct actions *a, const char *s, const struct provider_table *t)
 {
 	char	prov[PROVIDER_NAME_MAX + 2], kind[16];
-	long	value;
+	long	value, ceiling = 0;
 	long long end, quiet = 0;
-	int	k, used = 0, used6 = 0, used7 = 0, line = 0, step = 0;
+	int	k, used = 0, used6 = 0, used7 = 0, used8 = 0, line = 0, step = 0;
 
-	if (sscanf(s, "%33s %15s %ld %lld %n%d %d %n%lld %n", prov, kind, &value, &end,
-	    &used, &line, &step, &used6, &quiet, &used7) >= 4 && used6 > 0)
-		used = used7 > 0 ? used7 : used6;
+	if (sscanf(s, "%33s %15s %ld %lld %n%d %d %n%lld %n%ld %n", prov, kind, &value,
+	    &end, &used, &line, &step, &used6, &quiet, &used7, &ceiling, &used8) >= 4
+	    && used6 > 0)
+		used = used8 > 0 ? used8 : used7 > 0 ? used7 : used6;
 	if (used == 0 || s[used] != 0 || !provider_name_ok(prov, strlen(prov))
 	    || provider_find(t, prov, strlen(prov)) == NULL || value < 0 || line < 0
-	    || step < 0 || step >= SRULE_STEPS_MAX || quiet < 0)
+	    || step < 0 || step >= SRULE_STEPS_MAX || quiet < 0 || ceiling < 0)
 		return -1;
 	for (k = SK_CONCURRENCY; k <= SK_SUSPEND; k++)
 		if (strcmp(kind, skind_name(k)) == 0)
 			return add_loaded(a, prov, k, value, (time_t)end, line, step,
-			    (time_t)quiet);
+			    (time_t)quiet, ceiling);
 	return -1;
 }
 

@@ -31,6 +31,12 @@
  *	escalate-th such match replaces the step by the next one, with a
  *	new end and its count at 0 (2); otherwise it moves the end to now
  *	plus the duration when later (0); -1 out of memory.
+ *	actions_probe() gives one connection back (value + 1) to every
+ *	concurrency step in force that has been quiet (no match, no reload)
+ *	for its rule's probe seconds, calling raised() for each, ending the
+ *	step at the table's value; never above the step's ceiling, the value
+ *	at which a probe met a match (actions_hit() sets it when it takes a
+ *	probe's connection back), while the step lasts; the number raised.
  *	actions_in_force() marks every rule action not yet in force as in
  *	force from now (Postfix has just been told): its matches count from
  *	a tenth of its duration later, once the provider's own window and
@@ -128,6 +134,8 @@ struct action {
 	time_t	told;			/* when Postfix was last told */
 	time_t	quiet;			/* the quiet spell's start: last match */
 	long	probe;			/* the rule's; 0: no probe */
+	long	ceiling;		/* a probe's level that met a match: no probe
+					 * above it while the action lasts; 0: none */
 };
 
 struct actions {
