@@ -153,6 +153,7 @@ struct feed_opts {
 	int	progress;		/* -1 auto, 0 off, 1 on */
 	const int *tagcol;		/* msg tag -> list column, -1 address */
 	int	batch;			/* --batch N: recipients a batch, 0 off */
+	int	xverp;			/* --xverp: MAIL FROM ... XVERP */
 	const struct fbatch_tmpl *btmpl;	/* with --batch (feed_batch.c) */
 };
 

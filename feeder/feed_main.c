@@ -71,6 +71,8 @@ static const char usage_text[] =
 "  -j, --journal FILE       append-only journal; a restart resumes from it\n"
 "  -f, --sender ADDRESS     envelope sender, %c = campaign id, %h = host name\n"
 "                           (" DEFAULT_SENDER ")\n"
+"      --xverp              MAIL FROM ... XVERP: the relay (Postfix) gives each\n"
+"                           recipient its own return path, sender+rcpt=domain\n"
 "      --helo NAME          EHLO name (host name)\n"
 "      --max-tries N        4xx answers before a recipient is deferred (5)\n"
 "      --retry-delay SECS   first retry delay, doubling each time (5)\n"
@@ -86,7 +88,7 @@ static const char usage_text[] =
 
 enum { O_RATE = 256, O_HELO, O_TRIES, O_DELAY, O_TIMEOUT, O_GIVEUP, O_SYNC,
 	O_STATUS, O_PROGRESS, O_NOPROGRESS, O_STATS, O_WINDOW, O_COALESCE,
-	O_BATCH_TO, O_BATCH_BYTES };
+	O_BATCH_TO, O_BATCH_BYTES, O_XVERP };
 
 static const struct option longopts[] = {
 	{"campaign", required_argument, NULL, 'C'},
@@ -115,6 +117,7 @@ static const struct option longopts[] = {
 	{"batch", required_argument, NULL, 'b'},
 	{"batch-to", required_argument, NULL, O_BATCH_TO},
 	{"batch-bytes", required_argument, NULL, O_BATCH_BYTES},
+	{"xverp", no_argument, NULL, O_XVERP},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -171,6 +174,7 @@ set_opt(struct args *a, int ch, const char *v)
 	case O_RATE: o->rate = num("rate", v, 0, 1e9); break;
 	case 'j': o->journal = v; break;
 	case 'f': a->sender_tmpl = v; break;
+	case O_XVERP: o->xverp = 1; break;
 	case O_HELO: o->helo = v; break;
 	case O_TRIES: o->max_tries = (int)num("max-tries", v, 1, 1000); break;
 	case O_DELAY: o->retry_delay = num("retry-delay", v, 0, 86400); break;
@@ -223,6 +227,8 @@ parse_args(struct args *a, int argc, char **argv)
 		usage("--campaign: use 1 to 64 of A-Z a-z 0-9 . _ -");
 	if (a->o.batch > 0 && a->kset)
 		usage("--batch and --rcpts-per-msg do not go together");
+	if (a->o.batch > 0 && a->o.xverp)
+		usage("--batch and --xverp do not go together (the filter writes each copy's return path)");
 }
 
 /* expand_sender - %c campaign, %h host name, %% percent */

@@ -466,8 +466,9 @@ on_ehlo(struct session *s, const struct smtp_reply *r)
 	    && s->f->o->window > 1;
 	/* a batch's CSV may hold 8-bit values; its SIZE goes with each
 	 * batch (put_mail) */
-	n = snprintf(s->mail_line, sizeof(s->mail_line), "%s%s", f->mail_cmd,
-		     s->ext8bit && (f->m->has8bit || f->o->batch) ? " BODY=8BITMIME" : "");
+	n = snprintf(s->mail_line, sizeof(s->mail_line), "%s%s%s", f->mail_cmd,
+		     s->ext8bit && (f->m->has8bit || f->o->batch) ? " BODY=8BITMIME" : "",
+		     f->o->xverp ? " XVERP" : "");
 	if (s->extsize && !f->o->batch && n > 0 && (size_t)n < sizeof(s->mail_line))
 		n += snprintf(s->mail_line + n, sizeof(s->mail_line) - (size_t)n,
 			      " SIZE=%zu", f->m->body.len);

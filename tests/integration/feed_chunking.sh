@@ -14,6 +14,10 @@
 #	3. kill -9 of the feeder mid-run, then resume: every recipient
 #	   arrives, duplicates <= sessions x window x rcpts-per-msg.
 #	4. --window 1: DATA is used (smtpd logs data=, no bdat=).
+#	5. --xverp: Postfix (smtpd_authorized_verp_clients) gives each
+#	   recipient its own return path, sender+local=domain@host, as the
+#	   test sink sees it in MAIL FROM; --xverp with --batch is a usage
+#	   error.
 . "${CAMPAIGN_SRC:-$(dirname "$0")/../..}/tests/harness/lib.sh"
 FEED=$CAMPAIGN_BUILD/feeder/campaign-feed
 sandbox_start || { fail "sandbox" "did not start"; done_testing; }
@@ -85,4 +89,18 @@ before=$(sandbox_log_count 'disconnect from .* data=[1-9]')
 	--no-progress --give-up 30 > "$W/out5" 2>&1
 check_eq "window 1: exit 0" "$?" 0
 check "window 1: DATA used" sb_poll 10 sb_log_count_gt 'disconnect from .* data=[1-9]' "$before"
+
+# --- 5. --xverp: one return path per recipient, made by Postfix -----------------
+"$FEED" -C ch5 -m "$W/msg2" -r "$W/list2" -R "$RELAY" --xverp --batch 10 > "$W/out6" 2>&1
+check_eq "xverp: with --batch a usage error" "$?" 64
+check "xverp: ...that says so" grep -q -- '--batch and --xverp do not go together' "$W/out6"
+sandbox_postconf "smtpd_authorized_verp_clients = 127.0.0.0/8" && sandbox_reload
+"$FEED" -C ch5 -m "$W/msg2" -r "$W/list2" -R "$RELAY" -s 1 -f 'news@campaign.test' --xverp \
+	--no-progress --give-up 30 > "$W/out7" 2>&1
+check_eq "xverp: exit 0" "$?" 0
+sandbox_wait_queue_empty 30
+for r in m1 m2; do
+	check "xverp: $r's return path news+$r=sink.test@campaign.test" \
+		sb_poll 10 grep -lq "^MAIL FROM:<news+$r=sink.test@campaign.test>" "$TESTSINK_DIR"/msg/msg.*
+done
 done_testing
