@@ -25,7 +25,8 @@
 #	number of queue files of every queue in CB_QUEUES (peak in R_PEAKQ).
 #	(write_bytes less cancelled_write_bytes: queue files removed before
 #	writeback never reach the disk).
-#	It feeds the list in $SB/list.feed with campaign-feed and the options
+#	It feeds the list in $SB/list.feed (or $SB/$CB_LIST) and the message
+#	$SB/msg (or $SB/$CB_MSG) with campaign-feed and the options
 #	in the array CB_FEED_ARGS (default --rcpts-per-msg K), one --relay per
 #	PORT, under /usr/bin/time (the feeder's CPU seconds, exact); then
 #	waits until every queue is empty (at most SECS) and then until the
@@ -42,6 +43,37 @@ CB_COMPONENTS="smtpd campaign-milter opendkim cleanup qmgr campaign-filter(pipe-
 # cb_recipients N - rcptI@dJ.sink.test, 8 domains
 cb_recipients() {
 	awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++) printf "rcpt%d@d%d.sink.test\n", i, i % 8 }'
+}
+
+# cb_base_list LIST SECRET - "email,name,token" CSV of a plain list: the
+# token is lib/hmac's (HMAC-SHA256 over "bench" NUL lowercase(address),
+# unpadded base64url), what a sender without the campaign path computes
+cb_base_list() {
+	python3 - "$1" "$2" <<'PY'
+import base64, hashlib, hmac, sys
+key = sys.argv[2].encode()
+print("email,name,token")
+for i, line in enumerate(open(sys.argv[1]), 1):
+    a = line.strip()
+    d = hmac.new(key, b"bench\0" + a.lower().encode(), hashlib.sha256).digest()
+    print("%s,Name %d,%s" % (a, i, base64.urlsafe_b64encode(d).rstrip(b"=").decode()))
+PY
+}
+
+# cb_base_message MSG OUT - MSG with the tag fields campaign-filter writes
+# into every personal copy (sandbox/campaign.sh's campaign.conf: its
+# List-Unsubscribe with the recipient's token, List-Unsubscribe-Post,
+# Precedence, Feedback-ID) and To:, as merge tags: the same personal mail for a
+# stock Postfix; campaign-feed adds X-Campaign-ID, Postfix the Message-ID
+cb_base_message() {
+	awk 'NR == 1 {
+		print "List-Unsubscribe: <https://unsub.campaign.test/u?c=bench&r={{email}}&t={{token}}>, <mailto:unsubscribe+bench@campaign.test>"
+		print "List-Unsubscribe-Post: List-Unsubscribe=One-Click"
+		print "Precedence: bulk"
+		print "Feedback-ID: bench:campaign:sandbox" }
+	/^To:/ && !body { print "To: <{{email}}>"; next }
+	/^$/ { body = 1 }
+	{ print }' "$1" > "$2"
 }
 
 # cb_personal_list LIST - "email,name" CSV of a plain list
@@ -127,7 +159,7 @@ cb_feed() {
 	for p in "$@"; do relays+=(-R "127.0.0.1:$p"); done
 	[ ${#CB_FEED_ARGS[@]} -gt 0 ] || CB_FEED_ARGS=(--rcpts-per-msg "$k")
 	/usr/bin/time -f '%U %S' -o "$SB/feed.time" timeout "$limit" "$FEED" \
-		-C bench -m "$SB/msg" -r "$SB/list.feed" -q "${relays[@]}" \
+		-C bench -m "$SB/${CB_MSG:-msg}" -r "$SB/${CB_LIST:-list.feed}" -q "${relays[@]}" \
 		-s "$sessions" "${CB_FEED_ARGS[@]}" > "$SB/feed.out" 2>&1
 	local st=$?
 	cat "$SB/feed.out"
