@@ -310,6 +310,20 @@ out:
 	buf_free(&errs);
 }
 
+/* load_text - the state file at path made of text, then loaded into a */
+static int
+load_text(struct actions *a, const char *path, const char *text,
+	  const struct provider_table *t, struct buf *warns)
+{
+	FILE   *fp = fopen(path, "w");
+
+	if (fp == NULL)
+		return -1;
+	fputs(text, fp);
+	fclose(fp);
+	return actions_load(a, path, t, warns);
+}
+
 /* test_state_probe - a probed value and its quiet clock survive a restart;
  * an older six-word line still loads */
 static void
@@ -321,7 +335,6 @@ test_state_probe(const struct provider_table *t)
 	struct actions a = {0}, b = {0};
 	struct buf warns;
 	struct cerr e;
-	FILE   *fp;
 	int	fd = mkstemp(path);
 
 	CHECK(fd >= 0, "temporary file");
@@ -358,16 +371,12 @@ test_state_probe(const struct provider_table *t)
 	actions_in_force(&b, 1201);
 	CHECK_INT(actions_probe(&b, t, 1300, NULL, NULL), 0, "...but not above it");
 	actions_free(&b);
-	fp = fopen(path, "w");
-	fputs("google concurrency 2 2000 1 0 1500\n", fp);
-	fclose(fp);
-	CHECK_INT(actions_load(&b, path, t, &warns), 0, "a seven-word line loaded");
+	CHECK_INT(load_text(&b, path, "google concurrency 2 2000 1 0 1500\n", t, &warns), 0,
+	    "a seven-word line loaded");
 	CHECK_INT(b.n == 1 ? b.v[0].ceiling : -1, 0, "...ceiling 0");
 	actions_free(&b);
-	fp = fopen(path, "w");
-	fputs("google concurrency 2 2000 1 0\n", fp);
-	fclose(fp);
-	CHECK_INT(actions_load(&b, path, t, &warns), 0, "an older line loaded");
+	CHECK_INT(load_text(&b, path, "google concurrency 2 2000 1 0\n", t, &warns), 0,
+	    "an older line loaded");
 	CHECK_INT(b.n == 1 ? b.v[0].quiet : -1, 0, "...quiet 0");
 	CHECK_STR(buf_cstr(&warns), "", "...without a warning");
 out:
