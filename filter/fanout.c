@@ -459,9 +459,7 @@ fanout_run(const struct fanout_in *in, struct cerr *e)
 	f->lim = (struct batch_limits) {in->cf->batch_max_recipients,
 	(size_t)in->cf->batch_max_bytes};
 	f->pg.fd = -1;
-	f->npl = in->cf->reinject_connections < 1 ? 1
-	    : in->cf->reinject_connections > FANOUT_CONNS_MAX ? FANOUT_CONNS_MAX
-	    : (int)in->cf->reinject_connections;
+	f->npl = (int)in->cf->reinject_connections;	/* 1..FANOUT_CONNS_MAX: conf_load() */
 	buf_init(&f->secret, 4096);
 	buf_init(&f->out, (size_t)in->cf->batch_max_bytes + 65536);
 	buf_init(&f->rp, 2048);

@@ -44,7 +44,7 @@
 #include "spool.h"
 
 #define FANOUT_WINDOW	8		/* BDAT transactions in flight, per connection */
-#define FANOUT_CONNS_MAX 8		/* reinject_connections' upper bound */
+#define FANOUT_CONNS_MAX CONF_REINJECT_CONNS_MAX	/* conf_load() keeps reinject_connections in 1..this */
 #define FANOUT_SYNC	100		/* fdatasync the progress every N records */
 #define FANOUT_RESERVE	10000		/* ms kept after the soft deadline */
 

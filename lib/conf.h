@@ -46,6 +46,7 @@
 #include "buf.h"
 
 #define CAMPAIGN_CONF_DEFAULT	"/etc/postfix/campaign/campaign.conf"
+#define CONF_REINJECT_CONNS_MAX	8	/* reinject_connections' bound (filter/fanout.c) */
 
 struct campaign_conf {
 	/* campaign-milter */
